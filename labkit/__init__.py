@@ -1,0 +1,39 @@
+"""labkit: run and see two Windows callback contracts.
+
+- `labkit.nspv2`: the Winsock broker driving an NSPv2 namespace provider through client sessions.
+- `labkit.cluster`: the cluster (RCM) and Resource Monitor (RHS) driving a resource DLL through OfflineV2.
+
+Both record every callback in a `Trace`; `labkit.views` turns traces into tables and timelines.
+"""
+
+from labkit.exceptions import (
+    LabkitError,
+    SimulationError,
+    TraceExistsError,
+    TraceFormatError,
+    TraceProblem,
+    UnknownNameError,
+    WallClockTimeout,
+)
+from labkit.trace import Evidence, Kind, StateChange, Trace, TraceEvent, TraceHeader, Tracer, read_trace
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Evidence",
+    "Kind",
+    "LabkitError",
+    "SimulationError",
+    "StateChange",
+    "Trace",
+    "TraceEvent",
+    "TraceExistsError",
+    "TraceFormatError",
+    "TraceHeader",
+    "TraceProblem",
+    "Tracer",
+    "UnknownNameError",
+    "WallClockTimeout",
+    "__version__",
+    "read_trace",
+]

@@ -1,0 +1,61 @@
+"""Every exception labkit raises. Each mixes in the builtin a caller would naturally catch."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class LabkitError(Exception):
+    """Base class of labkit's own errors."""
+
+
+class UnknownNameError(LabkitError, ValueError):
+    """A name (flag, OS profile, scenario, provider, DLL, policy) that does not exist."""
+
+    def __init__(self, what: str, given: str, valid: Sequence[str]) -> None:
+        self.what = what
+        self.given = given
+        self.valid = list(valid)
+        super().__init__(f"unknown {what} {given!r}; valid: {', '.join(self.valid)}")
+
+
+@dataclass(frozen=True)
+class TraceProblem:
+    """One thing wrong with a trace file, located by file and line (and field when there is one)."""
+
+    path: str
+    """The file as the caller named it."""
+    line: int
+    """1-based line number; line 1 is the header."""
+    message: str
+    """What is wrong, in words a person understands."""
+    field: str | None = None
+    """The JSON field at fault, if the problem is in one field."""
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}:"
+        return f"{where} {self.field}: {self.message}" if self.field else f"{where} {self.message}"
+
+
+class TraceFormatError(LabkitError, ValueError):
+    """A trace file that does not follow the labkit-trace format; lists every problem found."""
+
+    def __init__(self, problems: Sequence[TraceProblem]) -> None:
+        self.problems = list(problems)
+        shown = [str(p) for p in self.problems[:20]]
+        if len(self.problems) > 20:
+            shown.append(f"... and {len(self.problems) - 20} more problems")
+        super().__init__("\n".join(shown) or "invalid trace")
+
+
+class TraceExistsError(LabkitError, FileExistsError):
+    """Writing would overwrite an existing trace and the caller did not ask for that (``force``)."""
+
+
+class WallClockTimeout(LabkitError, TimeoutError):
+    """User code blocked in real time for longer than the wall-clock guard allows."""
+
+
+class SimulationError(LabkitError, RuntimeError):
+    """The simulation itself could not run (bad scenario, bad configuration); never user-code faults."""

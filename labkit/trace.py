@@ -1,0 +1,804 @@
+"""The trace: labkit's central contract.
+
+A trace file is JSON Lines. Line 1 is a header object; every further line is one `TraceEvent`:
+
+    {"format":"labkit-trace","version":1,"domain":"cluster","scenario":"plain-offline","params":{...},"labkit":"0.1.0"}
+    {"seq":0,"t":0.0,"kind":"call","name":"OfflineV2","actor":"rhs","subject":"Disk","args":{...},...}
+
+`Tracer` records events (thread-safe, strictly increasing ``seq``) into sinks: memory, and a JSON Lines
+file flushed after every event so a killed process loses at most the line being written. `Trace` is the
+immutable, ordered result. `read_trace` validates a file line by line; strict mode raises
+`TraceFormatError` listing every problem as ``path:line: what is wrong``, lenient mode keeps every good
+event and lists the bad lines in `Trace.problems`.
+
+Writing is deterministic: the same events always give the same bytes, and read → write round-trips a
+file labkit wrote byte for byte.
+
+Conventions every simulator follows (views rely on them):
+
+- ``call`` opens a span (``span`` = its own ``seq``); its ``return`` / ``complete`` carry that span.
+- ``state`` events carry ``state={"from": old or None, "to": new}`` for their ``subject``.
+- ``fault`` events name the rule broken in ``args["rule"]`` and the sheet section in ``ref``.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import math
+import os
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, overload
+
+from labkit import winapi
+from labkit.exceptions import TraceExistsError, TraceFormatError, TraceProblem
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+FORMAT = "labkit-trace"
+VERSION = 1
+MAX_LINE_BYTES = 8 * 1024 * 1024
+"""A longer line is refused without being parsed (a trace event is a few hundred bytes)."""
+MAX_DEPTH = 32
+"""Deepest nesting of objects and arrays accepted inside an event."""
+_MAX_INT = 2**63 - 1
+
+
+class Kind(StrEnum):
+    """What an event records."""
+
+    CALL = "call"
+    """A routine was entered (host → provider/DLL, or provider/DLL → host helper)."""
+    RETURN = "return"
+    """A routine returned; ``result`` is its return value (None for VOID)."""
+    COMPLETE = "complete"
+    """An asynchronous call finished (WSAProviderCompleteAsyncCall, a pending offline settled)."""
+    STATE = "state"
+    """A subject changed state; ``state`` says from what to what."""
+    FAULT = "fault"
+    """A contract rule was broken, or user code misbehaved."""
+    NOTE = "note"
+    """Anything else worth seeing (a log line, a policy decision)."""
+
+
+class Evidence(StrEnum):
+    """What the modelled behaviour rests on (the reference sheets' [D]/[H]/[O]/[I])."""
+
+    DOCUMENTED = "documented"
+    HEADER = "header"
+    OBSERVED = "observed"
+    INFERRED = "inferred"
+
+
+@dataclass(frozen=True, slots=True)
+class StateChange:
+    """A state transition of one subject."""
+
+    old: str | None
+    """State before (None when the subject is new)."""
+    new: str
+    """State after."""
+
+
+@dataclass(frozen=True, slots=True)
+class TraceEvent:
+    """One line of a trace. Treat ``args`` as read-only."""
+
+    seq: int
+    """Position in the trace: 0, 1, 2, … strictly increasing."""
+    t: float
+    """Virtual time in milliseconds, non-decreasing."""
+    kind: Kind
+    """call, return, complete, state, fault or note."""
+    name: str
+    """Exact Windows name (``NSPv2Startup``, ``OfflineV2``) or a state / fault name."""
+    actor: str
+    """Who acts: ``broker``, ``provider``, ``client:<pid>``, ``rcm``, ``rhs``, ``dll``, ``worker:<n>``."""
+    subject: str = ""
+    """What it is about: session id, lookup handle, resource or group name."""
+    args: Mapping[str, Any] = field(default_factory=dict)
+    """Arguments under their SDK parameter names (flags as integers)."""
+    result: int | None = None
+    """Return value or completion code; None for VOID and for events that are not results."""
+    result_name: str | None = None
+    """SDK name of ``result`` (``ERROR_IO_PENDING``)."""
+    span: int | None = None
+    """Links a call to its return / completion: the ``seq`` of the call."""
+    evidence: Evidence = Evidence.DOCUMENTED
+    """What this behaviour rests on."""
+    state: StateChange | None = None
+    """For ``state`` events: the transition."""
+    ref: str | None = None
+    """Section of the reference sheet the behaviour rests on (``nspv2 §2.1``)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object of this event, keys in format order; optional keys only when set."""
+        obj: dict[str, Any] = {
+            "seq": self.seq,
+            "t": self.t,
+            "kind": str(self.kind),
+            "name": self.name,
+            "actor": self.actor,
+            "subject": self.subject,
+            "args": dict(self.args),
+            "result": self.result,
+            "result_name": self.result_name,
+            "span": self.span,
+            "evidence": str(self.evidence),
+        }
+        if self.state is not None:
+            obj["state"] = {"from": self.state.old, "to": self.state.new}
+        if self.ref is not None:
+            obj["ref"] = self.ref
+        return obj
+
+    def to_json(self) -> str:
+        """One JSON line (no newline), deterministic."""
+        return _dumps(self.to_dict())
+
+
+@dataclass(frozen=True)
+class TraceHeader:
+    """Line 1 of a trace file."""
+
+    domain: winapi.Domain
+    """``nspv2`` or ``cluster``."""
+    scenario: str = ""
+    """Scenario name, or what produced the trace."""
+    params: Mapping[str, Any] = field(default_factory=dict)
+    """Everything that determines the run: provider/DLL, policies, flags, OS profile, seed."""
+    labkit: str = ""
+    """labkit version that wrote it."""
+    version: int = VERSION
+    """Format version."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "version": self.version,
+            "domain": self.domain,
+            "scenario": self.scenario,
+            "params": dict(self.params),
+            "labkit": self.labkit or _labkit_version(),
+        }
+
+
+def _labkit_version() -> str:
+    from labkit import __version__
+
+    return __version__
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Trace
+# --------------------------------------------------------------------------------------------------------
+
+
+class Trace(Sequence[TraceEvent]):
+    """An immutable, ordered sequence of events with its header.
+
+    ``problems`` lists what a lenient read dropped (empty for traces that were recorded or read strictly).
+    """
+
+    __slots__ = ("_events", "header", "problems")
+
+    def __init__(
+        self,
+        header: TraceHeader,
+        events: Iterable[TraceEvent] = (),
+        problems: Sequence[TraceProblem] = (),
+    ) -> None:
+        self.header = header
+        self._events: tuple[TraceEvent, ...] = tuple(events)
+        self.problems: tuple[TraceProblem, ...] = tuple(problems)
+
+    @overload
+    def __getitem__(self, index: int) -> TraceEvent: ...
+    @overload
+    def __getitem__(self, index: slice) -> Trace: ...
+    def __getitem__(self, index: int | slice) -> TraceEvent | Trace:
+        if isinstance(index, slice):
+            return Trace(self.header, self._events[index])
+        return self._events[index]
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+    def __iter__(self) -> Iterator[TraceEvent]:
+        return iter(self._events)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Trace) and (self.header, self._events) == (other.header, other._events)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<Trace {self.header.domain}:{self.header.scenario or '?'} {len(self)} events>"
+
+    @property
+    def domain(self) -> winapi.Domain:
+        return self.header.domain
+
+    @property
+    def faults(self) -> Trace:
+        """The fault events."""
+        return self.filter(kind=Kind.FAULT)
+
+    def filter(
+        self,
+        *,
+        subject: str | Iterable[str] | None = None,
+        kind: str | Iterable[str] | None = None,
+        name: str | Iterable[str] | None = None,
+        actor: str | Iterable[str] | None = None,
+        where: Callable[[TraceEvent], bool] | None = None,
+    ) -> Trace:
+        """Events matching every given criterion (a string, or any of several strings)."""
+
+        def wanted(value: str | Iterable[str] | None) -> frozenset[str] | None:
+            if value is None:
+                return None
+            return frozenset([value] if isinstance(value, str) else value)
+
+        subjects, kinds, names, actors = wanted(subject), wanted(kind), wanted(name), wanted(actor)
+        return Trace(
+            self.header,
+            (
+                e
+                for e in self._events
+                if (subjects is None or e.subject in subjects)
+                and (kinds is None or e.kind in kinds)
+                and (names is None or e.name in names)
+                and (actors is None or e.actor in actors)
+                and (where is None or where(e))
+            ),
+        )
+
+    def names(self) -> list[str]:
+        """The event names in order: the usual thing to assert in a test."""
+        return [e.name for e in self._events]
+
+    def to_jsonl(self) -> str:
+        """The whole file as text: header line, then one line per event, each ending in a newline."""
+        buf = io.StringIO()
+        self._write_to(buf)
+        return buf.getvalue()
+
+    def _write_to(self, out: IO[str]) -> None:
+        out.write(_dumps(self.header.to_dict()) + "\n")
+        for event in self._events:
+            out.write(event.to_json() + "\n")
+
+    def write(self, path: str | os.PathLike[str], *, force: bool = False) -> Path:
+        """Write the trace to ``path`` through a temporary file and a rename.
+
+        An existing file is never overwritten unless ``force`` is true (`TraceExistsError`).
+        """
+        target = Path(path)
+        if target.exists() and not force:
+            raise TraceExistsError(f"{target}: file exists; pass force=True (--force) to overwrite it")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+                self._write_to(out)
+                out.flush()
+                os.fsync(out.fileno())
+            if not force and target.exists():
+                raise TraceExistsError(f"{target}: file appeared while writing; not overwritten")
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return target
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per event: seq, t, kind, name, actor, subject, args, result, result_name, span,
+        evidence, state_from, state_to, ref (categoricals for repeated text, nullable ints)."""
+        from labkit.tables import events_frame
+
+        return events_frame(self)
+
+    def _repr_html_(self) -> str:
+        head = self.header
+        title = html.escape(f"{head.domain} trace: {head.scenario or '(no scenario)'} - {len(self)} events")
+        rows = []
+        for e in self._events[:200]:
+            cells = (
+                str(e.seq),
+                f"{e.t:g}",
+                str(e.kind),
+                e.name,
+                e.actor,
+                e.subject,
+                e.result_name or ("" if e.result is None else str(e.result)),
+                _short_args(e.args),
+            )
+            rows.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
+        more = f"<p>… {len(self) - 200} more events</p>" if len(self) > 200 else ""
+        heads = "".join(
+            f"<th>{h}</th>" for h in ("seq", "t (ms)", "kind", "name", "actor", "subject", "result", "args")
+        )
+        return (
+            f"<div class='labkit-trace'><p><b>{title}</b></p><table><thead><tr>{heads}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>{more}</div>"
+        )
+
+
+def _short_args(args: Mapping[str, Any]) -> str:
+    parts = []
+    for key, value in args.items():
+        flag_type = winapi.FLAG_ARGUMENTS.get(key)
+        if flag_type is not None and isinstance(value, int):
+            value = str(flag_type(value))
+        parts.append(f"{key}={value}")
+    text = ", ".join(parts)
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+# --------------------------------------------------------------------------------------------------------
+# Recording
+# --------------------------------------------------------------------------------------------------------
+
+
+class MemorySink:
+    """Keeps events in a list (the usual sink)."""
+
+    def __init__(self) -> None:
+        self.events: list[TraceEvent] = []
+
+    def emit(self, event: TraceEvent) -> None:
+        self.events.append(event)
+
+    def close(self) -> None:
+        pass
+
+
+class JsonlFileSink:
+    """Appends one JSON line per event and flushes it, so a killed writer loses at most one line.
+
+    The file is created with the header line; an existing file is refused unless ``force``.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], header: TraceHeader, *, force: bool = False) -> None:
+        self.path = Path(path)
+        try:
+            self._out: IO[str] = open(  # noqa: SIM115 - closed by close()
+                self.path, "w" if force else "x", encoding="utf-8", newline="\n"
+            )
+        except FileExistsError:
+            raise TraceExistsError(
+                f"{self.path}: file exists; pass force=True (--force) to overwrite it"
+            ) from None
+        self._out.write(_dumps(header.to_dict()) + "\n")
+        self._out.flush()
+
+    def emit(self, event: TraceEvent) -> None:
+        self._out.write(event.to_json() + "\n")
+        self._out.flush()
+
+    def close(self) -> None:
+        self._out.close()
+
+
+class Sink:
+    """What a sink looks like: `emit` gets every event in seq order, `close` ends recording."""
+
+    def emit(self, event: TraceEvent) -> None:  # pragma: no cover - protocol
+        raise NotImplementedError
+
+    def close(self) -> None:  # pragma: no cover - protocol
+        raise NotImplementedError
+
+
+class Tracer:
+    """Records events with strictly increasing ``seq``, from any number of threads.
+
+    ``clock`` gives the virtual time of an event when the caller does not pass ``t`` (a simulator passes
+    ``lambda: env.now``). Sinks see events in ``seq`` order. `trace` is a snapshot of the memory sink.
+    """
+
+    def __init__(
+        self,
+        header: TraceHeader,
+        *,
+        sinks: Sequence[MemorySink | JsonlFileSink | Sink] | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        self.header = header
+        self._memory = MemorySink()
+        self._sinks: list[MemorySink | JsonlFileSink | Sink] = [self._memory, *(sinks or ())]
+        self._clock = clock or (lambda: 0.0)
+        self._lock = threading.Lock()
+        self._seq = 0
+        self._last_t = 0.0
+
+    def record(
+        self,
+        kind: Kind | str,
+        name: str,
+        *,
+        actor: str,
+        subject: str = "",
+        args: Mapping[str, Any] | None = None,
+        result: int | None = None,
+        result_name: str | None = None,
+        span: int | None = None,
+        evidence: Evidence | str = Evidence.DOCUMENTED,
+        state: StateChange | tuple[str | None, str] | None = None,
+        ref: str | None = None,
+        t: float | None = None,
+    ) -> TraceEvent:
+        """Record one event and return it. A ``call`` with no ``span`` opens its own span.
+
+        ``result_name`` defaults to the SDK name of ``result`` in the trace's domain.
+        """
+        kind = Kind(kind)
+        if result is not None and result_name is None:
+            result_name = winapi.error_name(result, self.header.domain)
+        if isinstance(state, tuple):
+            state = StateChange(*state)
+        with self._lock:
+            seq = self._seq
+            now = float(self._clock() if t is None else t)
+            if now < self._last_t:
+                now = self._last_t  # threads may read the clock out of order; time never runs back
+            event = TraceEvent(
+                seq=seq,
+                t=now,
+                kind=kind,
+                name=name,
+                actor=actor,
+                subject=subject,
+                args=dict(args) if args else {},
+                result=result,
+                result_name=result_name,
+                span=seq if span is None and kind is Kind.CALL else span,
+                evidence=Evidence(evidence),
+                state=state,
+                ref=ref,
+            )
+            for sink in self._sinks:
+                sink.emit(event)
+            self._seq = seq + 1
+            self._last_t = now
+        return event
+
+    @property
+    def trace(self) -> Trace:
+        with self._lock:
+            return Trace(self.header, self._memory.events)
+
+    def close(self) -> Trace:
+        """Close every sink and return the trace."""
+        with self._lock:
+            for sink in self._sinks:
+                sink.close()
+        return self.trace
+
+
+# --------------------------------------------------------------------------------------------------------
+# Reading and validation
+# --------------------------------------------------------------------------------------------------------
+
+_EVENT_FIELDS = {
+    "seq",
+    "t",
+    "kind",
+    "name",
+    "actor",
+    "subject",
+    "args",
+    "result",
+    "result_name",
+    "span",
+    "evidence",
+    "state",
+    "ref",
+}
+_OPTIONAL_FIELDS = {"state", "ref"}
+_HEADER_FIELDS = {"format", "version", "domain", "scenario", "params", "labkit"}
+_KINDS = {k.value for k in Kind}
+_EVIDENCE = {e.value for e in Evidence}
+
+
+class _Bad(Exception):
+    """One problem in one field of one line (internal to the reader)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def _reject_constant(token: str) -> Any:
+    raise _Bad(f"{token} is not a number JSON allows")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in obj:
+            raise _Bad(f"key {key!r} appears twice in one object")
+        obj[key] = value
+    return obj
+
+
+def _decode_json(text: str) -> Any:
+    try:
+        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
+    except RecursionError:
+        raise _Bad(f"nested more than {MAX_DEPTH} levels deep") from None
+    except json.JSONDecodeError as exc:
+        raise _Bad(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+
+
+def _check_depth_and_numbers(value: Any, field_name: str, depth: int = 0) -> None:
+    if depth > MAX_DEPTH:
+        raise _Bad(f"nested more than {MAX_DEPTH} levels deep", field_name)
+    if isinstance(value, dict):
+        for item in value.values():
+            _check_depth_and_numbers(item, field_name, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_depth_and_numbers(item, field_name, depth + 1)
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise _Bad("number too large to represent", field_name)
+    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > _MAX_INT:
+        raise _Bad("integer does not fit in 64 bits", field_name)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _opt_int(obj: Mapping[str, Any], key: str) -> int | None:
+    value = obj.get(key)
+    if value is not None and not _is_int(value):
+        raise _Bad(f"must be an integer or null, not {_json_type(value)}", key)
+    return value
+
+
+def _opt_str(obj: Mapping[str, Any], key: str) -> str | None:
+    value = obj.get(key)
+    if value is not None and not isinstance(value, str):
+        raise _Bad(f"must be a string or null, not {_json_type(value)}", key)
+    return value
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
+def parse_header(obj: Any) -> TraceHeader:
+    """Validate a decoded header object; raises `_Bad` with the first problem."""
+    if not isinstance(obj, dict):
+        raise _Bad(f"the header must be a JSON object, not {_json_type(obj)}")
+    if obj.get("format") != FORMAT:
+        if "seq" in obj and "kind" in obj:
+            raise _Bad("the file has no header: line 1 is an event; a trace starts with a header line")
+        raise _Bad(f"not a labkit trace: format is {obj.get('format')!r}, expected {FORMAT!r}", "format")
+    version = obj.get("version")
+    if not _is_int(version):
+        raise _Bad(f"must be an integer, not {_json_type(version)}", "version")
+    if version != VERSION:
+        raise _Bad(
+            f"trace format version {version} is not supported; this labkit reads version {VERSION}", "version"
+        )
+    unknown = sorted(set(obj) - _HEADER_FIELDS)
+    if unknown:
+        raise _Bad(f"unknown header field {unknown[0]!r}", unknown[0])
+    domain = obj.get("domain")
+    if domain not in winapi.DOMAINS:
+        raise _Bad(f"must be one of {', '.join(winapi.DOMAINS)}, not {domain!r}", "domain")
+    scenario = obj.get("scenario", "")
+    if not isinstance(scenario, str):
+        raise _Bad(f"must be a string, not {_json_type(scenario)}", "scenario")
+    params = obj.get("params", {})
+    if not isinstance(params, dict):
+        raise _Bad(f"must be an object, not {_json_type(params)}", "params")
+    _check_depth_and_numbers(params, "params")
+    labkit_version = obj.get("labkit", "")
+    if not isinstance(labkit_version, str):
+        raise _Bad(f"must be a string, not {_json_type(labkit_version)}", "labkit")
+    return TraceHeader(
+        domain=domain, scenario=scenario, params=params, labkit=labkit_version, version=version
+    )
+
+
+def parse_event(obj: Any) -> TraceEvent:
+    """Validate a decoded event object (fields and types only); raises `_Bad` with the first problem."""
+    if not isinstance(obj, dict):
+        raise _Bad(f"an event must be a JSON object, not {_json_type(obj)}")
+    missing = [
+        k for k in ("seq", "t", "kind", "name", "actor", "subject", "args", "evidence") if k not in obj
+    ]
+    if missing:
+        raise _Bad("missing required field", missing[0])
+    unknown = sorted(set(obj) - _EVENT_FIELDS)
+    if unknown:
+        raise _Bad("unknown field (not part of format version 1)", unknown[0])
+    seq, t = obj["seq"], obj["t"]
+    if not _is_int(seq) or seq < 0:
+        raise _Bad(f"must be a non-negative integer, not {seq!r}", "seq")
+    if isinstance(t, bool) or not isinstance(t, int | float) or not math.isfinite(t) or t < 0:
+        raise _Bad(f"must be a non-negative number of milliseconds, not {t!r}", "t")
+    if abs(t) > 1e15:
+        raise _Bad("virtual time beyond 1e15 ms", "t")
+    kind = obj["kind"]
+    if kind not in _KINDS:
+        raise _Bad(f"must be one of {', '.join(sorted(_KINDS))}, not {kind!r}", "kind")
+    for key in ("name", "actor"):
+        if not isinstance(obj[key], str) or not obj[key]:
+            raise _Bad("must be a non-empty string", key)
+    if not isinstance(obj["subject"], str):
+        raise _Bad(f"must be a string, not {_json_type(obj['subject'])}", "subject")
+    args = obj["args"]
+    if not isinstance(args, dict):
+        raise _Bad(f"must be an object, not {_json_type(args)}", "args")
+    _check_depth_and_numbers(args, "args")
+    for key, flag_type in winapi.FLAG_ARGUMENTS.items():
+        value = args.get(key)
+        if value is not None and (not _is_int(value) or value < 0 or value & ~flag_type.mask()):
+            raise _Bad(
+                f"{key} {value!r} has bits outside the {flag_type.__name__} mask {flag_type.mask():#x}",
+                "args",
+            )
+    result = _opt_int(obj, "result")
+    if result is not None and abs(result) > _MAX_INT:
+        raise _Bad("integer does not fit in 64 bits", "result")
+    result_name = _opt_str(obj, "result_name")
+    span = _opt_int(obj, "span")
+    evidence = obj["evidence"]
+    if evidence not in _EVIDENCE:
+        raise _Bad(f"must be one of {', '.join(sorted(_EVIDENCE))}, not {evidence!r}", "evidence")
+    state = obj.get("state")
+    change = None
+    if state is not None:
+        if not isinstance(state, dict) or set(state) != {"from", "to"}:
+            raise _Bad('must be an object with exactly "from" and "to"', "state")
+        if not isinstance(state["to"], str) or not (state["from"] is None or isinstance(state["from"], str)):
+            raise _Bad('"to" must be a string and "from" a string or null', "state")
+        change = StateChange(state["from"], state["to"])
+    return TraceEvent(
+        seq=seq,
+        t=float(t),
+        kind=Kind(kind),
+        name=obj["name"],
+        actor=obj["actor"],
+        subject=obj["subject"],
+        args=args,
+        result=result,
+        result_name=result_name,
+        span=span,
+        evidence=Evidence(evidence),
+        state=change,
+        ref=_opt_str(obj, "ref"),
+    )
+
+
+def read_trace(path: str | os.PathLike[str], *, strict: bool = True) -> Trace:
+    """Read and validate a trace file.
+
+    Strict (the default): any problem raises `TraceFormatError` listing every problem as
+    ``path:line: [field:] what is wrong``. Lenient (``strict=False``): returns every good event, with the
+    problems in `Trace.problems`; only a file whose header cannot be read at all still raises.
+    """
+    name = os.fspath(path)
+    with open(path, "rb") as raw:
+        header, events, problems = _read_lines(name, raw)
+    if header is None or (strict and problems):
+        raise TraceFormatError(problems)
+    return Trace(header, events, problems)
+
+
+def _read_lines(name: str, raw: IO[bytes]) -> tuple[TraceHeader | None, list[TraceEvent], list[TraceProblem]]:
+    problems: list[TraceProblem] = []
+    events: list[TraceEvent] = []
+    header: TraceHeader | None = None
+    last_seq: int | None = None
+    last_t = 0.0
+    lineno = 0
+    crlf_reported = False
+
+    def problem(message: str, field_name: str | None = None) -> None:
+        problems.append(TraceProblem(name, lineno, message, field_name))
+
+    for lineno, line in enumerate(_lines(raw), start=1):
+        if isinstance(line, int):
+            problem(f"line is {line} bytes long; the limit is {MAX_LINE_BYTES} (not read)")
+            continue
+        complete = line.endswith(b"\n")
+        body = line.rstrip(b"\n")
+        if body.endswith(b"\r"):
+            body = body[:-1]
+            if not crlf_reported:
+                problem("Windows line ending (CRLF); labkit writes LF only (read anyway)")
+                crlf_reported = True
+        if lineno == 1 and body.startswith(b"\xef\xbb\xbf"):
+            problem("file starts with a UTF-8 byte order mark (BOM); labkit writes none (read anyway)")
+            body = body[3:]
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            problem(f"not valid UTF-8 (byte {body[exc.start]:#04x} at column {exc.start + 1})")
+            continue
+        if not text.strip():
+            if complete or lineno == 1:
+                problem(
+                    "empty line" if lineno > 1 else "the file is empty; a trace starts with a header line"
+                )
+            continue
+        try:
+            obj = _decode_json(text)
+            if header is None and lineno == 1:
+                header = parse_header(obj)
+                continue
+            if header is None:
+                continue
+            event = parse_event(obj)
+            if last_seq is not None and event.seq <= last_seq:
+                raise _Bad(
+                    f"seq {event.seq} does not increase (previous event has seq {last_seq})"
+                    if event.seq < last_seq
+                    else f"seq {event.seq} repeats the previous event's",
+                    "seq",
+                )
+            if event.t < last_t:
+                raise _Bad(f"time goes backwards ({event.t:g} ms after {last_t:g} ms)", "t")
+        except _Bad as bad:
+            if not complete:
+                problem("truncated: the file ends in the middle of this line (was the writer killed?)")
+            else:
+                problem(bad.message, bad.field)
+            continue
+        events.append(event)
+        last_seq, last_t = event.seq, event.t
+    if lineno == 0:
+        lineno = 1
+        problem("the file is empty; a trace starts with a header line")
+    elif header is not None and not events and not problems:
+        lineno = 1
+        problem("the trace has a header but no events")
+    return header, events, problems
+
+
+def _lines(raw: IO[bytes]) -> Iterator[bytes | int]:
+    """Lines of a binary file split on LF only, each with its newline.
+
+    A line longer than `MAX_LINE_BYTES` is skipped without being held in memory and stands as its length.
+    """
+    while True:
+        line = raw.readline(MAX_LINE_BYTES + 1)
+        if not line:
+            return
+        if len(line) <= MAX_LINE_BYTES or line.endswith(b"\n"):
+            yield line
+            continue
+        size = len(line)
+        while chunk := raw.readline(MAX_LINE_BYTES):
+            size += len(chunk)
+            if chunk.endswith(b"\n"):
+                break
+        yield size
