@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test lint check-format bench docs present clean
+.PHONY: lab test lint data clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest
+
+# Regenerate the golden traces in data/traces (committed: they are data, see data/README.md).
+data: $(STAMP)
+	$(BIN)/python -m labkit.golden data/traces
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

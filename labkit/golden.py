@@ -1,0 +1,43 @@
+"""Golden traces: one recorded trace per registered scenario, kept in ``data/traces/``.
+
+Regenerate with ``make data`` (``python -m labkit.golden data/traces``); a test regenerates them into a
+temporary folder and compares byte for byte, so a behaviour change shows up as a diff of data files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from labkit.run import Run
+
+DOMAIN_PACKAGES = {"nspv2": "labkit.nspv2", "cluster": "labkit.cluster"}
+
+
+def golden_runs(domain: str) -> Iterator[tuple[str, Run]]:
+    """``(file name, run)`` for every scenario of ``domain`` with its default options."""
+    package: Any = importlib.import_module(DOMAIN_PACKAGES[domain])
+    for name in package.scenarios.names():
+        yield f"{domain}-{name}.jsonl", package.simulate(name)
+
+
+def regenerate(directory: Path, domains: tuple[str, ...] = tuple(DOMAIN_PACKAGES)) -> list[Path]:
+    """Write every golden trace of ``domains`` into ``directory`` (overwriting) and return the paths."""
+    directory.mkdir(parents=True, exist_ok=True)
+    return [run.write(directory / filename, force=True) for d in domains for filename, run in golden_runs(d)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("directory", type=Path, help="where to write the traces (data/traces)")
+    parser.add_argument("--domain", choices=list(DOMAIN_PACKAGES), action="append", help="default: both")
+    args = parser.parse_args()
+    for path in regenerate(args.directory, tuple(args.domain or DOMAIN_PACKAGES)):
+        print(path)
+
+
+if __name__ == "__main__":
+    main()
