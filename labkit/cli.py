@@ -35,6 +35,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("trace", help="a labkit trace (JSON Lines)")
     check.set_defaults(run=_check)
+
+    simulate = commands.add_parser(
+        "simulate",
+        help="run a scenario and write its trace",
+        description="Run a named scenario of one domain and write its trace as JSON Lines.",
+    )
+    simulate_commands = simulate.add_subparsers(dest="domain", metavar="DOMAIN", parser_class=_Parser)
+    simulate_commands.required = True
+    # Each domain adds its `simulate <domain>` subcommand (and its own top-level commands) below.
+    # --- nspv2 commands ---
+    # --- cluster commands ---
     return parser
 
 
