@@ -118,7 +118,9 @@ class _Checker:
         current = self.states.get(event.subject)
         if current is not None and old != current:
             self.add(
-                "StateFromMismatch", event, f"goes from {old} to {new}, but the subject was in {current}"
+                "StateFromMismatch",
+                event,
+                f"goes from {old or '(no state)'} to {new}, but the subject was in {current}",
             )
         self.states[event.subject] = new
 

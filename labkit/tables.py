@@ -131,14 +131,14 @@ def faults_table(trace: Trace) -> pd.DataFrame:
 
 
 def to_markdown(frame: pd.DataFrame) -> str:
-    """A GitHub-flavoured markdown table of ``frame`` (no index): missing values empty, numbers as ``%g``,
+    """A GitHub-flavoured markdown table of ``frame`` (no index): missing values empty, times to the µs,
     ``|``, ``<``, ``>`` and line breaks inside cells escaped so any text from a trace keeps the table intact
     and renders as text."""
 
     def cell(value: Any) -> str:
         if value is None or value is pd.NA or (isinstance(value, float) and value != value):
             return ""
-        text = f"{value:g}" if isinstance(value, float) else str(value)
+        text = f"{value:.3f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
         for special in "\\|<>":  # backslash first; \< keeps a renderer from reading a tag
             text = text.replace(special, "\\" + special)
         return text.replace("\r", " ").replace("\n", " ")
