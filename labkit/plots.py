@@ -161,9 +161,10 @@ def timeline(
     labelled markers, asynchronous completions linked to their calls, faults and timeouts in red.
 
     ``subjects`` picks and orders the lanes (default: every subject, in order of first appearance);
-    ``labels=False`` leaves out the marker labels; ``at`` draws a cursor line at virtual time ``at`` (ms);
-    ``width`` is the figure width in inches when no ``ax`` is given. Time runs in virtual ms; the axis reads
-    in ms, s, min or h depending on the range.
+    ``labels=False`` leaves out the marker labels (they are left out anyway when the lanes are too thin to
+    hold text: pick fewer ``subjects`` or pass a taller ``ax``); ``at`` draws a cursor line at virtual time
+    ``at`` (ms); ``width`` is the figure width in inches when no ``ax`` is given. Time runs in virtual ms;
+    the axis reads in ms, s, min or h depending on the range.
     """
     history = replay(trace)
     lanes = list(dict.fromkeys(subjects)) if subjects is not None else list(history.subjects)
@@ -182,12 +183,16 @@ def timeline(
     ax.set_xlim(t0 - pad, x_end)
     ax.set_ylim(max(len(lanes), 1) - 0.5, -0.62)
 
-    states = _draw_states(ax, history.intervals, lane_of, x_end)
+    lane_inches = ax.bbox.height / figure.dpi * 0.85 / max(len(lanes), 1)
+    roomy = lane_inches >= 0.45  # thinner lanes cannot hold text: labels would pile onto each other
+    size = min(1.0, lane_inches / 0.6) ** 2  # marker areas shrink with the lanes
+
+    states = _draw_states(ax, history.intervals, lane_of, x_end, write_names=roomy)
     calls = [c for c in pair_calls(trace) if c.call.subject in lane_of]
     faults = [e for e in trace.faults if e.subject in lane_of]
-    marks = _draw_calls(ax, calls, lane_of, t1)
-    marks |= _draw_faults(ax, faults, lane_of)
-    if labels:
+    marks = _draw_calls(ax, calls, lane_of, t1, size)
+    marks |= _draw_faults(ax, faults, lane_of, size)
+    if labels and roomy:
         _draw_labels(ax, _labels(calls, faults, lane_of, trace.domain))
     if at is not None:
         ax.axvline(at, color="#000000", linewidth=1.0, linestyle=(0, (2, 2)), zorder=6)
@@ -212,7 +217,9 @@ def _default_title(trace: Trace) -> str:
     return f"{head.domain} · {head.scenario or 'trace'} · {len(trace)} events"
 
 
-def _draw_states(ax: Axes, intervals: Sequence[Interval], lane_of: dict[str, int], x_end: float) -> list[str]:
+def _draw_states(
+    ax: Axes, intervals: Sequence[Interval], lane_of: dict[str, int], x_end: float, *, write_names: bool
+) -> list[str]:
     """One PolyCollection for the intervals a state event entered, one (hatched, paler) for states known
     only from a ``from``. Every bar is at least `_MIN_BAR` of the axis wide and short bars are drawn last,
     so a 10 ms state in a 3 min trace still shows."""
@@ -246,7 +253,8 @@ def _draw_states(ax: Axes, intervals: Sequence[Interval], lane_of: dict[str, int
                 label="_states_inferred" if inferred else "_states",
             )
         )
-        _state_names_in_bars(ax, part, lane_of, x_end)
+        if write_names:
+            _state_names_in_bars(ax, part, lane_of, x_end)
     return names
 
 
@@ -277,7 +285,9 @@ def _state_names_in_bars(ax: Axes, part: Sequence[Interval], lane_of: dict[str, 
         written += 1
 
 
-def _draw_calls(ax: Axes, calls: Sequence[Call], lane_of: dict[str, int], t_end: float) -> set[str]:
+def _draw_calls(
+    ax: Axes, calls: Sequence[Call], lane_of: dict[str, int], t_end: float, size: float
+) -> set[str]:
     """Call markers on top of the bars; a bold line while a routine runs; a dashed link from a call to its
     completion (the pending window), or to the end of the trace when it never completed."""
     marks: set[str] = set()
@@ -312,18 +322,18 @@ def _draw_calls(ax: Axes, calls: Sequence[Call], lane_of: dict[str, int], t_end:
     for direction, colour, marker in (("callback", CALLBACK_COLOUR, "v"), ("helper", HELPER_COLOUR, "^")):
         xs, ys = points[direction]
         if xs:
-            ax.scatter(xs, ys, marker=marker, s=28, color=colour, zorder=5, linewidths=0)
+            ax.scatter(xs, ys, marker=marker, s=28 * size, color=colour, zorder=5, linewidths=0)
             marks.add(direction)
     if done_x:
-        ax.scatter(done_x, done_y, marker="o", s=26, color=COMPLETION_COLOUR, zorder=5, linewidths=0)
+        ax.scatter(done_x, done_y, marker="o", s=26 * size, color=COMPLETION_COLOUR, zorder=5, linewidths=0)
         marks.add("completion")
     if open_ends:
         xs, ys = [x for x, _ in open_ends], [y for _, y in open_ends]
-        ax.scatter(xs, ys, marker=">", s=30, color=COMPLETION_COLOUR, zorder=5)
+        ax.scatter(xs, ys, marker=">", s=30 * size, color=COMPLETION_COLOUR, zorder=5)
     return marks
 
 
-def _draw_faults(ax: Axes, faults: Sequence[TraceEvent], lane_of: dict[str, int]) -> set[str]:
+def _draw_faults(ax: Axes, faults: Sequence[TraceEvent], lane_of: dict[str, int], size: float) -> set[str]:
     """Faults as red crosses with a red stripe across their lane; timeouts with a dark dashed stripe."""
     marks: set[str] = set()
     for is_timeout, colour in ((False, FAULT_COLOUR), (True, TIMEOUT_COLOUR)):
@@ -345,7 +355,7 @@ def _draw_faults(ax: Axes, faults: Sequence[TraceEvent], lane_of: dict[str, int]
             [e.t for e in part],
             [lane_of[e.subject] for e in part],
             marker="X",
-            s=70,
+            s=70 * size,
             color=colour,
             edgecolors="white",
             linewidths=0.8,
