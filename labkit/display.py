@@ -13,6 +13,9 @@ from typing import Any
 from labkit import winapi
 from labkit.trace import TraceEvent
 
+NO_SUBJECT = "(no subject)"
+"""How an empty subject is named where it needs a name (a timeline lane, a Perfetto track)."""
+
 # Arguments whose integer value is a CLUSTER_RESOURCE_STATE (RESOURCE_STATUS_EX.ResourceState).
 _STATE_ARGUMENTS = frozenset({"ResourceState"})
 

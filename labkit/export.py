@@ -20,14 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from labkit.display import args_text, result_text
+from labkit.display import NO_SUBJECT, args_text, result_text
 from labkit.exceptions import ExportExistsError
 from labkit.replay import pair_calls, replay
 from labkit.tables import events_frame
 from labkit.trace import Kind, Trace
 
 PID = 1
-NO_SUBJECT = "(no subject)"
 
 
 def _us(t_ms: float) -> float:

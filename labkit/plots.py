@@ -24,9 +24,9 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, Locator, MaxNLocator
 
 from labkit import winapi
-from labkit.display import result_text
+from labkit.display import NO_SUBJECT, result_text
 from labkit.replay import Call, Interval, pair_calls, replay
-from labkit.trace import Trace, TraceEvent
+from labkit.trace import Kind, Trace, TraceEvent
 
 # One palette for every figure: a state always has the same colour (Okabe-Ito based, colour-blind safe).
 # Running / up: greens and blues; waiting or pending: orange and yellow; ended in order: greys;
@@ -167,7 +167,12 @@ def timeline(
     the axis reads in ms, s, min or h depending on the range.
     """
     history = replay(trace)
-    lanes = list(dict.fromkeys(subjects)) if subjects is not None else list(history.subjects)
+    if subjects is not None:
+        lanes = list(dict.fromkeys(subjects))
+    else:
+        lanes = list(history.subjects)
+        if any(not e.subject for e in trace if e.kind in (Kind.CALL, Kind.FAULT)):
+            lanes.append("")  # calls and faults about no subject get a lane of their own, last
     lane_of = {s: i for i, s in enumerate(lanes)}
     if ax is None:
         height = min(1.4 + _LANE_INCHES * max(len(lanes), 1), 24.0)
@@ -314,6 +319,7 @@ def _draw_calls(
             open_ends.append((t_end, y))
     if running:
         ax.add_collection(LineCollection(running, colors=CALLBACK_COLOUR, linewidths=3.0, zorder=4))
+        marks.add("running")
     if pending:
         ax.add_collection(
             LineCollection(pending, colors=COMPLETION_COLOUR, linewidths=1.2, linestyles="--", zorder=4)
@@ -445,7 +451,7 @@ def _char_width(ax: Axes, x_range: float) -> float:
 def _axes_dress(ax: Axes, lanes: Sequence[str], span_ms: float) -> None:
     step = max(1, math.ceil(len(lanes) / 60))  # beyond 60 lanes, name every step-th one
     ticks = list(range(0, len(lanes), step))
-    ax.set_yticks(ticks, [plain(_short(lanes[i])) for i in ticks], fontsize=8)
+    ax.set_yticks(ticks, [plain(_short(lanes[i] or NO_SUBJECT)) for i in ticks], fontsize=8)
     unit, per_unit = time_unit(span_ms)
     ax.xaxis.set_major_locator(_UnitLocator(per_unit))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x / per_unit:g}"))
@@ -465,6 +471,7 @@ _MARK_HANDLES: dict[str, tuple[str, str, str, Any]] = {
     # mark: (label, marker, colour, line style)
     "callback": ("callback (host → provider / DLL)", "v", CALLBACK_COLOUR, ""),
     "helper": ("helper call (provider / DLL → host)", "^", HELPER_COLOUR, ""),
+    "running": ("routine running (call → return)", "", CALLBACK_COLOUR, "-"),
     "completion": ("asynchronous completion", "o", COMPLETION_COLOUR, ""),
     "pending": ("call pending until completion", "", COMPLETION_COLOUR, "--"),
     "fault": ("fault", "X", FAULT_COLOUR, ""),
@@ -481,7 +488,15 @@ def _legend(ax: Axes, states: Sequence[str], marks: set[str]) -> None:
     for mark, (label, marker, colour, style) in _MARK_HANDLES.items():
         if mark in marks:
             handles.append(
-                Line2D([], [], marker=marker or None, color=colour, linestyle=style or "none", label=label)
+                Line2D(
+                    [],
+                    [],
+                    marker=marker or None,
+                    color=colour,
+                    linestyle=style or "none",
+                    linewidth=3.0 if mark == "running" else 1.5,
+                    label=label,
+                )
             )
     if handles:
         ax.legend(

@@ -189,3 +189,14 @@ def test_many_intervals_use_a_handful_of_artists(n):
     assert len(states.get_paths()) == n
     assert len(ax.patches) == 0 and len(ax.collections) <= 8
     assert len(ax.texts) <= 350
+
+
+def test_calls_and_faults_without_subject_get_their_own_lane():
+    """Nothing is dropped: an empty subject is drawn on a last lane named '(no subject)'."""
+    tracer = make_tracer()
+    tracer.record(Kind.STATE, "Online", actor="rcm", subject="group:G", state=(None, "Online"), t=0)
+    tracer.record(Kind.FAULT, "UserCodeRaised", actor="rhs", args={"rule": "Startup raised"}, t=1)
+    ax = timeline(tracer.trace).axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["group:G", "(no subject)"]
+    assert "UserCodeRaised" in texts(ax)
+    assert "fault" in [t.get_text() for t in ax.get_legend().get_texts()]
