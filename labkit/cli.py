@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from labkit import __version__
+from labkit.checks import violations
 from labkit.exceptions import LabkitError
 from labkit.trace import read_trace
 
@@ -30,11 +31,43 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser(
         "check",
-        help="validate a trace file and list its faults (exit 1 when there are any, 2 when unreadable)",
-        description="Validate a trace file line by line and list the fault events it records.",
+        help="validate a trace file, list its faults and contract violations (exit 1 when there are any, "
+        "2 when unreadable)",
+        description="Validate a trace file line by line, list the fault events it records, then the contract "
+        "violations the events show by themselves (calls that never return, completions of unknown spans, "
+        "state changes from the wrong state, ...).",
     )
     check.add_argument("trace", help="a labkit trace (JSON Lines)")
     check.set_defaults(run=_check)
+
+    # --- views commands: table, export ---
+    table = commands.add_parser(
+        "table",
+        help="print a trace's state table (or its calls or faults) as markdown or CSV",
+        description="Print one row per state interval of every subject (session, lookup, resource, group), "
+        "or with --of calls / faults one row per call or fault. Flags and codes by SDK name.",
+    )
+    table.add_argument("trace", help="a labkit trace (JSON Lines)")
+    table.add_argument("--format", choices=["md", "csv"], default="md", help="markdown (default) or CSV")
+    table.add_argument("--of", choices=list(_TABLES), default="states", help="which table (default: states)")
+    table.set_defaults(run=_table)
+
+    export = commands.add_parser(
+        "export",
+        help="write a trace as Perfetto trace JSON or CSV",
+        description="Write a trace in another format; an existing output file is kept unless --force.",
+    )
+    export_formats = export.add_subparsers(dest="format", metavar="FORMAT", parser_class=_Parser)
+    export_formats.required = True
+    for name, what in (
+        ("perfetto", "Chrome / Perfetto trace JSON (open in ui.perfetto.dev): one track per subject"),
+        ("csv", "CSV of the events frame: one row per event"),
+    ):
+        sub = export_formats.add_parser(name, help=what, description=what + ".")
+        sub.add_argument("trace", help="a labkit trace (JSON Lines)")
+        sub.add_argument("out", help="the file to write")
+        sub.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+        sub.set_defaults(run=_export)
 
     simulate = commands.add_parser(
         "simulate",
@@ -58,10 +91,39 @@ def _check(args: argparse.Namespace) -> int:
         rule = event.args.get("rule", "")
         ref = f" [{event.ref}]" if event.ref else ""
         print(f"{args.trace}: seq {event.seq} t={event.t:g}ms {event.name} ({event.subject}) {rule}{ref}")
+    found = violations(trace)
+    for violation in found:
+        print(f"{args.trace}: {violation}")
     if trace.problems:
         return 2
-    print(f"{args.trace}: {len(trace)} events, {len(faults)} faults")
-    return 1 if len(faults) else 0
+    print(f"{args.trace}: {len(trace)} events, {len(faults)} faults, {len(found)} contract violations")
+    return 1 if len(faults) or found else 0
+
+
+_TABLES = ("states", "calls", "faults")
+
+
+def _table(args: argparse.Namespace) -> int:
+    from labkit import tables  # pandas loads only for the commands that need it
+
+    trace = read_trace(args.trace)
+    make = {"states": tables.state_table, "calls": tables.calls_table, "faults": tables.faults_table}
+    frame = make[args.of](trace)
+    if args.format == "csv":
+        sys.stdout.write(frame.to_csv(index=False, lineterminator="\n"))
+    else:
+        sys.stdout.write(tables.to_markdown(frame))
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from labkit import export
+
+    trace = read_trace(args.trace)
+    write = export.write_perfetto if args.format == "perfetto" else export.write_csv
+    path = write(trace, args.out, force=args.force)
+    print(f"{path}: {len(trace)} events exported as {args.format}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
