@@ -476,9 +476,9 @@ class Broker:
             if code in CANCEL_CODES or opened.ending:
                 return code, None, length
             lookup.last_code = code
-            if lookup.authoritative and lookup.delivered:
-                return code, None, length  # the provider that answered has the last word
             if lookup.authoritative:
+                if lookup.delivered or not lookup.candidates:
+                    return code, None, length  # the one that answered, or the last one, has the last word
                 self._end_lookup(opened, ref="nspv2 §2.3")  # it could not resolve: try the next one
             lookup.index += 1
 

@@ -18,7 +18,7 @@ import simpy
 from labkit import winapi
 from labkit.nspv2.broker import Broker
 from labkit.nspv2.catalog import GUID_NAMESPACE
-from labkit.nspv2.queryset import CSADDR_INFO, WSAQUERYSET, addresses
+from labkit.nspv2.queryset import CSADDR_INFO, WSAQUERYSET
 from labkit.nspv2.records import ClientRecord
 from labkit.trace import Evidence, Kind, TraceEvent
 from labkit.winapi import WSAESETSERVICEOP, LupFlags, SetServiceFlags
@@ -59,7 +59,8 @@ class SetService:
 
     op: WSAESETSERVICEOP = WSAESETSERVICEOP.RNRSERVICE_REGISTER
     name: str = "alice@contoso.com"
-    addresses: tuple[CSADDR_INFO, ...] = addresses("[2001:db8::25]:25")
+    addresses: tuple[CSADDR_INFO, ...] = ()
+    """lpcsaBuffer: the listening addresses (`labkit.nspv2.addresses` builds them)."""
     flags: SetServiceFlags = SetServiceFlags(0)  # noqa: RUF009 - an immutable int flag
     """SERVICE_MULTIPLE or 0."""
     context: str | None = None
@@ -248,8 +249,8 @@ class ClientProcess:
             self._threads.append(canceller)
         length, results, retries = step.buffer, 0, 0
         while results < step.max_results and handle in self.record.lookups:
-            if step.pause_ms:
-                yield self.broker.env.timeout(step.pause_ms)
+            if step.pause_ms + self.spec.think_ms:
+                yield self.broker.env.timeout(step.pause_ms + self.spec.think_ms)
             call = self._call(
                 "WSALookupServiceNext", hLookup=f"{handle:#x}", dwControlFlags=flags, lpdwBufferLength=length
             )
@@ -290,6 +291,7 @@ class ClientProcess:
             lpcsaBuffer=step.addresses,
         )
         flags = int(step.flags)
+        yield from self._think()
         call = self._call(
             "WSASetService", lpqsRegInfo=qs.summary(), essoperation=step.op.name, dwControlFlags=flags
         )

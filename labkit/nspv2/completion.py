@@ -168,7 +168,7 @@ class AsyncCalls:
         del self.pending[call.handle]
         call.session.calls.pop(call.handle, None)
         self.finished[call.handle] = "completed"
-        args: dict[str, Any] = {}
+        args: dict[str, Any] = {"hAsyncCall": show(call.handle)}
         if call.length is not None:
             args["lpdwBufferLength"] = call.length.value
         if call.results is not None and code == winapi.NO_ERROR and hasattr(call.results.value, "summary"):
@@ -229,6 +229,7 @@ class AsyncCalls:
                     call.routine,
                     actor="broker",
                     subject=call.subject,
+                    args={"hAsyncCall": show(call.handle)},
                     span=call.span,
                     result=notify,
                     evidence=INFERRED,

@@ -55,6 +55,9 @@ def simulate(
     hosts = list(chosen.hosts)
     if provider is not None:
         hosts[0] = replace(hosts[0], provider=provider)
+    for host in hosts:
+        if isinstance(host.provider, str):
+            providers.get(host.provider)  # an unknown name fails here, listing the valid ones
     specs = tuple(chosen.clients if clients is None else clients)
     horizon = chosen.horizon_ms if horizon_ms is None else horizon_ms
     header = TraceHeader(
