@@ -248,15 +248,15 @@ class Broker:
         )
         box: Box[Any] = Box(None)
         value = self.dispatch.run(instance, "NSPv2Startup", subject, guid, box)
-        arg = box.value
+        arg, text = box.value, self._arg_text(box.value)
         code = self.dispatch.int_return(
-            instance, "NSPv2Startup", subject, call, value, {"ppvClientSessionArg": self._arg_text(arg)}
+            instance, "NSPv2Startup", subject, call, value, {"ppvClientSessionArg": text}
         )
         if code == winapi.WSAEOPNOTSUPP:
-            arg = None  # [INF] §2.2: a provider without Startup has no session argument
+            arg, text = None, None  # [INF] §2.2: a provider without Startup has no session argument
         elif code:
             return None
-        session = Session(client.pid, instance, subject, arg, self._arg_text(arg))
+        session = Session(client.pid, instance, subject, arg, text)
         client.sessions[instance.key] = session
         instance.sessions[client.pid] = session
         self.dispatch.session_states[STARTED] += 1

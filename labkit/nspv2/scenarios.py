@@ -101,7 +101,7 @@ _add(
 _add(
     "crash-during-lookup",
     "A client dies while its NextEx is running: Rundown gets exactly the value Startup produced.",
-    _client(101, Lookup(pause_ms=20), kill_at_ms=100),
+    _client(101, Lookup(pause_ms=60), kill_at_ms=100),
     _client(102, Lookup(BOB), Wait(400)),
     hosts=(Host("slow"),),
 )

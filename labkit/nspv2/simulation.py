@@ -15,6 +15,7 @@ from typing import Any
 
 import simpy
 
+from labkit import __version__
 from labkit.guard import DEFAULT_LIMIT_S, UserCodeGuard
 from labkit.nspv2.broker import Broker
 from labkit.nspv2.clients import Client, ClientProcess
@@ -62,6 +63,7 @@ def simulate(
     horizon = chosen.horizon_ms if horizon_ms is None else horizon_ms
     header = TraceHeader(
         domain="nspv2",
+        labkit=__version__,
         scenario=chosen.name,
         params={
             "scenario": chosen.name,
