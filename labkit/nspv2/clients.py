@@ -223,20 +223,20 @@ class ClientProcess:
                 return entry.lpProviderId
         return uuid.uuid5(GUID_NAMESPACE, name)  # not installed: the GUID it would have
 
-    def _lookup(self, step: Lookup) -> Generator[simpy.Event, Any, None]:
-        qs = WSAQUERYSET(
+    def _queryset(self, step: Lookup | SetService, **members: Any) -> WSAQUERYSET:
+        return WSAQUERYSET(
             lpszServiceInstanceName=step.name,
             lpszContext=step.context,
             dwNameSpace=step.namespace,
             lpNSProviderId=self._provider_id(step.provider),
-            lpServiceClassId=step.service_class,
+            **members,
         )
+
+    def _lookup(self, step: Lookup) -> Generator[simpy.Event, Any, None]:
+        qs = self._queryset(step, lpServiceClassId=step.service_class)
         flags = int(step.flags)
         yield from self._think()
-        restrictions = qs.summary()
-        if step.service_class is not None:
-            restrictions["lpServiceClassId"] = "{" + str(step.service_class).upper() + "}"
-        call = self._call("WSALookupServiceBegin", lpqsRestrictions=restrictions, dwControlFlags=flags)
+        call = self._call("WSALookupServiceBegin", lpqsRestrictions=qs.summary(), dwControlFlags=flags)
         if not self.record.initialised:
             self._return(call, winapi.WSANOTINITIALISED)
             return
@@ -283,13 +283,7 @@ class ClientProcess:
             self._end(handle)
 
     def _set_service(self, step: SetService) -> Generator[simpy.Event, Any, None]:
-        qs = WSAQUERYSET(
-            lpszServiceInstanceName=step.name,
-            lpszContext=step.context,
-            dwNameSpace=step.namespace,
-            lpNSProviderId=self._provider_id(step.provider),
-            lpcsaBuffer=step.addresses,
-        )
+        qs = self._queryset(step, lpcsaBuffer=step.addresses)
         flags = int(step.flags)
         yield from self._think()
         call = self._call(

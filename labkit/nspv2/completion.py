@@ -27,6 +27,13 @@ STALE_HANDLE = winapi.WSAEINVAL
 """[INF] What WSAProviderCompleteAsyncCall sets for an unknown or finished hAsyncCall (D-Complete lists
 WSAEINVAL for a NULL one)."""
 FIRST_ASYNC_HANDLE = 0xA001
+_STALE_RULES: dict[str | None, tuple[str, str]] = {
+    None: ("UnknownHandle", "was never handed to the provider"),
+    "completed": ("CompletedTwice", "was already completed; each call is completed exactly once"),
+    RUN_DOWN: ("CalledAfterRundown", "belongs to a session that NSPv2ClientSessionRundown already ended"),
+    CLEANED_UP: ("CalledAfterCleanup", "belongs to a session that NSPv2Cleanup already ended"),
+}
+"""How a finished hAsyncCall ended → the rule a further completion breaks."""
 
 
 class AsyncCalls:
@@ -126,33 +133,10 @@ class AsyncCalls:
 
     def _stale_completion(self, handle: int | None, subject: str, text: Any) -> None:
         how = self.finished.get(handle) if handle is not None else None
-        if how is None:
+        if how in _STALE_RULES:
+            name, why = _STALE_RULES[how]
             self.dispatch.fault(
-                "UnknownHandle",
-                subject=subject,
-                routine="WSAProviderCompleteAsyncCall",
-                rule=f"hAsyncCall {text} was never handed to the provider",
-            )
-        elif how == "completed":
-            self.dispatch.fault(
-                "CompletedTwice",
-                subject=subject,
-                routine="WSAProviderCompleteAsyncCall",
-                rule=f"hAsyncCall {text} was already completed; each call is completed exactly once",
-            )
-        elif how == RUN_DOWN:
-            self.dispatch.fault(
-                "CalledAfterRundown",
-                subject=subject,
-                routine="WSAProviderCompleteAsyncCall",
-                rule=f"hAsyncCall {text} belongs to a session that NSPv2ClientSessionRundown already ended",
-            )
-        elif how == CLEANED_UP:
-            self.dispatch.fault(
-                "CalledAfterCleanup",
-                subject=subject,
-                routine="WSAProviderCompleteAsyncCall",
-                rule=f"hAsyncCall {text} belongs to a session that NSPv2Cleanup already ended",
+                name, subject=subject, routine="WSAProviderCompleteAsyncCall", rule=f"hAsyncCall {text} {why}"
             )
         else:  # the broker dropped the session without telling the provider: not the provider's fault
             self.dispatch.record(

@@ -131,21 +131,11 @@ class Dispatcher:
         last_error = instance.host.last_error
         ret = value if isinstance(value, int) and not isinstance(value, bool) else None
         if value is FAILED:
-            self.record(
-                Kind.RETURN,
-                routine,
-                actor="provider",
-                subject=subject,
-                args=args,
-                span=call.span,
-                evidence=INFERRED,
-            )
+            self._provider_return(routine, subject, call, args, evidence=INFERRED)
             return PROVIDER_FAILED
         if ret == winapi.SOCKET_ERROR:
             args["lastError"] = code_name(last_error)
-        self.record(
-            Kind.RETURN, routine, actor="provider", subject=subject, args=args, result=ret, span=call.span
-        )
+        self._provider_return(routine, subject, call, args, result=ret)
         if ret == winapi.NO_ERROR:
             return winapi.NO_ERROR
         if ret == winapi.SOCKET_ERROR:
@@ -179,19 +169,33 @@ class Dispatcher:
             return int(last_error)  # type: ignore[arg-type]
         return ret if is_wsa_error(ret) else PROVIDER_FAILED  # type: ignore[return-value]
 
-    def void_return(
-        self, instance: Instance, routine: str, subject: str, call: TraceEvent, value: Any
+    def _provider_return(
+        self,
+        routine: str,
+        subject: str,
+        call: TraceEvent,
+        args: Mapping[str, Any],
+        *,
+        result: int | None = None,
+        evidence: Evidence = DOCUMENTED,
     ) -> None:
-        args = {"stub": True} if routine in instance.table.stubs else {}
-        evidence = INFERRED if value is FAILED else Evidence.HEADER
         self.record(
             Kind.RETURN,
             routine,
             actor="provider",
             subject=subject,
             args=args,
+            result=result,
             span=call.span,
             evidence=evidence,
+        )
+
+    def void_return(
+        self, instance: Instance, routine: str, subject: str, call: TraceEvent, value: Any
+    ) -> None:
+        args = {"stub": True} if routine in instance.table.stubs else {}
+        self._provider_return(
+            routine, subject, call, args, evidence=INFERRED if value is FAILED else Evidence.HEADER
         )
         if value is not None and value is not FAILED:
             self.fault(

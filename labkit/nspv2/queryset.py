@@ -75,7 +75,7 @@ class WSAQUERYSET2:
         object.__setattr__(self, "dwNumberOfProtocols", len(self.lpafpProtocols))
 
     def summary(self) -> dict[str, Any]:
-        """The members worth showing in a trace event (set ones only, addresses as text)."""
+        """The members worth showing in a trace event (set ones only; GUIDs and addresses as text)."""
         out: dict[str, Any] = {}
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
@@ -88,7 +88,7 @@ class WSAQUERYSET2:
                 continue
             if f.name == "lpcsaBuffer":
                 value = [str(a) for a in value]
-            elif f.name == "lpNSProviderId":
+            elif isinstance(value, uuid.UUID):
                 value = guid_text(value)
             elif f.name == "lpafpProtocols":
                 value = [list(p) for p in value]
