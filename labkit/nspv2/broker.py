@@ -22,11 +22,12 @@ from labkit import winapi
 from labkit.guard import UserCodeGuard
 from labkit.nspv2.catalog import CatalogEntry, select
 from labkit.nspv2.completion import CANCEL_CODES, AsyncCalls
-from labkit.nspv2.dispatch import DOCUMENTED, INFERRED, Dispatcher, show
+from labkit.nspv2.dispatch import DOCUMENTED, INFERRED, Dispatcher
+from labkit.nspv2.faults import code_name
 from labkit.nspv2.host import ProviderHost
 from labkit.nspv2.policy import Policy
 from labkit.nspv2.provider import Box, routine_table
-from labkit.nspv2.queryset import WSAQUERYSET, guid_text
+from labkit.nspv2.queryset import WSAQUERYSET, guid_text, show
 from labkit.nspv2.records import (
     CANCELLED,
     CLEANED_UP,
@@ -427,7 +428,7 @@ class Broker:
         if handle is None:
             problem = "returned NO_ERROR without setting *lphLookup"
         elif not _hashable(handle):
-            problem = f"returned an unusable hLookup {handle!r} (a handle must be a plain value)"
+            problem = f"returned an unusable hLookup {code_name(handle)} (a handle must be a plain value)"
         elif handle in instance.lookups:
             problem = f"returned hLookup {show(handle)}, which is still open"
         if problem:

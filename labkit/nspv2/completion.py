@@ -15,10 +15,11 @@ from typing import Any
 import simpy
 
 from labkit import winapi
-from labkit.nspv2.dispatch import DOCUMENTED, INFERRED, PROVIDER_FAILED, Dispatcher, show
+from labkit.nspv2.dispatch import DOCUMENTED, INFERRED, PROVIDER_FAILED, Dispatcher
 from labkit.nspv2.faults import code_name, is_wsa_error
 from labkit.nspv2.host import FAILED, ProviderHost
 from labkit.nspv2.provider import Box
+from labkit.nspv2.queryset import show
 from labkit.nspv2.records import CANCELLED, CLEANED_UP, ENDED, OPEN, RUN_DOWN, AsyncCall, Lookup, Session
 from labkit.trace import Evidence, Kind
 
@@ -91,7 +92,7 @@ class AsyncCalls:
             "WSAProviderCompleteAsyncCall",
             actor=host.actor,
             subject=subject,
-            args={"hAsyncCall": show(handle), "iRetCode": code if isinstance(code, int) else repr(code)},
+            args={"hAsyncCall": show(handle), "iRetCode": code if isinstance(code, int) else show(code)},
             ref="nspv2 §1.4",
         )
         if call is None:
@@ -106,7 +107,7 @@ class AsyncCalls:
                 "NotWsaError",
                 subject=subject,
                 routine=call.routine,
-                rule=f"WSAProviderCompleteAsyncCall got iRetCode {code!r}; "
+                rule=f"WSAProviderCompleteAsyncCall got iRetCode {code_name(code)}; "
                 "it takes NO_ERROR or a Winsock error code",
             )
             code = PROVIDER_FAILED

@@ -8,7 +8,6 @@ a VOID routine returns nothing. Whatever breaks a rule becomes a ``fault`` event
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
@@ -17,24 +16,12 @@ from labkit import winapi
 from labkit.guard import Misbehaviour, UserCodeGuard
 from labkit.nspv2.faults import code_name, is_wsa_error, record_fault
 from labkit.nspv2.host import FAILED, Worker
-from labkit.nspv2.queryset import guid_text
 from labkit.nspv2.records import Instance, Lookup, Session
 from labkit.trace import Evidence, Kind, TraceEvent, Tracer
 
 DOCUMENTED, INFERRED = Evidence.DOCUMENTED, Evidence.INFERRED
 PROVIDER_FAILED = winapi.WSASYSCALLFAILURE
 """[INF] What the broker reports for a provider routine that raised, blocked or returned nonsense."""
-
-
-def show(value: Any) -> Any:
-    """A handle or pointer as the trace shows it: hex for integers, text for strings, null for NULL."""
-    if value is None or isinstance(value, bool | str):
-        return value
-    if isinstance(value, int):
-        return f"{value:#x}"
-    if isinstance(value, uuid.UUID):
-        return guid_text(value)
-    return f"<{type(value).__name__}>"
 
 
 class Dispatcher:
@@ -93,7 +80,8 @@ class Dispatcher:
             "BadReturnValue",
             subject=worker.subject,
             routine=worker.name,
-            rule=f"{worker.name} yielded {value!r}; a worker yields host.sleep(ms) or another simpy event",
+            rule=f"{worker.name} yielded {code_name(value)}; "
+            "a worker yields host.sleep(ms) or another simpy event",
         )
 
     def call(
@@ -157,7 +145,7 @@ class Dispatcher:
                 )
                 return last_error if isinstance(last_error, int) else PROVIDER_FAILED
             return last_error
-        shown = code_name(value) if ret is not None else repr(value)
+        shown = code_name(value)
         self.fault(
             "BadReturnValue",
             subject=subject,
@@ -202,7 +190,8 @@ class Dispatcher:
                 "BadReturnValue",
                 subject=subject,
                 routine=routine,
-                rule=f"{routine} returned {value!r}, but it is VOID in the header (§5 D1): nobody reads it"
+                rule=f"{routine} returned {code_name(value)}, "
+                "but it is VOID in the header (§5 D1): nobody reads it"
                 + (
                     "; report the outcome with WSAProviderCompleteAsyncCall"
                     if routine != "NSPv2ClientSessionRundown"

@@ -42,10 +42,13 @@ def is_wsa_error(code: object) -> bool:
 
 
 def code_name(code: object) -> str:
-    """``WSANO_DATA`` for 11004; anything else as its repr (what a person needs to see the mistake)."""
+    """``WSANO_DATA`` for 11004; a plain value as its repr; any other object by its type name (its repr
+    may hold a memory address, which would make traces differ from run to run)."""
     if isinstance(code, int) and not isinstance(code, bool):
         return winapi.error_name(code, "nspv2")
-    return repr(code)
+    if code is None or isinstance(code, bool | str | float):
+        return repr(code)
+    return f"<{type(code).__name__}>"
 
 
 def record_fault(

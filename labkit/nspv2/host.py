@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import simpy
 
 from labkit.guard import UserCodeGuard
+from labkit.nspv2.queryset import show
 from labkit.trace import Kind
 
 if TYPE_CHECKING:
@@ -67,7 +68,14 @@ class ProviderHost:
     def log(self, text: str, **args: Any) -> None:
         """A note in the trace, by whoever runs provider code now."""
         self._broker.tracer.record(
-            Kind.NOTE, "ProviderLog", actor=self.actor, subject=self.subject, args={"text": text, **args}
+            Kind.NOTE,
+            "ProviderLog",
+            actor=self.actor,
+            subject=self.subject,
+            args={
+                "text": str(text),
+                **{k: v if isinstance(v, int | float | str) else show(v) for k, v in args.items()},
+            },
         )
 
     def run_user_code(self, routine: str, actor: str, subject: str, fn: Callable[[], Any]) -> Any:

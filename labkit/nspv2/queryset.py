@@ -1,4 +1,5 @@
-"""The query structures a lookup or a registration carries: WSAQUERYSET (client), WSAQUERYSET2 (provider).
+"""The query structures a lookup or a registration carries: WSAQUERYSET (client), WSAQUERYSET2 (provider),
+and how GUIDs, handles and pointers appear in a trace (`guid_text`, `show`).
 
 Member names are the header's (winsock2.h). Pointers become Python values: strings for LPWSTR, a tuple of
 `CSADDR_INFO` for ``lpcsaBuffer``, bytes for ``lpBlob``. The client API takes `WSAQUERYSET`; the broker
@@ -141,3 +142,15 @@ def _aligned(n: int) -> int:
 def guid_text(guid: uuid.UUID) -> str:
     """A GUID as Windows prints it: ``{8AF0F0B7-...}``."""
     return "{" + str(guid).upper() + "}"
+
+
+def show(value: Any) -> Any:
+    """A handle or pointer as a trace shows it: hex for integers, text for strings, null for NULL, a GUID in
+    braces, and any other object by its type name (never its address, which changes from run to run)."""
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, int):
+        return f"{value:#x}"
+    if isinstance(value, uuid.UUID):
+        return guid_text(value)
+    return f"<{type(value).__name__}>"
