@@ -49,7 +49,6 @@ from labkit.nspv2.records import (
 from labkit.trace import Kind, Tracer
 from labkit.winapi import LupFlags, NspOsProfile
 
-NO_MORE_CODES = (winapi.WSA_E_NO_MORE, winapi.WSAENOMORE)
 FIRST_CLIENT_HANDLE = 0xC001
 
 

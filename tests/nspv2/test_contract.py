@@ -259,3 +259,20 @@ def test_a_plain_class_without_the_base_class_works_with_documented_stubs(tmp_pa
         ("NSPv2Cleanup", "session:101", None),
     ]
     assert run.faults.names() == []
+
+
+def test_a_run_ends_at_its_horizon_whatever_the_provider_does(tmp_path):
+    """A worker that ticks forever cannot keep the run going: it stops at the horizon, the call unfinished."""
+
+    class Ticks(EmailDirectory):
+        def NSPv2LookupServiceNextEx(self, hAsyncCall, *args):
+            def tick():
+                while True:
+                    yield self.host.sleep(10)
+
+            self.host.spawn(tick())
+
+    run = run_valid(tmp_path, Ticks, horizon_ms=1000, async_deadline_ms=None)
+    assert run.trace[-1].t <= 1000
+    assert run.faults.names() == ["NeverCompleted"]
+    assert run.outcome["clients"] == {"running": 1}
