@@ -123,6 +123,8 @@ class ClientProcess:
         self.actor = f"client:{spec.pid}"
         self.outcome = "not started"
         self._threads: list[simpy.Process] = []
+        self._in_progress: dict[int, TraceEvent] = {}
+        """Client API calls not yet returned, by span: a crash ends them (their threads die)."""
         env = broker.env
         self.process = env.process(self._main())
         if spec.kill_at_ms is not None:
@@ -131,10 +133,13 @@ class ClientProcess:
     # -- recording --------------------------------------------------------------------------------
 
     def _call(self, name: str, **args: Any) -> TraceEvent:
-        return self.broker.tracer.record(Kind.CALL, name, actor=self.actor, subject=self.actor, args=args)
+        call = self.broker.tracer.record(Kind.CALL, name, actor=self.actor, subject=self.actor, args=args)
+        self._in_progress[call.seq] = call
+        return call
 
     def _return(self, call: TraceEvent, code: int, **args: Any) -> None:
         """WSA client APIs return 0, or SOCKET_ERROR with the code in WSAGetLastError."""
+        del self._in_progress[call.seq]
         if code:
             args["lastError"] = winapi.error_name(code, "nspv2")
         self.broker.tracer.record(
@@ -194,6 +199,17 @@ class ClientProcess:
             if thread.is_alive:
                 thread.interrupt("process died")
         self._process_state("Running", "Crashed")
+        for call in self._in_progress.values():  # the threads that made them are gone
+            self.broker.tracer.record(
+                Kind.RETURN,
+                call.name,
+                actor=self.actor,
+                subject=self.actor,
+                args={"abandoned": "process crashed"},
+                span=call.span,
+                evidence=Evidence.INFERRED,
+            )
+        self._in_progress.clear()
         self.broker.client_exit(self.record, crashed=True)
 
     def _step(self, step: Step) -> Generator[simpy.Event, Any, None]:

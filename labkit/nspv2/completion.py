@@ -204,22 +204,27 @@ class AsyncCalls:
                 )
 
     def abandon(self, session: Session, how: str, *, notify: int | None, ref: str) -> None:
-        """A session ended: its calls can no longer be completed (a waiting client gets ``notify``)."""
+        """A session ended: the broker finishes its open calls itself, so no span stays open.
+
+        A client still waiting gets ``notify`` as the completion code; a crashed one gets nothing (the
+        ``complete`` then has no result and says ``abandoned``). Either way the provider's own later
+        completion of such a call is a fault (or a note, when the provider was never told).
+        """
         for call in list(session.calls.values()):
             del self.pending[call.handle]
             self.finished[call.handle] = how
-            if notify is not None and not call.done.triggered:
-                self.dispatch.record(
-                    Kind.COMPLETE,
-                    call.routine,
-                    actor="broker",
-                    subject=call.subject,
-                    args={"hAsyncCall": show(call.handle)},
-                    span=call.span,
-                    result=notify,
-                    evidence=INFERRED,
-                    ref=ref,
-                )
+            self.dispatch.record(
+                Kind.COMPLETE,
+                call.routine,
+                actor="broker",
+                subject=call.subject,
+                args={"hAsyncCall": show(call.handle), "abandoned": f"session {how}"},
+                span=call.span,
+                result=notify,
+                evidence=INFERRED,
+                ref=ref,
+            )
+            if notify is not None:
                 call.done.succeed(notify)
             if call.lookup is not None:
                 call.lookup.call = None

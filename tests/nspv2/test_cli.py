@@ -18,7 +18,7 @@ def test_running_twice_gives_identical_files(tmp_path, capsys):
     assert first == (tmp_path / "b.jsonl").read_bytes()
     expected = nspv2.simulate("crash-during-lookup", policy={"crash": "both"}, seed=3).trace.to_jsonl()
     assert first == expected.encode()
-    assert capsys.readouterr().out.splitlines()[0] == f"{tmp_path / 'a.jsonl'}: 66 events, 0 faults"
+    assert capsys.readouterr().out.splitlines()[0] == f"{tmp_path / 'a.jsonl'}: 68 events, 0 faults"
 
 
 def test_options_reach_the_run(tmp_path):
