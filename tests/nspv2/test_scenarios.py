@@ -56,7 +56,7 @@ def test_crash_during_lookup():
         ("NSPv2LookupServiceNextEx", "lookup:0x1002", "0xa001"),
         ("NSPv2LookupServiceNextEx", "lookup:0x1001", "0xa002"),
         ("NSPv2ClientSessionRundown", "session:101", "session#1"),
-        ("complete NSPv2LookupServiceNextEx", "lookup:0x1001", "0xa002 None"),
+        ("complete NSPv2LookupServiceNextEx", "lookup:0x1001", "0xa002 session RunDown"),
         ("complete NSPv2LookupServiceNextEx", "lookup:0x1002", "0xa001 NO_ERROR"),
         ("NSPv2LookupServiceNextEx", "lookup:0x1002", "0xa003"),
         ("complete NSPv2LookupServiceNextEx", "lookup:0x1002", "0xa003 WSA_E_NO_MORE"),
@@ -313,7 +313,7 @@ def test_never_completes():
         ("NSPv2LookupServiceNextEx", "lookup:0x1001", "0xa001"),
         ("fault NeverCompleted", "lookup:0x1001", "NSPv2LookupServiceNextEx"),
         ("NSPv2ClientSessionRundown", "session:101", "session#1"),
-        ("complete NSPv2LookupServiceNextEx", "lookup:0x1001", "0xa001 None"),
+        ("complete NSPv2LookupServiceNextEx", "lookup:0x1001", "0xa001 session RunDown"),
     ]
 
 
