@@ -45,7 +45,8 @@ def simulate(
 ) -> Run:
     """Run ``scenario`` (a name or a `Scenario`) and return the `Run` with its trace.
 
-    ``provider`` replaces the first host's provider (a registered name, a class, or an instance).
+    ``provider`` replaces the first host's provider: a registered name or a class gives a fresh instance
+    per run; an instance is used as it is, so its state (registrations, counters) carries over between runs.
     ``policy`` is a `Policy` or a mapping of choices to change (``{"crash": "both"}``); ``os`` an NSPv2
     profile (``vista``, ``win7``); ``clients`` replaces the scenario's clients. Provider code that raises
     or blocks longer than ``guard_limit_s`` real seconds becomes a fault; the run goes on.
