@@ -78,8 +78,50 @@ def build_parser() -> argparse.ArgumentParser:
     simulate_commands.required = True
     # Each domain adds its `simulate <domain>` subcommand (and its own top-level commands) below.
     # --- nspv2 commands ---
+    _add_nspv2_simulate(simulate_commands)
     # --- cluster commands ---
     return parser
+
+
+# --- nspv2 commands ---
+def _add_nspv2_simulate(commands: argparse._SubParsersAction[_Parser]) -> None:
+    nspv2 = commands.add_parser(
+        "nspv2",
+        help="the Winsock broker driving an NSPv2 provider through client sessions",
+        description="Run a named NSPv2 scenario and write its trace (JSON Lines). Unknown names list "
+        "the valid ones.",
+    )
+    nspv2.add_argument("--scenario", required=True, metavar="NAME", help="a scenario name")
+    nspv2.add_argument("--provider", metavar="NAME", help="replace the first host's provider")
+    nspv2.add_argument("--crash-policy", metavar="rundown|cleanup|both", help="what a client crash triggers")
+    nspv2.add_argument("--startup-policy", metavar="first-use|wsastartup", help="when NSPv2Startup fires")
+    nspv2.add_argument(
+        "--unadvertise-policy",
+        metavar="rundown|silent|drain",
+        help="what unadvertising does to open sessions",
+    )
+    nspv2.add_argument("--os", metavar="vista|win7", help="NSPv2 OS profile (default: the scenario's)")
+    nspv2.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    nspv2.add_argument("--out", required=True, metavar="FILE", help="where to write the trace")
+    nspv2.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    nspv2.set_defaults(run=_simulate_nspv2)
+
+
+def _simulate_nspv2(args: argparse.Namespace) -> int:
+    from labkit import nspv2
+
+    policy = {
+        "crash": args.crash_policy,
+        "startup": args.startup_policy,
+        "unadvertise": args.unadvertise_policy,
+    }
+    run = nspv2.simulate(args.scenario, provider=args.provider, policy=policy, os=args.os, seed=args.seed)
+    path = run.write(args.out, force=args.force)
+    print(f"{path}: {len(run.trace)} events, {len(run.faults)} faults")
+    return 0
+
+
+# --- end nspv2 commands ---
 
 
 def _check(args: argparse.Namespace) -> int:
