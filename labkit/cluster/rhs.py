@@ -70,6 +70,8 @@ OFFLINE_PENDING = S.ClusterResourceOfflinePending.name
 
 SLOW_CALL_MS = 300
 """Every entry point should return within 300 ms (§3 rule 3)."""
+SPIN_LIMIT = 1000
+"""Zero-length sleeps in a row after which a generator is stopped: virtual time would never advance."""
 NOT_NOW = (
     ResourceStatusFlags.OFFLINE_BUSY
     | ResourceStatusFlags.OFFLINE_SOURCE_THROTTLED
@@ -484,7 +486,7 @@ class Rhs:
             "EventLog",
             actor="rhs",
             subject=res.name,
-            section="§2.5",
+            section="§2.5, G3",
             evidence=Evidence.DOCUMENTED,
             message=f"{routine} of resource {res.name} {shown}; the monitor calls Terminate",
         )
@@ -606,6 +608,7 @@ class Rhs:
         """Run a user generator in virtual time; ``(how, value)``, how: returned, misbehaved or deadlock."""
         sim, env = self.sim, self.sim.env
         actor = worker.name if worker is not None else "dll"
+        spins = 0
         while True:
             step = sim.call_user(routine, res.name, _advance, gen, actor=actor, worker=worker)
             if not step.ok:
@@ -618,6 +621,19 @@ class Rhs:
                     "BadReturnValue",
                     subject=res.name,
                     rule=f"{routine} yielded {_described(value)}; workers may only yield monitor.sleep(ms)",
+                    routine=routine,
+                    section="§3",
+                    actor=actor,
+                )
+                sim.call_user(routine, res.name, gen.close, actor=actor, worker=worker)
+                return "misbehaved", None
+            spins = spins + 1 if value.ms == 0 else 0
+            if spins > SPIN_LIMIT:
+                sim.fault(
+                    "NoProgress",
+                    subject=res.name,
+                    rule=f"{routine} yielded monitor.sleep(0) {SPIN_LIMIT} times in a row; virtual time "
+                    "cannot advance, so labkit stops it",
                     routine=routine,
                     section="§3",
                     actor=actor,

@@ -19,7 +19,7 @@ from labkit.cluster.client import (
     OfflineResource,
     Step,
 )
-from labkit.cluster.dlls import VirtualMachine
+from labkit.cluster.dlls import VirtualMachine, dlls
 from labkit.cluster.model import PROPERTY_MINIMUM, RESOURCE_PROPERTIES
 from labkit.cluster.policies import Policies
 from labkit.exceptions import LabkitError, SimulationError
@@ -72,6 +72,8 @@ class Scenario:
             raise bad("name", "use lowercase words joined by '-'")
         if not self.summary or "\n" in self.summary:
             raise bad("summary", "must be one non-empty line")
+        if self.dll not in dlls:
+            raise bad("dll", f"unknown resource DLL {self.dll!r}; valid: {', '.join(dlls.names())}")
         if len(set(self.nodes)) != len(self.nodes) or len(self.nodes) < 2:
             raise bad("nodes", "need at least two distinct node names")
         groups = {g.name: g for g in self.groups}
