@@ -42,6 +42,7 @@ from labkit.winapi import (
     ERROR_INVALID_PARAMETER,
     ERROR_IO_PENDING,
     ERROR_RESOURCE_FAILED,
+    ERROR_RESOURCE_NOT_ONLINE,
     ERROR_SUCCESS,
     FAILURE_TYPE,
     GroupStatusFlags,
@@ -193,6 +194,16 @@ class Cluster:
         )
         flags = self._admit(call, word, unmapped)
         if flags is None or not self._ready(call, res.group, [res], flags):
+            return
+        if res.state != ONLINE:
+            self.sim.note(
+                "NotOnline",
+                actor="rcm",
+                subject=res.name,
+                section="§5.2",
+                message=f"{res.name} is {res.state}; there is nothing to take offline",
+            )
+            call.finish(ERROR_SUCCESS if res.state == OFFLINE else ERROR_RESOURCE_NOT_ONLINE)
             return
         op = self._begin(res.group, cancellable=False)
         if step.force_with_termination:
@@ -556,7 +567,7 @@ class Cluster:
                 res, flags, destination, in_buffer, persist=persist
             )
             op.current = None
-            if settled.outcome not in (Outcome.DONE, Outcome.TERMINATED):
+            if settled.outcome in (Outcome.NOT_NOW, Outcome.REFUSED, Outcome.CANCELLED):
                 return settled
         return Settled(Outcome.DONE, ERROR_SUCCESS)
 

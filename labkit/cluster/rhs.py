@@ -41,6 +41,7 @@ from labkit.winapi import (
     ERROR_CLUSTER_RESOURCE_VETOED_MOVE_INCOMPATIBLE_NODES,
     ERROR_INVALID_HANDLE,
     ERROR_IO_PENDING,
+    ERROR_OPERATION_ABORTED,
     ERROR_RESOURCE_CALL_TIMED_OUT,
     ERROR_RESOURCE_FAILED,
     ERROR_RESOURCE_ONLINE,
@@ -114,7 +115,7 @@ class Outcome(StrEnum):
     TERMINATED = "terminated"
     """An offline ended by Terminate (error return, Failed report, PendingTimeout): offline by termination."""
     FAILED = "failed"
-    """An online failed (the resource is Failed and was terminated)."""
+    """An online failed (the resource is Failed and was terminated), or a call deadlocked."""
     NOT_NOW = "not-now"
     """The DLL stayed online and said "not now" (OFFLINE_BUSY / THROTTLED)."""
     REFUSED = "refused"
@@ -187,7 +188,7 @@ class Rhs:
         inst: Instance = made.value
         self.instances[res.name] = inst
         key = MappingProxyType(dict(res.private))
-        ok, resid, _ = yield from self._entry(
+        how, resid, _ = yield from self._entry(
             inst,
             "OpenV2",
             {
@@ -199,8 +200,8 @@ class Rhs:
             (res.name, key, inst.handle, 0),
             "resid",
         )
-        if not ok or resid is None:
-            del self.instances[res.name]
+        if how != "ok" or resid is None:
+            self.instances.pop(res.name, None)
             sim.resource_state(res, FAILED, actor="rhs", section="§2.2")
             return False
         inst.resid = resid
@@ -227,7 +228,12 @@ class Rhs:
             "Reserved": 0,
         }
         call = (inst.resid, flags, _frozen(in_buffer), args["InBufferSize"], 0)
-        ok, code, span = yield from self._entry(inst, "OnlineV2", args, call, "dword")
+        how, code, span = yield from self._entry(inst, "OnlineV2", args, call, "dword")
+        if how == "deadlock":
+            return Settled(Outcome.FAILED, code)
+        if inst.terminated:  # Terminate overlapped the call: whatever it returns, the resource is stopped
+            return Settled(Outcome.FAILED, ERROR_OPERATION_ABORTED)
+        ok = how == "ok"
         if ok and code == ERROR_IO_PENDING:
             self.sim.resource_state(res, ONLINE_PENDING, actor="rhs", section="§4")
             return (yield from self._await(inst, "OnlineV2", span))
@@ -258,7 +264,12 @@ class Rhs:
             "Reserved": 0,
         }
         call = (inst.resid, destination, flags, _frozen(in_buffer), args["InBufferSize"], 0)
-        ok, code, span = yield from self._entry(inst, "OfflineV2", args, call, "dword")
+        how, code, span = yield from self._entry(inst, "OfflineV2", args, call, "dword")
+        if how == "deadlock":
+            return Settled(Outcome.FAILED, code)
+        if inst.terminated:
+            return Settled(Outcome.TERMINATED, ERROR_OPERATION_ABORTED)
+        ok = how == "ok"
         if ok and code == ERROR_IO_PENDING:
             sim.resource_state(res, OFFLINE_PENDING, actor="rhs", section="§4")
             on_pending()
@@ -276,16 +287,16 @@ class Rhs:
         if inst is None or inst.pending is None:
             return None
         pending = inst.pending
-        ok, code, _ = yield from self._entry(
+        how, code, _ = yield from self._entry(
             inst,
             "Cancel",
             {"Resource": _shown(inst.resid), "CancelFlags_RESERVED": 0},
             (inst.resid, 0),
             "dword",
         )
-        if ok and code == ERROR_SUCCESS:
+        if how == "ok" and code == ERROR_SUCCESS:
             pending.cancel_requested = True
-        return code if ok else None
+        return code if how == "ok" else None
 
     def terminate(self, res: Resource, then: str | None) -> Step:
         """Call Terminate; the resource goes to ``then`` (None: stays as it is)."""
@@ -512,7 +523,12 @@ class Rhs:
         call_args: tuple[Any, ...],
         returns: str,
     ) -> Step:
-        """Call one entry point; returns ``(ok, value, span)``. ``returns``: dword, bool, void or resid."""
+        """Call one entry point; returns ``(how, value, span)``.
+
+        ``how`` is ``ok``, ``bad`` (the routine misbehaved; a fault is recorded) or ``deadlock`` (it did not
+        return within DeadlockTimeout: the instance is gone and the resource Failed). ``returns`` says what
+        the routine must return: ``dword``, ``void`` or ``resid``.
+        """
         sim, env, res = self.sim, self.sim.env, inst.resource
         exclusive = routine != "Terminate"
         while exclusive and inst.busy is not None:
@@ -553,9 +569,7 @@ class Rhs:
             if ok:
                 ok, value = self._check_return(routine, value, returns, res)
             result = value if ok and returns == "dword" else None
-            extra: dict[str, Any] = {"Resource": _shown(value)} if ok and returns == "resid" else {}
-            if ok and returns == "bool":
-                extra = {"returned": bool(value)}
+            extra = {"Resource": _shown(value)} if ok and returns == "resid" else {}
             sim.record(
                 Kind.RETURN, routine, actor="dll", subject=res.name, result=result, span=call.span, args=extra
             )
@@ -573,16 +587,14 @@ class Rhs:
             inst.busy.succeed()
             inst.busy = None
         if how == "deadlock":
-            return False, ERROR_RESOURCE_CALL_TIMED_OUT, call.span
-        return ok, value, call.span
+            return "deadlock", ERROR_RESOURCE_CALL_TIMED_OUT, call.span
+        return ("ok" if ok else "bad"), value, call.span
 
     def _check_return(self, routine: str, value: Any, returns: str, res: Resource) -> tuple[bool, Any]:
         if returns == "resid":
             return True, value
         if returns == "void":
             good, expected = value is None, "nothing (VOID)"
-        elif returns == "bool":
-            good, expected = isinstance(value, bool) or (_is_int(value) and value in (0, 1)), "TRUE or FALSE"
         else:
             good, expected = _is_int(value) and 0 <= value <= 0xFFFF, "a Win32 error code (0..65535)"
         if good:
