@@ -303,7 +303,11 @@ class Rhs:
         inst = self.instances.get(res.name)
         if inst is not None:
             inst.terminated = True
-            inst.pending = None
+            pending, inst.pending = inst.pending, None
+            if pending is not None and not pending.settled.triggered:
+                # Terminate ends the pending operation; whoever waits for it learns so now.
+                stopped = Outcome.TERMINATED if pending.kind == "OfflineV2" else Outcome.FAILED
+                pending.settled.succeed(Settled(stopped, ERROR_OPERATION_ABORTED))
             for worker in inst.workers:
                 worker.monitor_terminated = True
             yield from self._entry(inst, "Terminate", {"Resource": _shown(inst.resid)}, (inst.resid,), "void")
@@ -328,7 +332,7 @@ class Rhs:
             yield pending.settled | env.timeout(left)
         if pending.settled.triggered:
             settled = cast(Settled, pending.settled.value)
-            if settled.outcome is Outcome.FAILED:
+            if settled.outcome is Outcome.FAILED and not inst.terminated:
                 then = self._terminated_state() if routine == "OfflineV2" else None
                 yield from self.terminate(res, then)
                 if routine == "OfflineV2":
@@ -628,7 +632,7 @@ class Rhs:
             done, value = step.value
             if done:
                 return "returned", value
-            if not isinstance(value, Sleep):
+            if not _is_sleep(value):
                 sim.fault(
                     "BadReturnValue",
                     subject=res.name,
@@ -845,6 +849,14 @@ def _prepare(dll: ResourceDll, rhs: Rhs, res: Resource) -> Instance:
     dll.node = rhs.node.name
     dll.random = random.Random(f"{rhs.seed}/{rhs.node.name}/{res.name}")  # noqa: S311 - simulation, not security
     return inst
+
+
+def _is_sleep(value: object) -> TypeGuard[Sleep]:
+    """A Sleep of a real number of milliseconds >= 0 (a hand-made Sleep(-1) is refused)."""
+    if not isinstance(value, Sleep):
+        return False
+    ms: object = value.ms
+    return isinstance(ms, int | float) and not isinstance(ms, bool) and ms >= 0
 
 
 def _advance(gen: Generator[Any, Any, Any]) -> tuple[bool, Any]:

@@ -61,6 +61,8 @@ class Scenario:
     """Keyword arguments for the DLL class."""
     properties: Mapping[str, int] = field(default_factory=dict)
     """Resource common properties that differ from the defaults (PendingTimeout, …)."""
+    private: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Private properties by resource name: what OpenV2 finds behind ResourceKey."""
     policies: Mapping[str, Any] = field(default_factory=dict)
     """Inferred choices that differ from the defaults (`labkit.cluster.policies`)."""
 
@@ -80,6 +82,8 @@ class Scenario:
         resources = [r for g in self.groups for r in g.resources]
         if len(groups) != len(self.groups) or len(set(resources)) != len(resources) or not resources:
             raise bad("groups", "group and resource names must be unique, and there must be a resource")
+        if set(self.private) - set(resources):
+            raise bad("private", f"unknown resources {sorted(set(self.private) - set(resources))}")
         for group in self.groups:
             if group.node not in self.nodes:
                 raise bad("groups", f"group {group.name!r} starts on unknown node {group.node!r}")

@@ -66,6 +66,7 @@ def simulate(
         "flags": str(requested),
         "policies": rules.to_params(),
         "properties": values,
+        "private": _jsonable(chosen.private),
         "horizon_ms": horizon_ms,
         "guard_limit_s": guard_limit_s,
     }
@@ -73,7 +74,7 @@ def simulate(
     with UserCodeGuard(guard_limit_s) as guard:
         sim = Sim(header, profile, rules, guard)
         layout = [(g.name, g.node, g.resources) for g in chosen.groups]
-        cluster = Cluster(sim, chosen.nodes, layout, values, {}, factory, requested, seed)
+        cluster = Cluster(sim, chosen.nodes, layout, values, chosen.private, factory, requested, seed)
         if requested and not chosen.requests:
             sim.note(
                 "FlagsUnused",

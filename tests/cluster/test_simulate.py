@@ -55,6 +55,7 @@ def test_the_header_holds_everything_that_determines_the_run():
             "RestartPeriod": 900000,
             "RestartDelay": 500,
         },
+        "private": {},
         "horizon_ms": 3600000,
         "guard_limit_s": 5.0,
     }

@@ -319,3 +319,48 @@ def test_an_instance_is_copied_for_every_node():
     run = cluster.simulate("move-busy-dll", dll=template)
     assert run.outcome["calls"]["OfflineV2"] == 2
     assert template.attempts == 0
+
+
+def test_a_hand_made_negative_sleep_is_refused():
+    """Yielding a hand-made Sleep(-1) is BadReturnValue; monitor.sleep(-1) raises inside user code."""
+
+    class Negative(ResourceDll):
+        def OfflineV2(self, *args):
+            self.monitor.ClusWorkerCreate(self.work)
+            self.monitor.ClusWorkerCreate(self.asks)
+            return ERROR_SUCCESS
+
+        def work(self, worker, parameter):
+            yield cluster.Sleep(-1)
+
+        def asks(self, worker, parameter):
+            yield self.monitor.sleep(-1)
+
+    run = offline(Negative)
+    assert [(f.name, f.actor) for f in run.faults] == [
+        ("BadReturnValue", "worker:1"),
+        ("UserCodeRaised", "worker:2"),
+    ]
+    assert "monitor.sleep needs a number of milliseconds >= 0, not -1" in run.faults[1].args["rule"]
+
+
+def test_open_v2_reads_private_properties_through_resource_key():
+    """A scenario's private properties reach OpenV2 as the read-only ResourceKey mapping."""
+    seen = []
+
+    class Reads(ResourceDll):
+        def OpenV2(self, ResourceName, ResourceKey, ResourceHandle, OpenFlags):
+            seen.append(dict(ResourceKey))
+            return super().OpenV2(ResourceName, ResourceKey, ResourceHandle, OpenFlags)
+
+    base = cluster.scenarios.get("plain-offline")
+    scenario = cluster.Scenario(
+        "with-key",
+        base.summary,
+        "Generic",
+        base.steps,
+        groups=base.groups,
+        private={"Share": {"Path": "D:\\share"}},
+    )
+    cluster.simulate(scenario, dll=Reads)
+    assert seen == [{"Path": "D:\\share"}]
