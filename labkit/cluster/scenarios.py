@@ -102,6 +102,10 @@ class Scenario:
                     raise bad(where, f"group {step.group!r} already is on {step.node}")
             if isinstance(step, NetworkLoss) and step.node not in self.nodes:
                 raise bad(where, f"unknown node {step.node!r}")
+            buffer = getattr(step, "in_buffer", None) or {}
+            for key, value in buffer.items():
+                if not isinstance(key, str) or not _is_dword(value):
+                    raise bad(where, f"in_buffer maps property names to DWORD values, not {key!r}: {value!r}")
         try:
             resource_properties(self.properties)
             Policies.build(self.policies)
@@ -112,6 +116,10 @@ class Scenario:
     def requests(self) -> bool:
         """Whether a client request carries the requested flags."""
         return any(isinstance(s, OfflineResource | OfflineGroup | MoveGroup) for s in self.steps)
+
+
+def _is_dword(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 0xFFFFFFFF
 
 
 def resource_properties(overrides: Mapping[str, int] | None) -> dict[str, int]:

@@ -85,6 +85,8 @@ def test_a_scenario_checks_its_fields():
         Scenario("x", "one line", "Nope", ())
     with pytest.raises(SimulationError, match=r"steps\[0\]: group 'Group' already is on NODE1"):
         Scenario("x", "one line", "Generic", (MoveGroup(0, "Group", "NODE1"),))
+    with pytest.raises(SimulationError, match=r"steps\[0\]: in_buffer maps property names to DWORD values"):
+        Scenario("x", "one line", "Generic", (MoveGroup(0, "Group", in_buffer={"Virtual Machine": "live"}),))
 
 
 def test_at_least_twelve_scenarios_with_one_line_summaries():
