@@ -215,6 +215,7 @@ class Rhs:
             return
         yield from self._entry(inst, "Close", {"Resource": _shown(inst.resid)}, (inst.resid,), "void")
         self.instances.pop(res.name, None)
+        res.locked = res.locked_keeps_queue = False  # locked mode belonged to the instance just closed
 
     def online(self, res: Resource, flags: OnlineFlags, in_buffer: PropertyList | None) -> Step:
         """OnlineV2 and its pending protocol; returns a `Settled`."""

@@ -55,3 +55,31 @@ def test_close_waits_for_a_running_entry_point_but_terminate_does_not():
         "1000 dll return Close",
     ]
     assert res.state == "ClusterResourceOffline"
+
+
+def test_closing_an_instance_ends_its_locked_mode():
+    """Locked mode belongs to the DLL instance: after Close the resource is no longer locked."""
+    sim, res, rhs = monitor()
+
+    class LocksOnOpen(ResourceDll):
+        def OpenV2(self, ResourceName, ResourceKey, ResourceHandle, OpenFlags):
+            self.monitor.SetResourceLockedMode(ResourceHandle, True, 1)
+            return super().OpenV2(ResourceName, ResourceKey, ResourceHandle, OpenFlags)
+
+    def script():
+        yield from rhs.open(res, LocksOnOpen)
+        assert res.locked
+        yield from rhs.close(res)
+
+    sim.spawn(script())
+    sim.env.run()
+    assert not res.locked
+    assert sim.tracer.trace.names() == [
+        "OpenV2",
+        "SetResourceLockedMode",
+        "SetResourceLockedMode",
+        "OpenV2",
+        "ClusterResourceOffline",
+        "Close",
+        "Close",
+    ]

@@ -364,3 +364,37 @@ def test_open_v2_reads_private_properties_through_resource_key():
     )
     cluster.simulate(scenario, dll=Reads)
     assert seen == [{"Path": "D:\\share"}]
+
+
+def test_locked_mode_drops_a_queued_move_unless_told_to_keep_it():
+    """Busy, then locked while queued: the move ends 5960; with DONT_REMOVE_FROM_MOVE_QUEUE it waits on."""
+    busy = cluster.dlls.get("Busy")
+
+    class LocksWhenBusy(busy):
+        def attempt(self, worker, attempt):
+            yield from super().attempt(worker, attempt)
+            self.monitor.SetResourceLockedModeEx(self.ResourceHandle, True, 7, self.lock_flags)
+
+    class Drops(LocksWhenBusy):
+        lock_flags = 0
+
+    class Keeps(LocksWhenBusy):
+        lock_flags = 1  # LOCKED_MODE_FLAGS_DONT_REMOVE_FROM_MOVE_QUEUE
+
+    dropped = cluster.simulate("move-busy-dll", dll=Drops)
+    kept = cluster.simulate("move-busy-dll", dll=Keeps)
+    assert story(dropped.trace)[-8:] == [
+        "1500 rhs return SetResourceStatusEx -> ResourceExitStateContinue",
+        "1500 worker:1 call SetResourceLockedModeEx",
+        "1500 rhs return SetResourceLockedModeEx -> ERROR_SUCCESS",
+        "1500 worker:1 note WorkerEnded",
+        "1500 rcm state Queued group:VMGroup @NODE1",
+        "2500 rcm note LockedStatus",
+        "2500 rcm state Online group:VMGroup @NODE1",
+        "2500 rcm complete MoveClusterGroupEx -> ERROR_CLUSTER_RESOURCE_LOCKED_STATUS",
+    ]
+    assert dropped.outcome["result_name"] == "ERROR_CLUSTER_RESOURCE_LOCKED_STATUS"
+    assert (kept.outcome["result_name"], kept.outcome["groups"]["VMGroup"]["node"]) == (
+        "ERROR_SUCCESS",
+        "NODE2",
+    )
