@@ -307,6 +307,15 @@ class Rhs:
             pending, inst.pending = inst.pending, None
             if pending is not None and not pending.settled.triggered:
                 # Terminate ends the pending operation; whoever waits for it learns so now.
+                self.sim.record(
+                    Kind.COMPLETE,
+                    pending.kind,
+                    actor="rhs",
+                    subject=res.name,
+                    span=pending.span,
+                    result=ERROR_OPERATION_ABORTED,
+                    ref=_sheet("§2.6"),
+                )
                 stopped = Outcome.TERMINATED if pending.kind == "OfflineV2" else Outcome.FAILED
                 pending.settled.succeed(Settled(stopped, ERROR_OPERATION_ABORTED))
             for worker in inst.workers:
@@ -567,6 +576,16 @@ class Rhs:
                 "labkit abandons the call and the resource fails",
                 routine=routine,
                 section="§3",
+            )
+            # The DLL never returns; the monitor gives up on the call, which closes its span.
+            sim.record(
+                Kind.RETURN,
+                routine,
+                actor="rhs",
+                subject=res.name,
+                span=call.span,
+                args={"abandoned": "DeadlockTimeout"},
+                evidence=Evidence.INFERRED,
             )
             self.instances.pop(res.name, None)
             sim.resource_state(res, FAILED, actor="rhs", section="§3")

@@ -7,7 +7,13 @@ from labkit.cluster.rhs import Rhs
 from labkit.cluster.sim import Sim
 from labkit.guard import UserCodeGuard
 from labkit.trace import TraceHeader
-from labkit.winapi import ERROR_SUCCESS, OnlineFlags, cluster_profile
+from labkit.winapi import (
+    ERROR_IO_PENDING,
+    ERROR_OPERATION_ABORTED,
+    ERROR_SUCCESS,
+    OnlineFlags,
+    cluster_profile,
+)
 from tests.cluster import story
 
 
@@ -83,3 +89,34 @@ def test_closing_an_instance_ends_its_locked_mode():
         "Close",
         "Close",
     ]
+
+
+def test_terminate_during_a_pending_online_completes_it():
+    """Terminate while OnlineV2 is pending completes it with ERROR_OPERATION_ABORTED and the online fails."""
+    sim, res, rhs = monitor()
+    ends = []
+
+    class Pends(ResourceDll):
+        def OnlineV2(self, *args):
+            return ERROR_IO_PENDING
+
+    def online():
+        ends.append((yield from rhs.online(res, OnlineFlags(0), None)))
+
+    def script():
+        yield from rhs.open(res, Pends)
+        sim.spawn(online())
+        yield sim.env.timeout(100)
+        yield from rhs.terminate(res, None)
+
+    sim.spawn(script())
+    sim.env.run()
+    assert story(sim.tracer.trace)[3:] == [
+        "0 rhs call OnlineV2 OnlineFlags=0",
+        "0 dll return OnlineV2 -> ERROR_IO_PENDING",
+        "0 rhs state ClusterResourceOnlinePending R @NODE1",
+        "100 rhs complete OnlineV2 -> ERROR_OPERATION_ABORTED",
+        "100 rhs call Terminate",
+        "100 dll return Terminate",
+    ]
+    assert [(e.outcome.value, e.code) for e in ends] == [("failed", ERROR_OPERATION_ABORTED)]

@@ -226,7 +226,7 @@ def test_a_slow_entry_point_is_a_warning():
 
 
 def test_an_entry_point_past_deadlock_timeout_is_abandoned_and_the_resource_fails():
-    """A call that does not return within DeadlockTimeout gets no return event; the resource is Failed."""
+    """A call that does not return within DeadlockTimeout is abandoned by the monitor; the resource fails."""
 
     class Deadlocks(ResourceDll):
         def OfflineV2(self, *args):
@@ -237,6 +237,7 @@ def test_an_entry_point_past_deadlock_timeout_is_abandoned_and_the_resource_fail
     assert after_setup(run) == [
         *OFFLINE_REQUEST,
         "2000 rhs fault DeadlockTimeout",
+        "2000 rhs return OfflineV2",
         "2000 rhs state ClusterResourceFailed Disk @NODE1",
         "2000 rcm state Failed group:SqlGroup @NODE1",
         "2000 rcm return OfflineClusterResourceEx -> ERROR_RESOURCE_CALL_TIMED_OUT",
