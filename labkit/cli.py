@@ -69,6 +69,14 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
         sub.set_defaults(run=_export)
 
+    scenarios = commands.add_parser(
+        "scenarios",
+        help="list the named scenarios of both domains",
+        description="List every named scenario: its domain (as `labkit simulate` spells it), name, summary.",
+    )
+    scenarios.add_argument("--domain", choices=["nspv2", "offline"], help="only this domain")
+    scenarios.set_defaults(run=_scenarios)
+
     simulate = commands.add_parser(
         "simulate",
         help="run a scenario and write its trace",
@@ -82,6 +90,17 @@ def build_parser() -> argparse.ArgumentParser:
     # --- cluster commands ---
     _add_cluster_commands(simulate_commands, commands)
     return parser
+
+
+def _scenarios(args: argparse.Namespace) -> int:
+    from labkit import cluster, nspv2
+
+    for word, registry in (("nspv2", nspv2.scenarios), ("offline", cluster.scenarios)):
+        if args.domain in (None, word):
+            width = max(len(n) for n in registry.names())
+            for scenario in registry:
+                print(f"{word:8} {scenario.name:{width}}  {scenario.summary}")
+    return 0
 
 
 # --- nspv2 commands ---
