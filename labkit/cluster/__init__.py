@@ -11,7 +11,7 @@ Write a DLL by subclassing `ResourceDll` (see `labkit.cluster.resdll`); the samp
 """
 
 from labkit.cluster.dlls import dlls
-from labkit.cluster.matrix import flag_matrix
+from labkit.cluster.matrix import flag_effects, flag_matrix
 from labkit.cluster.policies import Policies
 from labkit.cluster.resdll import RESOURCE_STATUS_EX, ClusWorker, Monitor, ResourceDll, Sleep
 from labkit.cluster.scenarios import GroupLayout, Scenario, scenarios
@@ -27,6 +27,7 @@ __all__ = [
     "Scenario",
     "Sleep",
     "dlls",
+    "flag_effects",
     "flag_matrix",
     "scenarios",
     "simulate",

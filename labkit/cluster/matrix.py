@@ -85,3 +85,38 @@ def _row(run: Run, scenario: Scenario, os: str, bits: int) -> tuple[Any, ...]:
         ", ".join(out["faults"]),
         out["duration_ms"],
     )
+
+
+OUTCOME = ("result", "state", "node", "persistent_state", "faults")
+"""The columns that make an outcome: two rows with the same values ended the same way."""
+
+
+def flag_effects(matrix: pd.DataFrame) -> pd.DataFrame:
+    """What each flag changes: for every flag and OS profile, how many of the 64 pairs of rows that differ
+    only in that flag end differently, and an example of the change (``state Online → Failed``).
+
+    ``matrix`` is a `flag_matrix` result. A flag with no effect in a scenario shows 0 changed pairs.
+    """
+    import pandas as pd
+
+    rows = []
+    for os_name, table in matrix.groupby("os", sort=False):
+        by_flags = {
+            int(bits): row for bits, row in zip(table["flags"], table.itertuples(index=False), strict=True)
+        }
+        for flag in OfflineFlags.single_flags():
+            changed, example = 0, ""
+            for bits, without in by_flags.items():
+                if bits & flag or (bits | flag) not in by_flags:
+                    continue
+                with_flag = by_flags[bits | flag]
+                differences = [
+                    f"{column} {getattr(without, column)} → {getattr(with_flag, column)}"
+                    for column in OUTCOME
+                    if getattr(without, column) != getattr(with_flag, column)
+                ]
+                if differences:
+                    changed += 1
+                    example = example or "; ".join(differences)
+            rows.append((os_name, flag.name, f"{int(flag):#04x}", changed, example))
+    return pd.DataFrame(rows, columns=["os", "flag", "value", "pairs changed", "example (without → with)"])

@@ -57,3 +57,19 @@ def test_queue_enabled_decides_the_busy_move():
         "OpenV2×2, OnlineV2×2, OfflineV2×4, Close",
         7000.0,
     )
+
+
+def test_flag_effects_names_the_flag_that_decides_a_scenario():
+    """In move-busy-dll only QUEUE_ENABLED and IGNORE_RESOURCE_STATUS change the outcome (half the pairs)."""
+    from labkit.cluster import flag_effects
+
+    effects = flag_effects(cluster.flag_matrix("move-busy-dll", os="2016"))
+    changed = effects[effects["pairs changed"] > 0]
+    assert changed[["flag", "value", "pairs changed"]].values.tolist() == [
+        ["IGNORE_RESOURCE_STATUS", "0x01", 32],
+        ["QUEUE_ENABLED", "0x04", 32],
+    ]
+    assert set(changed["example (without → with)"]) == {
+        "result ERROR_CLUSTER_GROUP_BUSY → ERROR_SUCCESS; node NODE1 → NODE2"
+    }
+    assert len(effects) == 7
