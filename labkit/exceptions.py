@@ -53,6 +53,11 @@ class TraceExistsError(LabkitError, FileExistsError):
     """Writing would overwrite an existing trace and the caller did not ask for that (``force``)."""
 
 
+class ExportExistsError(LabkitError, FileExistsError):
+    """Writing an export (Perfetto JSON, CSV) would overwrite a file and the caller did not ask for that
+    (``force``)."""
+
+
 class WallClockTimeout(LabkitError, TimeoutError):
     """User code blocked in real time for longer than the wall-clock guard allows."""
 
