@@ -10,7 +10,7 @@ import html
 import inspect
 import itertools
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Any
 
 from labkit import winapi
@@ -24,7 +24,8 @@ from labkit.winapi import OfflineFlags
 class ReferenceDirectory(NamespaceProvider):
     """An NSPv2 provider that knows one address per e-mail name and keeps every contract rule.
 
-    - Startup produces a per-session value and Cleanup / Rundown free what it holds.
+    - Startup produces a per-session value; Cleanup and Rundown free what the session holds, including
+      lookups a crashed client never ended.
     - Begin validates the query and creates a handle; End frees it.
     - NextEx completes every call exactly once: one result, then WSA_E_NO_MORE; WSAEFAULT with the
       required size when the client's buffer is too small.
@@ -39,7 +40,7 @@ class ReferenceDirectory(NamespaceProvider):
 
     def NSPv2Startup(self, lpProviderId: uuid.UUID, ppvClientSessionArg: Box[Any]) -> int:
         session = f"session#{next(self._numbers)}"
-        self.session_store[session] = {"lookups": 0}
+        self.session_store[session] = set()  # the session's open lookup handles
         ppvClientSessionArg.value = session
         return winapi.NO_ERROR
 
@@ -56,8 +57,7 @@ class ReferenceDirectory(NamespaceProvider):
             return winapi.SOCKET_ERROR
         handle = next(self._numbers)
         self.lookup_store[handle] = lpqsRestrictions.lpszServiceInstanceName
-        if lpvClientSessionArg in self.session_store:
-            self.session_store[lpvClientSessionArg]["lookups"] += 1
+        self.session_store.get(lpvClientSessionArg, set()).add(handle)
         lphLookup.value = handle
         return winapi.NO_ERROR
 
@@ -92,11 +92,16 @@ class ReferenceDirectory(NamespaceProvider):
         return winapi.NO_ERROR
 
     def NSPv2Cleanup(self, lpProviderId: uuid.UUID, pvClientSessionArg: Any) -> int:
-        self.session_store.pop(pvClientSessionArg, None)
+        self._end_session(pvClientSessionArg)
         return winapi.NO_ERROR
 
     def NSPv2ClientSessionRundown(self, lpProviderId: uuid.UUID, pvClientSessionArg: Any) -> None:
-        self.session_store.pop(pvClientSessionArg, None)
+        # A crashed client never calls End: its lookups die with the session.
+        self._end_session(pvClientSessionArg)
+
+    def _end_session(self, session: Any) -> None:
+        for handle in self.session_store.pop(session, set()):
+            self.lookup_store.pop(handle, None)
 
 
 _MISSING = object()
@@ -130,7 +135,7 @@ class ReferenceDll(ResourceDll):
         self.worker = self.monitor.ClusWorkerCreate(self._flush, DestinationNodeName)
         return winapi.ERROR_IO_PENDING
 
-    def _flush(self, worker: ClusWorker, destination: str | None) -> Iterator[Sleep]:
+    def _flush(self, worker: ClusWorker, destination: str | None) -> Generator[Sleep, None, None]:
         for checkpoint in range(1, self.STEPS + 1):
             yield self.monitor.sleep(self.STEP_MS)
             if self.monitor.ClusWorkerCheckTerminate(worker):
@@ -144,7 +149,7 @@ class ReferenceDll(ResourceDll):
 
     def Terminate(self, Resource: object) -> None:
         if self.worker is not None:
-            self.worker.terminate()
+            self.monitor.ClusWorkerTerminate(self.worker)
 
 
 SOLUTIONS: dict[str, type] = {"provider": ReferenceDirectory, "dll": ReferenceDll}
