@@ -24,7 +24,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, Locator, MaxNLocator
 
 from labkit import winapi
-from labkit.display import NO_SUBJECT, result_text
+from labkit.display import NO_SUBJECT, result_text, time_unit
 from labkit.replay import Call, Interval, pair_calls, replay
 from labkit.trace import Kind, Trace, TraceEvent
 
@@ -98,17 +98,6 @@ def state_colour(state: str) -> str:
     if known is not None:
         return known
     return FALLBACK_COLOURS[zlib.crc32(state.encode("utf-8")) % len(FALLBACK_COLOURS)]
-
-
-def time_unit(span_ms: float) -> tuple[str, float]:
-    """The unit a time axis spanning ``span_ms`` virtual ms reads best in: ``(name, ms per unit)``."""
-    if span_ms < 2_000:
-        return "ms", 1.0
-    if span_ms < 120_000:
-        return "s", 1_000.0
-    if span_ms < 7_200_000:
-        return "min", 60_000.0
-    return "h", 3_600_000.0
 
 
 def plain(text: str) -> str:

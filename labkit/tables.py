@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from labkit.display import arg_text, args_text, result_text
+from labkit.display import arg_text, args_text, persistent_text, result_text
 from labkit.offlines import offline_operations
 from labkit.replay import pair_calls, replay, subject_kind
 from labkit.sessions import BEGIN, NEXT, SET, sessions
@@ -183,11 +183,6 @@ def offline_summary(trace: Trace) -> pd.DataFrame:
     def flags(value: int | None) -> str | None:
         return None if value is None else arg_text("OfflineFlags", int(value))
 
-    def persistent(value: tuple[int, bool] | None) -> str | None:
-        if value is None:
-            return None
-        return ("online" if value[0] else "offline") + ("" if value[1] else " (not updated)")
-
     return _frame(
         {
             "resource": ("string", [o.resource for o in ops]),
@@ -204,7 +199,10 @@ def offline_summary(trace: Trace) -> pd.DataFrame:
             "terminated": ("bool", [o.terminated for o in ops]),
             "state": ("string", [o.state for o in ops]),
             "node": ("string", [o.node for o in ops]),
-            "persistent_state": ("string", [persistent(o.persistent_state) for o in ops]),
+            "persistent_state": (
+                "string",
+                [persistent_text(*o.persistent_state) if o.persistent_state else None for o in ops],
+            ),
             "faults": ("string", [counted(e.name for e in o.faults) for o in ops]),
         }
     )
