@@ -587,6 +587,11 @@ FLAG_ARGUMENTS: dict[str, type[SdkFlag]] = {
     "OfflineFlags": OfflineFlags,
     "OnlineFlags": OnlineFlags,
     "StatusFlags": ResourceStatusFlags,
+    # Client API flag words (cluster traces). OfflineClusterGroupEx's dwOfflineFlags has only bit 0x1,
+    # which ResourceOfflineFlags names the same way.
+    "dwMoveFlags": GroupMoveFlags,
+    "dwOfflineFlags": ResourceOfflineFlags,
+    "StatusInformation": GroupStatusFlags,
 }
 # Where one parameter name means different flags in different routines (dwControlFlags).
 ROUTINE_FLAG_ARGUMENTS: dict[tuple[str, str], type[SdkFlag]] = {
