@@ -335,14 +335,15 @@ def _counts(aspect: str, a: Counter[str], b: Counter[str]) -> list[Change]:
 
 
 def _clauses(outcome: tuple[Change, ...]) -> list[str]:
-    """Short clauses, most telling first: requests (with the states their subject went through), final
-    states of other subjects, callbacks, faults, other states gone through, duration."""
+    """Short clauses, most telling first: requests (with the telling states their subject went through,
+    `STATE_PHRASES`), final states of other subjects, persistent state, callbacks, faults, states other
+    subjects went through, duration."""
     used: set[str] = set()
     clauses: list[str] = []
     went = [c for c in outcome if c.aspect == "went through"]
     for change in (c for c in outcome if c.aspect == "request"):
         routine, _, subject = change.subject.partition(" ")
-        path = [_went(c) for c in went if c.subject == subject]
+        path = [_went(c) for c in went if c.subject == subject and (c.a or c.b) in STATE_PHRASES]
         used.add(subject)
         clauses.append(f"{REQUEST_NOUNS.get(routine, routine)} {' and '.join([*path, _result(change)])}")
     for change in outcome:
@@ -350,7 +351,7 @@ def _clauses(outcome: tuple[Change, ...]) -> list[str]:
             used.add(change.subject)
             clauses.append(f"{change.subject} {_final(change)}")
     clauses += [
-        f"{c.subject} kept its persistent state {c.b}"
+        f"{c.subject} kept its persistent state {c.b.removesuffix(' (not updated)')}"
         if c.b.endswith("(not updated)")
         else f"{c.subject} persistent state {c.b or '(none)'} instead of {c.a or '(none)'}"
         for c in outcome
@@ -397,6 +398,8 @@ def _final(change: Change) -> str:
     new_state, _, new_node = new.partition(" on ")
     if old_state == new_state and old_node and new_node:
         return f"ended on {new_node} instead of {old_node}"
+    if old_node == new_node:
+        return f"ended {new_state} instead of {old_state}"
     return f"ended {new} instead of {old}"
 
 

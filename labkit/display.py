@@ -7,7 +7,7 @@ same everywhere (``CLUS_RESDLL_OFFLINE_QUEUE_ENABLED``, never ``4``).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from labkit import winapi
@@ -87,3 +87,11 @@ def persistent_text(value: Any, updated: Any = True) -> str:
     """A resource's PersistentState as recorded: ``online`` (TRUE) or ``offline`` (FALSE), with
     ``(not updated)`` when the cluster left it as it was (DO_NOT_UPDATE_PERSISTENT_STATE)."""
     return ("online" if value else "offline") + ("" if updated else " (not updated)")
+
+
+def counted(names: Iterable[str]) -> str:
+    """``PendingTimeout, CompletedTwice×2``: names in order of first appearance, with repeat counts."""
+    counts: dict[str, int] = {}
+    for name in names:
+        counts[name] = counts.get(name, 0) + 1
+    return ", ".join(name if n == 1 else f"{name}×{n}" for name, n in counts.items())

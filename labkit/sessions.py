@@ -39,6 +39,18 @@ class ArgPass:
     """Whether it is the value Startup produced for the session."""
 
 
+@dataclass(frozen=True, slots=True)
+class LookupLife:
+    """When one lookup of a session was open."""
+
+    subject: str
+    """``lookup:<hLookup>``."""
+    opened: float
+    """Virtual ms of its first event (NSPv2LookupServiceBegin returned the handle)."""
+    closed: float | None
+    """Virtual ms it ended or was cancelled; None when still open at the end of the trace."""
+
+
 @dataclass(frozen=True)
 class Session:
     """One client session: a client process with one provider, from NSPv2Startup to its end."""
@@ -57,6 +69,8 @@ class Session:
     """Every NSPv2 routine the broker called for the session or its lookups, in order."""
     lookups: tuple[str, ...]
     """The session's lookup subjects, in order of opening."""
+    lookup_lives: tuple[LookupLife, ...]
+    """When each lookup was open, in the same order."""
     arg_passes: tuple[ArgPass, ...]
     """Every call that handed the session argument back to the provider."""
     ended_by: tuple[TraceEvent, ...]
@@ -176,6 +190,7 @@ def _session(
         started_at=started.t if started is not None else (startup.t if startup is not None else None),
         calls=calls,
         lookups=tuple(lookups),
+        lookup_lives=tuple(_life(lookup, events) for lookup, events in lookups.items() if events),
         arg_passes=passes,
         ended_by=tuple(c for c in calls if c.name in END_ROUTINES),
         final_state=states[-1].state.new if states and states[-1].state is not None else None,
@@ -183,6 +198,13 @@ def _session(
         faults=tuple(e for e in everything if e.kind is Kind.FAULT),
         client_state=client_states.get(f"client:{pid}"),
     )
+
+
+def _life(subject: str, events: list[TraceEvent]) -> LookupLife:
+    closed = next(
+        (e.t for e in events if e.state is not None and e.state.new in ("Ended", "Cancelled")), None
+    )
+    return LookupLife(subject, events[0].t, closed)
 
 
 def _provider_name(

@@ -5,12 +5,11 @@ Flags, states and codes are shown by SDK name (`labkit.display`); virtual times 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
 
-from labkit.display import arg_text, args_text, persistent_text, result_text
+from labkit.display import arg_text, args_text, counted, persistent_text, result_text
 from labkit.offlines import offline_operations
 from labkit.replay import pair_calls, replay, subject_kind
 from labkit.sessions import BEGIN, NEXT, SET, sessions
@@ -210,14 +209,6 @@ def offline_summary(trace: Trace) -> pd.DataFrame:
 
 def _result(event: TraceEvent | None) -> str | None:
     return result_text(event, "cluster") or None if event is not None else None
-
-
-def counted(names: Iterable[str]) -> str:
-    """``PendingTimeout, CompletedTwice×2``: names in order of first appearance, with repeat counts."""
-    counts: dict[str, int] = {}
-    for name in names:
-        counts[name] = counts.get(name, 0) + 1
-    return ", ".join(name if n == 1 else f"{name}×{n}" for name, n in counts.items())
 
 
 def to_markdown(frame: pd.DataFrame) -> str:

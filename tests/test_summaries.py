@@ -4,9 +4,10 @@ import pandas as pd
 import pytest
 
 from labkit import nspv2, read_trace, winapi
+from labkit.display import counted
 from labkit.offlines import offline_operations
 from labkit.sessions import sessions
-from labkit.tables import counted, offline_summary, session_summary
+from labkit.tables import offline_summary, session_summary
 from labkit.trace import Kind, TraceHeader, Tracer
 from tests.conftest import make_tracer
 from tests.traces import cluster_offline, nspv2_session
