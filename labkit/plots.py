@@ -574,12 +574,12 @@ def session_lifecycle(
     extra: set[str] = set()
     for lane, session in enumerate(found):
         _lifecycle_lane(ax, lane, session, t1 + pad, marks, roomy)
-        if session.client in crashes:  # a dotted line through the lane, the star on top
+        if session.client in crashes:  # the life bar is cut where the process died
             t = crashes[session.client]
             ax.plot(
-                [t, t], [lane - 0.47, lane + 0.45], color=CRASH_COLOUR, linewidth=1.0, linestyle=":", zorder=3
+                [t, t], [lane - 0.32, lane + 0.45], color=CRASH_COLOUR, linewidth=1.0, linestyle=":", zorder=3
             )
-            ax.scatter([t], [lane - 0.47], marker="*", s=70, color=CRASH_COLOUR, zorder=6)
+            ax.plot([t, t], [lane - 0.31, lane - 0.05], color=CRASH_COLOUR, linewidth=3.0, zorder=4)
             extra.add("crash")
         if session.faults:  # a red stripe through the lane, the cross at the bottom
             times = [e.t for e in session.faults]
@@ -690,7 +690,7 @@ def _lookup_rows(ax: Axes, lane: int, session: Session, t_end: float) -> dict[st
     return where
 
 
-_ENDING_LABELS = {
+_ENDING_LABELS = {  # in the legend's order
     "Cleanup": "session ended by NSPv2Cleanup",
     "Rundown": "session ended by NSPv2ClientSessionRundown",
     "both": "session ended by Rundown and Cleanup",
@@ -725,7 +725,16 @@ def _lifecycle_legend(
         ),
         (
             "crash",
-            Line2D([], [], color=CRASH_COLOUR, marker="*", linestyle="none", label="client process crashed"),
+            Line2D(
+                [],
+                [],
+                color=CRASH_COLOUR,
+                marker="|",
+                markersize=10,
+                markeredgewidth=3,
+                linestyle="none",
+                label="client process crashed",
+            ),
         ),
         ("fault", Line2D([], [], color=FAULT_COLOUR, marker="X", linestyle="none", label="fault")),
     ):
