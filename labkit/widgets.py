@@ -48,6 +48,10 @@ _TABLE_STYLE = "max-height: 22em; overflow: auto; font-size: 85%"
 def table_html(frame: pd.DataFrame, *, more: int = 0) -> str:
     """A table as HTML with every cell escaped (text from a trace shows as text, never as markup)."""
     body = frame.to_html(index=False, escape=True, na_rep="", border=0)
+    # one line per row (a wide table scrolls instead of wrapping its cells into towers)
+    body = body.replace(
+        '<table border="0" class="dataframe">', '<table class="dataframe" style="white-space: nowrap">', 1
+    )
     tail = f"<p>… and {more} more</p>" if more else ""
     return f"<div style='{_TABLE_STYLE}'>{body}{tail}</div>"
 
@@ -56,6 +60,17 @@ def text_html(text: str, *, error: bool = False) -> str:
     """One line of text, escaped; errors in red."""
     colour = "#C62828" if error else "inherit"
     return f"<p style='color: {colour}; margin: 0.3em 0'>{html.escape(text)}</p>"
+
+
+def labelled(name: str, tooltip: str, *, disabled: bool = False) -> str:
+    """A checkbox's name as HTML, escaped, with the tooltip shown on hover (greyed when disabled).
+
+    ipywidgets shows a Checkbox's ``tooltip`` only while it has no description (a description becomes
+    the box's title), so the boxes have none and their names stand beside them with the same tooltip.
+    """
+    colour = "#9E9E9E" if disabled else "inherit"
+    title = html.escape(tooltip, quote=True)
+    return f'<span title="{title}" style="color: {colour}">{html.escape(name)}</span>'
 
 
 class _Explorer(widgets.VBox):  # type: ignore[misc]
@@ -124,19 +139,17 @@ class OfflineFlagExplorer(_Explorer):
         wanted = OfflineFlags.parse(flags) if not isinstance(flags, OfflineFlags) else flags
         self.checkboxes: dict[OfflineFlags, widgets.Checkbox] = {
             flag: widgets.Checkbox(
-                value=bool(wanted & flag),
-                description=str(flag.name),
-                tooltip=flag_info(flag).tooltip,
-                indent=False,
-                layout=widgets.Layout(width="auto"),
+                value=bool(wanted & flag), indent=False, layout=widgets.Layout(width="2em")
             )
             for flag in OfflineFlags.single_flags()
         }
+        self.names: dict[OfflineFlags, widgets.HTML] = {flag: widgets.HTML() for flag in self.checkboxes}
+        """Each flag's name beside its box, with the same tooltip."""
         for control in (self.scenario, self.dll, self.os, *self.checkboxes.values()):
             control.observe(self._changed, names="value")
         selectors = widgets.HBox([self.scenario, self.dll, self.os])
         boxes = widgets.GridBox(
-            list(self.checkboxes.values()),
+            [widgets.HBox([box, self.names[flag]]) for flag, box in self.checkboxes.items()],
             layout=widgets.Layout(grid_template_columns="repeat(2, max-content)", grid_gap="0 2em"),
         )
         super().__init__([selectors, boxes])
@@ -184,6 +197,7 @@ class OfflineFlagExplorer(_Explorer):
                 box.tooltip = (
                     f"Not on {profile.title}: since {info.min_os}. " if missing else ""
                 ) + info.tooltip
+                self.names[flag].value = labelled(str(flag.name), box.tooltip, disabled=missing)
         finally:
             self._quiet = False
 
@@ -274,6 +288,7 @@ class TraceReplayer(_Explorer):
     ) -> None:
         self.width = width
         self.model: ReplayModel | None = None
+        self._quiet = False
         files = data_traces(directory)
         self.file = widgets.Dropdown(
             options=[("(choose a recorded trace)", ""), *((p.name, str(p)) for p in files)],
@@ -308,7 +323,7 @@ class TraceReplayer(_Explorer):
             self.load(files[0])
 
     def _file_chosen(self, change: Mapping[str, Any]) -> None:
-        if change["new"]:
+        if change["new"] and not self._quiet:
             self.load(change["new"])
 
     def load(self, path: str | os.PathLike[str]) -> None:
@@ -322,6 +337,14 @@ class TraceReplayer(_Explorer):
             self.notice.value = text_html(f"{path}: {error}", error=True)
             return
         self.show(model)
+        self._quiet = True  # say where the trace came from without loading it again
+        try:
+            where = Path(path).expanduser().resolve()
+            listed = next((v for _, v in self.file.options if v and Path(v).resolve() == where), "")
+            self.file.value = listed
+            self.path.value = "" if listed else str(path)
+        finally:
+            self._quiet = False
 
     def show(self, model: ReplayModel) -> None:
         """Replay ``model``'s trace from its first event."""

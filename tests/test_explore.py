@@ -123,6 +123,21 @@ def test_replay_model_seeks_and_moves_only_the_cursor():
     assert pixels.shape[1] == int(model.figure.get_figwidth() * 80)
 
 
+def test_replay_model_of_an_nspv2_trace_names_client_processes():
+    """Client processes are subjects of their own kind, beside sessions, lookups and providers."""
+    model = ReplayModel.open("data/traces/nspv2-crash-during-lookup.jsonl")
+    frame = model.seek(40)
+    assert [(r["subject"], r["kind"], r["state"]) for r in model.rendered(frame).rows] == [
+        ("provider:contoso-mail", "provider", "Advertised"),
+        ("client:101", "client", "Crashed"),
+        ("client:102", "client", "Running"),
+        ("session:101", "session", "Started"),
+        ("lookup:0x1001", "lookup", "Ended"),
+        ("session:102", "session", "Started"),
+        ("lookup:0x1002", "lookup", "NextPending"),
+    ]
+
+
 def test_replay_model_reads_a_damaged_file_leniently(tmp_path):
     """A bad line is listed in problems; the good events are replayed."""
     lines = Path("data/traces/nspv2-happy-path.jsonl").read_text(encoding="utf-8").splitlines()

@@ -5,19 +5,24 @@ from pathlib import Path
 from labkit import cluster
 from labkit.cluster.client import OfflineResource
 from labkit.offline_flags import flag_info
-from labkit.widgets import OfflineFlagExplorer, SessionExplorer, TraceReplayer
+from labkit.widgets import OfflineFlagExplorer, SessionExplorer, TraceReplayer, labelled
 from labkit.winapi import OfflineFlags as F
 
 EVIL = "<img src=x onerror=alert(1)>"
 
 
 def test_offline_explorer_has_a_checkbox_per_flag_with_its_meaning_as_tooltip():
-    """Seven checkboxes named by flag, in bit order, each with the flag's meaning and evidence."""
+    """Seven checkboxes named by flag, in bit order, each with the flag's meaning and evidence on hover
+    (boxes without description: ipywidgets drops a Checkbox tooltip when it has one)."""
     explorer = OfflineFlagExplorer("move-busy-dll")
-    assert [box.description for box in explorer.checkboxes.values()] == [
-        str(f.name) for f in F.single_flags()
+    assert [name.value for name in explorer.names.values()] == [
+        labelled(str(f.name), flag_info(f).tooltip) for f in F.single_flags()
     ]
     assert explorer.checkboxes[F.QUEUE_ENABLED].tooltip == flag_info(F.QUEUE_ENABLED).tooltip
+    assert all(box.description == "" for box in explorer.checkboxes.values())
+    assert labelled("A&B", 'say "<b>"') == (
+        '<span title="say &quot;&lt;b&gt;&quot;" style="color: inherit">A&amp;B</span>'
+    )
     assert explorer.renders == 1
     assert explorer.last.state.flags == F(0)
     assert explorer.last.text == "no flags: this is the run every flag choice is compared with"
@@ -119,6 +124,7 @@ def test_replayer_steps_through_a_recorded_trace():
     """The slider and the step buttons move the cursor; the state table and the event follow."""
     replayer = TraceReplayer("data/traces/cluster-move-busy-dll.jsonl")
     assert replayer.slider.max == 69 and replayer.last.state[1] == 0
+    assert replayer.file.value.endswith("cluster-move-busy-dll.jsonl")
     replayer.slider.value = 30
     assert (
         replayer.last.text
@@ -155,6 +161,13 @@ def test_replayer_opens_files_from_its_list_or_a_path_and_reports_bad_ones(tmp_p
     assert "1 bad line skipped" in replayer.notice.value
     replayer.file.value = str(tmp_path / "good.jsonl")
     assert replayer.notice.value == "" and replayer.last.state == (str(tmp_path / "good.jsonl"), 0)
+    outside = tmp_path / "elsewhere" / "copy.jsonl"
+    outside.parent.mkdir()
+    outside.write_text("\n".join(source) + "\n", encoding="utf-8")
+    replayer.load(outside)
+    assert (replayer.file.value, replayer.path.value) == ("", str(outside))
+    replayer.load(tmp_path / "good.jsonl")
+    assert (replayer.file.value, replayer.path.value) == (str(tmp_path / "good.jsonl"), "")
     replayer.path.value = str(tmp_path / "missing.jsonl")
     replayer.open_button.click()
     assert "No such file" in replayer.notice.value and replayer.last.state[0].endswith("good.jsonl")
