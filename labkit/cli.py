@@ -8,11 +8,15 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from labkit import __version__
 from labkit.checks import violations
 from labkit.exceptions import LabkitError
 from labkit.trace import read_trace
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -172,12 +176,18 @@ def _table(args: argparse.Namespace) -> int:
 
     trace = read_trace(args.trace)
     make = {"states": tables.state_table, "calls": tables.calls_table, "faults": tables.faults_table}
-    frame = make[args.of](trace)
-    if args.format == "csv":
+    _print_frame(make[args.of](trace), args.format)
+    return 0
+
+
+def _print_frame(frame: pd.DataFrame, form: str) -> None:
+    """A table on stdout as CSV (``csv``) or markdown (``md``)."""
+    from labkit import tables
+
+    if form == "csv":
         sys.stdout.write(frame.to_csv(index=False, lineterminator="\n"))
     else:
         sys.stdout.write(tables.to_markdown(frame))
-    return 0
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -320,18 +330,14 @@ def _add_summary_commands(commands: argparse._SubParsersAction[_Parser]) -> None
 
 
 def _summary(args: argparse.Namespace) -> int:
-    from labkit import tables, views
+    from labkit import views
 
-    frame = views.summary(read_trace(args.trace))
-    if args.format == "csv":
-        sys.stdout.write(frame.to_csv(index=False, lineterminator="\n"))
-    else:
-        sys.stdout.write(tables.to_markdown(frame))
+    _print_frame(views.summary(read_trace(args.trace)), args.format)
     return 0
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from labkit import tables, views
+    from labkit import views
 
     found = views.diff(read_trace(args.a), read_trace(args.b))
     print(found.summary())
@@ -339,7 +345,8 @@ def _diff(args: argparse.Namespace) -> int:
         print(f"first divergence at seq {found.divergence.index}")
     changes = found.changes()
     if len(changes):
-        sys.stdout.write("\n" + tables.to_markdown(changes))
+        print()
+        _print_frame(changes, "md")
     return 0 if found.identical and not found.parameters else 1
 
 

@@ -37,6 +37,7 @@ from labkit.explore import (
 )
 from labkit.nspv2.policy import CRASH_CHOICES
 from labkit.offline_flags import flag_info
+from labkit.registry import Registry
 from labkit.trace import Trace
 from labkit.winapi import OfflineFlags
 
@@ -73,6 +74,18 @@ def labelled(name: str, tooltip: str, *, disabled: bool = False) -> str:
     return f'<span title="{title}" style="color: {colour}">{html.escape(name)}</span>'
 
 
+def _with_first(
+    registry: Registry[Any], scenario: Any, scenarios: Iterable[Any] | None
+) -> tuple[Any, list[Any]]:
+    """The scenario to show first, and the selector's scenarios (every registered one by default) with
+    that one in it."""
+    first = registry.get(scenario)
+    listed = list(registry.names() if scenarios is None else scenarios)
+    if first.name not in [registry.get(s).name for s in listed]:
+        listed.insert(0, first)
+    return first, listed
+
+
 class _Explorer(widgets.VBox):  # type: ignore[misc]
     """What the three explorers share: a figure Output, a table, a sentence, and ``last``."""
 
@@ -100,7 +113,28 @@ class _Explorer(widgets.VBox):  # type: ignore[misc]
         self._show(None, Rendered(state, (), f"{type(error).__name__}: {error}", error=True), "")
 
 
-class OfflineFlagExplorer(_Explorer):
+class _ChoiceExplorer(_Explorer):
+    """An explorer whose controls make a choice that its model turns into a view."""
+
+    model: Any
+    width: float
+
+    @property
+    def choice(self) -> Any:
+        raise NotImplementedError
+
+    def render(self) -> None:
+        """Simulate what the controls say and show it (a choice that cannot run shows its error)."""
+        choice = self.choice
+        try:
+            view = self.model.view(choice, width=self.width)
+        except (LabkitError, ValueError) as error:
+            self._fail(choice, error)
+            return
+        self._show(figure_png(view.figure), view.rendered(), table_html(view.table))
+
+
+class OfflineFlagExplorer(_ChoiceExplorer):
     """A checkbox per OfflineV2 flag (its meaning and evidence as tooltip), the OS profile (which
     disables and unticks the flags it lacks), the scenario and the DLL → the timeline, the offline
     summary and one line on what the flags changed against none."""
@@ -116,10 +150,7 @@ class OfflineFlagExplorer(_Explorer):
         dlls: Mapping[str, Any] | None = None,
         width: float = 11.0,
     ) -> None:
-        listed = list(cluster.scenarios.names() if scenarios is None else scenarios)
-        first = cluster.scenarios.get(scenario)
-        if first.name not in [cluster.scenarios.get(s).name for s in listed]:
-            listed.insert(0, first)
+        first, listed = _with_first(cluster.scenarios, scenario, scenarios)
         self.model = OfflineExplorerModel(listed, dlls)
         self.width = width
         self._quiet = False
@@ -201,19 +232,8 @@ class OfflineFlagExplorer(_Explorer):
         finally:
             self._quiet = False
 
-    def render(self) -> None:
-        """Simulate what the controls say and show it."""
-        choice = self.choice
-        try:
-            view = self.model.view(choice, width=self.width)
-        except (LabkitError, ValueError) as error:
-            self._fail(choice, error)
-            return
-        png = figure_png(view.figure)
-        self._show(png, view.rendered(), table_html(view.table))
 
-
-class SessionExplorer(_Explorer):
+class SessionExplorer(_ChoiceExplorer):
     """NSPv2: scenario, provider, crash policy and number of clients → the session lifecycle, the
     session summary and one line on how the sessions ended."""
 
@@ -227,10 +247,7 @@ class SessionExplorer(_Explorer):
         scenarios: Iterable[str | nspv2.Scenario] | None = None,
         width: float = 11.0,
     ) -> None:
-        listed = list(nspv2.scenarios.names() if scenarios is None else scenarios)
-        first = nspv2.scenarios.get(scenario)
-        if first.name not in [nspv2.scenarios.get(s).name for s in listed]:
-            listed.insert(0, first)
+        first, listed = _with_first(nspv2.scenarios, scenario, scenarios)
         self.model = SessionExplorerModel(listed)
         self.width = width
         self.scenario = widgets.Dropdown(
@@ -262,16 +279,6 @@ class SessionExplorer(_Explorer):
                 self.clients.value = own  # renders through its own observer
                 return
         self.render()
-
-    def render(self) -> None:
-        """Simulate what the controls say and show it."""
-        choice = self.choice
-        try:
-            view = self.model.view(choice, width=self.width)
-        except (LabkitError, ValueError) as error:
-            self._fail(choice, error)
-            return
-        self._show(figure_png(view.figure), view.rendered(), table_html(view.table))
 
 
 class TraceReplayer(_Explorer):

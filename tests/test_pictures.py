@@ -17,6 +17,7 @@ from labkit.plots import (
     session_lifecycle,
 )
 from labkit.trace import Kind
+from labkit.winapi import OfflineFlags
 from tests.conftest import make_tracer
 
 GOLDEN = "data/traces/nspv2-{}.jsonl"
@@ -124,15 +125,7 @@ def test_flag_matrix_figure_rows_columns_and_colours():
     """Outcome rows per OS on top, a row per flag by name, columns in bit order, each colour in the legend."""
     [ax] = flag_matrix_figure(matrix_frame()).axes
     outcome = ["result", "state", "node", "persistent state", "faults"]
-    flags = [
-        "IGNORE_RESOURCE_STATUS",
-        "RETURN_TO_SOURCE_NODE_ON_ERROR",
-        "QUEUE_ENABLED",
-        "RETURNING_TO_SOURCE_NODE_BECAUSE_OF_ERROR",
-        "DUE_TO_EMBEDDED_FAILURE",
-        "IGNORE_NETWORK_CONNECTIVITY",
-        "DO_NOT_UPDATE_PERSISTENT_STATE",
-    ]
+    flags = [str(f.name) for f in OfflineFlags.single_flags()]  # bit order, short names
     assert [t.get_text() for t in ax.get_yticklabels()] == [
         *(f"{name} · 2012" for name in outcome),
         *(f"{name} · 2016" for name in outcome),
