@@ -17,8 +17,8 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
 lint: $(STAMP)
-	$(BIN)/ruff check labkit tests
-	$(BIN)/ruff format --check labkit tests
+	$(BIN)/ruff check labkit tests notebooks
+	$(BIN)/ruff format --check labkit tests notebooks
 	$(BIN)/mypy
 
 test: lint
