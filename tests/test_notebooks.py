@@ -1,17 +1,13 @@
 """The lab's notebooks: committed clean, titled, linked from the contents, and each runs top to bottom."""
 
-from pathlib import Path
-
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from labkit import notebooks
 from labkit.exceptions import NotebookExecutionError
+from tests.lab import FIXTURES, LAB, ROOT, executed
 
-ROOT = Path(__file__).resolve().parent.parent
-LAB = notebooks.find(ROOT / "notebooks")
-FIXTURES = notebooks.find(ROOT / "tests" / "notebooks")
 WIDGET_STATE = {
     "application/vnd.jupyter.widget-state+json": {"state": {}, "version_major": 2, "version_minor": 0}
 }
@@ -35,10 +31,8 @@ def test_the_lab_has_notebooks():
 
 @pytest.mark.parametrize("path", LAB + FIXTURES, ids=relative)
 def test_notebook_runs_top_to_bottom(path):
-    """Every notebook executes without error in a scratch copy, and the committed file stays as it was."""
-    before = path.read_bytes()
-    nb = notebooks.execute(path, ROOT)
-    assert path.read_bytes() == before
+    """Every notebook executes every code cell, in order, without error."""
+    nb = executed(path)
     counts = [cell.execution_count for cell in nb.cells if cell.cell_type == "code"]
     assert counts == list(range(1, len(counts) + 1))
 

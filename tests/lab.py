@@ -1,0 +1,36 @@
+"""What the notebook, site and browser tests share: the lab's paths, and one run of each notebook."""
+
+import functools
+import os
+from pathlib import Path
+
+import pytest
+
+from labkit import notebooks, site
+
+ROOT = Path(__file__).resolve().parent.parent
+LAB = notebooks.find(ROOT / "notebooks")
+"""The lab's notebooks, in reading order."""
+FIXTURES = notebooks.find(ROOT / "tests" / "notebooks")
+"""Notebooks that exist for the tests (a widget to click)."""
+SITE_ASSETS = ROOT / "build" / "site-assets"
+
+
+@functools.cache
+def executed(path):
+    """``path`` run top to bottom, once per test session (callers must not modify the notebook)."""
+    return notebooks.execute(path, ROOT)
+
+
+def unavailable(message):
+    """Skip the test with a message saying how to enable it, except under CI, where that is a failure."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{message} (CI is set, so this is a failure rather than a skip)")
+    pytest.skip(message)
+
+
+def site_assets():
+    """The fetched npm files the site needs; tests never fetch them (no network in tests)."""
+    if site.missing_assets(SITE_ASSETS):
+        unavailable(f"the site's npm files are not in {SITE_ASSETS}: run `make assets` (make test does)")
+    return SITE_ASSETS
