@@ -34,3 +34,27 @@ def site_assets():
     if site.missing_assets(SITE_ASSETS):
         unavailable(f"the site's npm files are not in {SITE_ASSETS}: run `make assets` (make test does)")
     return SITE_ASSETS
+
+
+ISOLATED_DIRS = {
+    "HOME": "home",
+    "XDG_CONFIG_HOME": "config",
+    "XDG_DATA_HOME": "data",
+    "XDG_CACHE_HOME": "cache",
+    "XDG_RUNTIME_DIR": "runtime",
+    "JUPYTER_CONFIG_DIR": "jupyter-config",
+    "JUPYTER_DATA_DIR": "jupyter-data",
+    "JUPYTER_RUNTIME_DIR": "jupyter-runtime",
+    "IPYTHONDIR": "ipython",
+    "MPLCONFIGDIR": "matplotlib",
+}
+
+
+def isolated_env(base):
+    """os.environ with every per-user folder (Jupyter, IPython, matplotlib, Chromium) inside ``base``."""
+    env = dict(os.environ)
+    for variable, name in ISOLATED_DIRS.items():
+        folder = base / name
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        env[variable] = str(folder)
+    return env
