@@ -64,9 +64,14 @@ class Session:
     """The secret a browser must present; new for every session."""
 
     @property
+    def address(self) -> str:
+        """The server's address without the token (it answers with the login page)."""
+        return f"http://{LOOPBACK}:{self.port}/"
+
+    @property
     def url(self) -> str:
         """The address to open, token included."""
-        return f"http://{LOOPBACK}:{self.port}/?token={self.token}"
+        return f"{self.address}?token={self.token}"
 
     def command(self) -> list[str]:
         """The Voila command line: loopback only, this token, no browser, tracebacks shown to the room."""
@@ -110,7 +115,10 @@ def new_session(target: str | Path, port: int = DEFAULT_PORT) -> Session:
 
 
 def wait_ready(url: str, process: Popen[bytes], timeout: float = 120) -> None:
-    """Return once ``url`` answers HTTP 200; raise if the process ends first or ``timeout`` s pass."""
+    """Return once ``url`` answers with a page; raise if the process ends first or ``timeout`` s pass.
+
+    Probe a URL that is cheap to answer: a session's tokened URL would make Voila run the notebook.
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -149,7 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     process = session.start()
     try:
-        wait_ready(session.url, process)
+        wait_ready(session.address, process)
         print(
             f"\nlabkit present: open {session.url}\n(only this machine can connect; Ctrl-C stops)\n",
             flush=True,

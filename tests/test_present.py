@@ -57,10 +57,9 @@ def test_the_server_wants_the_token_and_listens_on_loopback_only(tmp_path):
     with open(tmp_path / "voila.log", "wb") as log:
         process = session.start(env=isolated_env(tmp_path), log=log)
         try:
-            present.wait_ready(session.url, process)
-            base = session.url.split("?")[0]
+            present.wait_ready(session.address, process)
             with pytest.raises(urllib.error.HTTPError) as refused:
-                urllib.request.build_opener(_NoRedirect).open(base)
+                urllib.request.build_opener(_NoRedirect).open(session.address)
             refused.value.close()
             assert (refused.value.code, refused.value.headers["Location"]) == (302, "/login?next=%2F")
             with urllib.request.urlopen(session.url) as answer:
