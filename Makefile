@@ -42,6 +42,6 @@ assets: $(STAMP)
 docs: assets
 	$(BIN)/python -m labkit.site build --out build/site
 
-# Serve the notebooks as apps (Voila) on 127.0.0.1 with a fresh token, printed below.
+# Serve notebooks/ (or NB=one.ipynb) as apps (Voila) on 127.0.0.1 with a fresh token, printed below.
 present: $(STAMP)
-	$(BIN)/python -m labkit.present notebooks
+	$(BIN)/python -m labkit.present $(or $(NB),notebooks)

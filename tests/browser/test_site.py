@@ -34,7 +34,7 @@ def widget_views(nb):
 
 
 @pytest.fixture(scope="module")
-def lab_site(tmp_path_factory):
+def lab_site(tmp_path_factory, chromium):
     """The site of every lab notebook and the widget fixture, built once for this module."""
     notebooks = {path: executed(path) for path in LAB + FIXTURES}
     out = tmp_path_factory.mktemp("rendered") / "site"
