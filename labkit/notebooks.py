@@ -168,7 +168,9 @@ def scratch_copy(notebook: str | Path, root: str | Path) -> Iterator[Path]:
     as they do in the working tree. The copy is deleted afterwards.
     """
     notebook, root = Path(notebook).resolve(), Path(root).resolve()
-    folder = notebook.parent.relative_to(root)  # ValueError names both paths when outside root
+    if not notebook.is_relative_to(root):
+        raise ValueError(f"{notebook}: not inside the project folder {root}, so its data cannot come along")
+    folder = notebook.parent.relative_to(root)
     ignore = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
     with tempfile.TemporaryDirectory(prefix="labkit-notebook-") as tmp:
         for name in {str(folder), *DATA_FOLDERS}:
@@ -183,13 +185,14 @@ def execute(notebook: str | Path, root: str | Path, *, timeout: int = CELL_TIMEO
     The file itself is never written. A failing cell raises `NotebookExecutionError` naming the
     notebook, the cell number and the error, with the cell's traceback.
     """
-    with scratch_copy(notebook, root) as copy:
-        nb = read(copy)
+    read(notebook)  # a missing or broken file is reported under its own name, not the copy's
+    with scratch_copy(notebook, root) as scratch:
+        nb = read(scratch)
         client = NotebookClient(
             nb,
             timeout=timeout,
             kernel_name=KERNEL,
-            resources={"metadata": {"path": str(copy.parent)}},
+            resources={"metadata": {"path": str(scratch.parent)}},
             store_widget_state=True,
         )
         try:

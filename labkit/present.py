@@ -134,7 +134,7 @@ def wait_ready(url: str, process: Popen[bytes], timeout: float = 120) -> None:
 
 
 def stop(process: Popen[bytes], grace: float = 15) -> int:
-    """Stop a server the way Ctrl-C would (kernels shut down cleanly); kill it if it will not stop."""
+    """Stop a server with SIGTERM (it shuts its kernels down first); kill it if it will not stop."""
     if process.poll() is None:
         process.terminate()
         try:

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 import nbformat
@@ -312,15 +313,15 @@ class _SiteWriter:
             raise SiteBuildError(f"{shown}: points at a missing file")
         if linked.suffix == ".ipynb":
             self.linked_notebooks.setdefault(linked, shown)
-            return target.removesuffix(".ipynb") + ".html"
+            return quote(target.removesuffix(".ipynb") + ".html")
         if linked.suffix == ".md":
             if linked not in self._documents and self.page_path(linked).as_posix() not in self._paths():
                 self._documents.append(linked)
-            return target.removesuffix(".md") + ".html"
-        copy = self.out / linked.relative_to(self.root)
-        copy.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(linked, copy)
-        return target
+            return quote(target.removesuffix(".md") + ".html")
+        copied = self.out / linked.relative_to(self.root)
+        copied.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(linked, copied)
+        return quote(target)
 
     def _paths(self) -> set[str]:
         return {page.path for page in self.pages}
@@ -427,7 +428,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"running {os.path.relpath(path)}", flush=True)
             executed[path] = notebooks.execute(path, ROOT)
         pages = build_site(executed, args.out, assets=args.assets)
-    except LabkitError as exc:
+    except OSError as exc:
+        print(f"labkit.site: error: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except (LabkitError, ValueError) as exc:  # a bad notebook, a failing cell, a broken link
         print(f"labkit.site: error: {exc}", file=sys.stderr)
         return 1
     print(f"wrote {len(pages)} pages and their index: {args.out / 'index.html'}")

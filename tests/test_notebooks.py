@@ -156,3 +156,10 @@ def test_a_failing_cell_names_notebook_and_cell(tmp_path):
     assert failure.value.cell == 3
     assert str(failure.value).startswith(f"{path}: cell 3: ")
     assert "\nZeroDivisionError: division by zero\n" in str(failure.value)
+
+
+def test_a_notebook_outside_the_project_is_refused(tmp_path):
+    """Its ../data could not come along into the scratch copy, so running it is refused up front."""
+    path = write(tmp_path / "elsewhere" / "nb.ipynb", new_markdown_cell("# T"))
+    with pytest.raises(ValueError, match=r"nb.ipynb: not inside the project folder .*/project, so its data"):
+        notebooks.execute(path, tmp_path / "project")

@@ -194,3 +194,11 @@ def test_the_lab_site_loads_nothing_remote_and_embeds_widget_state(tmp_path):
     assert "var widgetRendererSrc = '../../_static/html-manager/dist/embed-amd.js';" in widget_page
     assert widget_page.count('<script type="application/vnd.jupyter.widget-view+json">') == 1
     assert widget_page.count('<script type="application/vnd.jupyter.widget-state+json">') == 1
+
+
+def test_command_line_names_a_missing_notebook(tmp_path, capsys):
+    """`python -m labkit.site build` with a wrong path: one line naming it, exit code 2, no traceback."""
+    missing = tmp_path / "nope.ipynb"
+    args = ["--assets", str(site_assets()), "build", "--out", str(tmp_path / "site"), str(missing)]
+    assert site.main(args) == 2
+    assert capsys.readouterr().err == f"labkit.site: error: {missing}: No such file or directory\n"
