@@ -1,12 +1,14 @@
 """What the notebook, site and browser tests share: the lab's paths, and one run of each notebook."""
 
+import contextlib
 import functools
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from labkit import notebooks, site
+from labkit import notebooks, present, site
 
 ROOT = Path(__file__).resolve().parent.parent
 LAB = notebooks.find(ROOT / "notebooks")
@@ -58,3 +60,22 @@ def isolated_env(base):
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         env[variable] = str(folder)
     return env
+
+
+@contextlib.contextmanager
+def serving(command, probe_url, env, log_path):
+    """A server started with ``command``, ready once ``probe_url`` answers, stopped (SIGTERM) afterwards.
+
+    Its output goes to ``log_path``; if it does not come up, the test fails showing the end of that log.
+    """
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            present.wait_ready(probe_url, process)
+        except (RuntimeError, TimeoutError) as exc:
+            present.stop(process)
+            pytest.fail(f"the server did not start: {exc}\n{log_path.read_text()[-3000:]}")
+        try:
+            yield process
+        finally:
+            present.stop(process)

@@ -8,7 +8,7 @@ import psutil
 import pytest
 
 from labkit import present
-from tests.lab import ROOT, isolated_env
+from tests.lab import ROOT, isolated_env, serving
 
 FIXTURES_DIR = ROOT / "tests" / "notebooks"
 
@@ -54,19 +54,16 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 def test_the_server_wants_the_token_and_listens_on_loopback_only(tmp_path):
     """Without the token a browser is sent to the login page; with it the page comes with the CSP header."""
     session = present.new_session(FIXTURES_DIR, port=0)
-    with open(tmp_path / "voila.log", "wb") as log:
-        process = session.start(env=isolated_env(tmp_path), log=log)
-        try:
-            present.wait_ready(session.address, process)
-            with pytest.raises(urllib.error.HTTPError) as refused:
-                urllib.request.build_opener(_NoRedirect).open(session.address)
-            refused.value.close()
-            assert (refused.value.code, refused.value.headers["Location"]) == (302, "/login?next=%2F")
-            with urllib.request.urlopen(session.url) as answer:
-                assert answer.headers["Content-Security-Policy"] == present.CONTENT_SECURITY_POLICY
-            sockets = psutil.Process(process.pid).net_connections(kind="inet")
-            assert {(s.laddr.ip, s.laddr.port) for s in sockets if s.status == psutil.CONN_LISTEN} == {
-                ("127.0.0.1", session.port)
-            }
-        finally:
-            assert present.stop(process) is not None
+    with serving(
+        session.command(), session.address, isolated_env(tmp_path), tmp_path / "voila.log"
+    ) as process:
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.build_opener(_NoRedirect).open(session.address)
+        refused.value.close()
+        assert (refused.value.code, refused.value.headers["Location"]) == (302, "/login?next=%2F")
+        with urllib.request.urlopen(session.url) as answer:
+            assert answer.headers["Content-Security-Policy"] == present.CONTENT_SECURITY_POLICY
+        sockets = psutil.Process(process.pid).net_connections(kind="inet")
+        assert {(s.laddr.ip, s.laddr.port) for s in sockets if s.status == psutil.CONN_LISTEN} == {
+            ("127.0.0.1", session.port)
+        }

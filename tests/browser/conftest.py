@@ -15,9 +15,7 @@ import os
 import re
 import secrets
 import shutil
-import subprocess
 import sys
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -25,7 +23,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 
 from labkit import present
-from tests.lab import ROOT, isolated_env, unavailable
+from tests.lab import ROOT, isolated_env, serving, unavailable
 
 CHROMIUM = Path(os.environ.get("LABKIT_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -170,25 +168,8 @@ def jupyter_lab(tmp_path_factory, browser_env, chromium):
     if os.geteuid() == 0:
         command.append("--allow-root")
     url = f"http://127.0.0.1:{port}/"
-    with open(base / "server.log", "wb") as log:
-        process = subprocess.Popen(command, env=browser_env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            present.wait_ready(f"{url}api/status?token={token}", process)
-        except (RuntimeError, TimeoutError) as exc:
-            present.stop(process)
-            pytest.fail(f"JupyterLab did not start: {exc}\n{(base / 'server.log').read_text()[-3000:]}")
+    with serving(command, f"{url}api/status?token={token}", browser_env, base / "server.log"):
         yield LabServer(url, token, root)
-        _shut_down(url, token, process)
-
-
-def _shut_down(url, token, process):
-    """Ask the server to stop (it shuts its kernels down first); stop it by signal if that fails."""
-    request = urllib.request.Request(f"{url}api/shutdown?token={token}", method="POST")
-    try:
-        urllib.request.urlopen(request, timeout=10).close()
-        process.wait(30)
-    except (OSError, subprocess.TimeoutExpired):
-        present.stop(process)
 
 
 class NotebookPage:

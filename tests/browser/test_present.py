@@ -3,7 +3,7 @@
 import pytest
 
 from labkit import present
-from tests.lab import ROOT
+from tests.lab import ROOT, serving
 
 pytestmark = pytest.mark.browser
 
@@ -12,16 +12,9 @@ pytestmark = pytest.mark.browser
 def voila(tmp_path_factory, browser_env, chromium):
     """A present session on the widget fixture, as `make present` starts it."""
     session = present.new_session(ROOT / "tests" / "notebooks" / "widget-checkbox.ipynb", port=0)
-    log_path = tmp_path_factory.mktemp("voila") / "voila.log"
-    with open(log_path, "wb") as log:
-        process = session.start(env=browser_env, log=log)
-        try:
-            present.wait_ready(session.address, process)
-        except (RuntimeError, TimeoutError) as exc:
-            present.stop(process)
-            pytest.fail(f"Voila did not start: {exc}\n{log_path.read_text()[-3000:]}")
+    log = tmp_path_factory.mktemp("voila") / "voila.log"
+    with serving(session.command(), session.address, browser_env, log):
         yield session
-        present.stop(process)
 
 
 def test_the_app_runs_the_notebook_and_answers_a_click(voila, page, guard, tmp_path):
