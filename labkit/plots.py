@@ -779,7 +779,7 @@ def _fault_names(ax: Axes, y: float, faults: Sequence[TraceEvent]) -> None:
 
 MATRIX_ROWS = ("result", "state", "node", "persistent_state", "faults")
 """The outcome columns of `labkit.cluster.flag_matrix` drawn as rows, one block per OS profile."""
-RESULT_COLOURS = ("#D55E00", "#E69F00", "#CC79A7", "#882255", "#F0E442", "#AA4499", "#661100", "#EE8866")
+RESULT_COLOURS = ("#D55E00", "#CC79A7", "#E69F00", "#882255", "#F0E442", "#AA4499", "#661100", "#EE8866")
 """Failure codes, in order of first appearance (ERROR_SUCCESS is always the state green)."""
 NODE_COLOURS = ("#332288", "#DDCC77", "#44AA99", "#AA4466", "#88CCEE", "#999933")
 FAULT_COLOURS = (FAULT_COLOUR, "#F4A582", "#8E0000", "#FDDBC7")
@@ -810,6 +810,8 @@ def flag_matrix_figure(
     figure = _root_figure(ax)
 
     palettes: dict[str, dict[str, str]] = {name: {} for name in MATRIX_ROWS}
+    for node in sorted({_matrix_value("node", v) for v in frame["node"]}):  # NODE1 keeps its colour
+        _matrix_colour("node", node, palettes["node"])
     image = np.ones((max(n_out, 1), max(len(bits), 1), 4))
     for row in frame.itertuples(index=False):
         k = column[int(row.flags)]

@@ -208,7 +208,7 @@ def offline_summary(trace: Trace) -> pd.DataFrame:
 
 
 def _result(event: TraceEvent | None) -> str | None:
-    return result_text(event, "cluster") or None if event is not None else None
+    return (result_text(event, "cluster") or None) if event is not None else None
 
 
 def to_markdown(frame: pd.DataFrame) -> str:
