@@ -61,7 +61,7 @@ def figure_png(figure: Figure, dpi: int = DPI) -> bytes:
 def _png(canvas: FigureCanvasAgg) -> bytes:
     buffer = io.BytesIO()
     pixels = np.asarray(canvas.buffer_rgba())  # type: ignore[no-untyped-call]
-    imsave(buffer, pixels, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})
+    imsave(buffer, pixels, format="png", dpi=canvas.figure.dpi, pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
 
 
