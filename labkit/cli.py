@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from labkit import __version__
-from labkit.exceptions import LabkitError
+from labkit.exceptions import LabkitError, TraceFormatError
 from labkit.trace import read_trace
 
 Command = Callable[[argparse.Namespace], int]
@@ -53,15 +53,21 @@ def _check(args: argparse.Namespace) -> int:
     trace = read_trace(args.trace, strict=False)
     for problem in trace.problems:
         print(problem)
+    if trace.problems:
+        raise TraceFormatError(trace.problems)  # every problem is listed above; main() says it in one line
     faults = trace.faults
     for event in faults:
         rule = event.args.get("rule", "")
         ref = f" [{event.ref}]" if event.ref else ""
-        print(f"{args.trace}: seq {event.seq} t={event.t:g}ms {event.name} ({event.subject}) {rule}{ref}")
-    if trace.problems:
-        return 2
+        line = f"seq {event.seq} t={event.t:g}ms {event.name} ({event.subject}) {rule}{ref}"
+        print(f"{args.trace}: {_one_line(line)}")
     print(f"{args.trace}: {len(trace)} events, {len(faults)} faults")
     return 1 if len(faults) else 0
+
+
+def _one_line(text: str) -> str:
+    """Text from a trace as one printable line: control characters (newlines, terminal escapes) escaped."""
+    return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
