@@ -735,7 +735,7 @@ def parse_event(obj: Any) -> TraceEvent:
     if not 0 <= t <= _MAX_T:
         raise _Bad(f"must be between 0 and 1e15 ms, not {_show(t, 30)}", "t")
     kind = obj["kind"]
-    if kind not in _KINDS:
+    if not isinstance(kind, str) or kind not in _KINDS:  # an array or object is not even hashable
         raise _Bad(f"must be one of {', '.join(sorted(_KINDS))}, not {_show(kind)}", "kind")
     for key in ("name", "actor"):
         if not isinstance(obj[key], str):
@@ -767,7 +767,7 @@ def parse_event(obj: Any) -> TraceEvent:
     result_name = _opt_str(obj, "result_name")
     span = _opt_int(obj, "span")
     evidence = obj["evidence"]
-    if evidence not in _EVIDENCE:
+    if not isinstance(evidence, str) or evidence not in _EVIDENCE:
         raise _Bad(f"must be one of {', '.join(sorted(_EVIDENCE))}, not {_show(evidence)}", "evidence")
     state = obj.get("state")
     change = None
