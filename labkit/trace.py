@@ -288,7 +288,9 @@ class Trace(Sequence[TraceEvent]):
     def write(self, path: str | os.PathLike[str], *, force: bool = False) -> Path:
         """Write the trace to ``path`` through a temporary file and a rename.
 
-        An existing file is never overwritten unless ``force`` is true (`TraceExistsError`).
+        An existing file is never overwritten unless ``force`` is true (`TraceExistsError`), not even one
+        that appears while the trace is being written. If writing fails, the file at ``path`` (if any) is
+        untouched and no temporary file is left behind.
         """
         target = Path(path)
         if target.exists() and not force:
@@ -300,12 +302,12 @@ class Trace(Sequence[TraceEvent]):
                 self._write_to(out)
                 out.flush()
                 os.fsync(out.fileno())
-            if not force and target.exists():
-                raise TraceExistsError(f"{target}: file appeared while writing; not overwritten")
-            os.replace(tmp, target)
-        except BaseException:
+            if force:
+                os.replace(tmp, target)
+            else:
+                _publish_new(tmp, target)
+        finally:
             Path(tmp).unlink(missing_ok=True)
-            raise
         return target
 
     def to_frame(self) -> pd.DataFrame:
@@ -339,6 +341,21 @@ class Trace(Sequence[TraceEvent]):
             f"<div class='labkit-trace'><p><b>{title}</b></p><table><thead><tr>{heads}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>{more}</div>"
         )
+
+
+def _publish_new(tmp: str, target: Path) -> None:
+    """Give the finished file at ``tmp`` the name ``target`` only if no file has that name yet.
+
+    A hard link fails atomically when the name exists, which a check followed by a rename cannot promise.
+    """
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        raise TraceExistsError(f"{target}: file appeared while writing; not overwritten") from None
+    except OSError:  # a file system without hard links: check, then rename (a small window remains)
+        if target.exists():
+            raise TraceExistsError(f"{target}: file appeared while writing; not overwritten") from None
+        os.replace(tmp, target)
 
 
 def _short_args(args: Mapping[str, Any]) -> str:
@@ -474,10 +491,12 @@ class Tracer:
                 state=state,
                 ref=ref,
             )
-            for sink in self._sinks:
-                sink.emit(event)
+            # Advance first: a sink that fails (disk full) raises to the caller, and the next event
+            # must still get a new seq rather than repeat this one in the sinks that did take it.
             self._seq = seq + 1
             self._last_t = now
+            for sink in self._sinks:
+                sink.emit(event)
         return event
 
     @property
