@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import random
 from pathlib import Path
+from typing import Any
 
 from labkit import winapi
 from labkit.trace import JsonlFileSink, Kind, Trace, TraceHeader, Tracer
@@ -54,122 +55,73 @@ def _resource_count(n_events: int) -> int:
 
 
 def _record(tracer: Tracer, n_events: int, seed: int) -> None:
-    """Take one step of a randomly chosen resource until ``n_events`` events are recorded."""
+    """Take the next step of a randomly chosen resource until ``n_events`` events are recorded."""
     rng = random.Random(seed)  # noqa: S311 - a reproducible workload, not a secret
     resources = [f"Disk{i}" for i in range(_resource_count(n_events))]
     steps = dict.fromkeys(resources, 0)
-    spans: dict[str, int] = {}  # the open OfflineV2 call of each resource
-    status_spans: dict[str, int] = {}  # its open SetResourceStatusEx call
+    open_calls: dict[tuple[str, str], int] = {}  # (resource, routine) -> seq of the call not yet returned
     t = 0.0
     for _ in range(n_events):
         subject = rng.choice(resources)
         t += rng.expovariate(1 / 3.0)
         step = steps[subject]
-        steps[subject] = (step + 1) % 8
-        node = rng.choice(_NODES)
-        if step == 0:
+        steps[subject] = (step + 1) % _STEPS
+        kind, name, actor, fields = _step(step, rng)
+        if kind in (Kind.RETURN, Kind.COMPLETE):
+            fields["span"] = open_calls[subject, name]
+        event = tracer.record(kind, name, actor=actor, subject=subject, t=t, **fields)
+        if kind is Kind.CALL:
+            open_calls[subject, name] = event.seq
+
+
+_STEPS = 8
+
+
+def _step(step: int, rng: random.Random) -> tuple[Kind, str, str, dict[str, Any]]:
+    """Event number ``step`` of a resource's offline cycle: kind, name, actor and the other fields."""
+    node = rng.choice(_NODES)
+    worker = f"worker:{rng.randrange(4)}"
+    match step:
+        case 0:
             flags = rng.choice((0, 2, 4, 6, 0x26))
-            call = tracer.record(
-                Kind.CALL,
-                "OfflineV2",
-                actor="rhs",
-                subject=subject,
-                args={
-                    "OfflineFlags": flags,
-                    "DestinationNodeName": node,
-                    "hResource": f"0x{rng.randrange(1 << 16):x}",
-                },
-                t=t,
-            )
-            spans[subject] = call.seq
-        elif step == 1:
-            tracer.record(
-                Kind.STATE,
-                "ClusterResourceOfflinePending",
-                actor="rhs",
-                subject=subject,
-                args={"node": node, "reason": "offline requested"},
-                state=("ClusterResourceOnline", "ClusterResourceOfflinePending"),
-                t=t,
-            )
-        elif step == 2:
-            tracer.record(
-                Kind.RETURN,
-                "OfflineV2",
-                actor="dll",
-                subject=subject,
-                result=winapi.ERROR_IO_PENDING,
-                span=spans[subject],
-                args={"elapsed_ms": round(rng.random() * 5, 3), "thread": 1},
-                t=t,
-            )
-        elif step == 3:
-            status = tracer.record(
+            args = {
+                "OfflineFlags": flags,
+                "DestinationNodeName": node,
+                "hResource": f"0x{rng.randrange(1 << 16):x}",
+            }
+            return Kind.CALL, "OfflineV2", "rhs", {"args": args}
+        case 1:
+            state = ("ClusterResourceOnline", "ClusterResourceOfflinePending")
+            args = {"node": node, "reason": "offline requested"}
+            return Kind.STATE, state[1], "rhs", {"args": args, "state": state}
+        case 2:
+            args = {"elapsed_ms": round(rng.random() * 5, 3), "thread": 1}
+            return Kind.RETURN, "OfflineV2", "dll", {"args": args, "result": winapi.ERROR_IO_PENDING}
+        case 3:
+            args = {"ResourceState": 3, "CheckPoint": rng.randrange(1, 50), "StatusFlags": rng.choice((0, 1))}
+            return (
                 Kind.CALL,
                 "SetResourceStatusEx",
-                actor=f"worker:{rng.randrange(4)}",
-                subject=subject,
-                args={
-                    "ResourceState": 3,
-                    "CheckPoint": rng.randrange(1, 50),
-                    "StatusFlags": rng.choice((0, 1)),
-                },
-                evidence="observed",
-                ref=_REF,
-                t=t,
+                worker,
+                {"args": args, "evidence": "observed", "ref": _REF},
             )
-            status_spans[subject] = status.seq
-        elif step == 4:
-            tracer.record(
-                Kind.RETURN,
-                "SetResourceStatusEx",
-                actor=f"worker:{rng.randrange(4)}",
-                subject=subject,
-                args={"ResourceState": 3, "elapsed_ms": round(rng.random(), 3)},
-                result=0,
-                span=status_spans[subject],
-                t=t,
+        case 4:
+            args = {"ResourceState": 3, "elapsed_ms": round(rng.random(), 3)}
+            return Kind.RETURN, "SetResourceStatusEx", worker, {"args": args, "result": 0}
+        case 5 if rng.random() < 0.02:
+            args = {"rule": "the DLL stayed pending past PendingTimeout", "routine": "OfflineV2"}
+            return Kind.FAULT, "PendingTimeout", "rhs", {"args": args, "ref": _REF}
+        case 5:
+            return (
+                Kind.NOTE,
+                "StatusReported",
+                "rhs",
+                {"args": {"CheckPoint": 1, "node": node}, "evidence": "inferred"},
             )
-        elif step == 5:
-            if rng.random() < 0.02:
-                tracer.record(
-                    Kind.FAULT,
-                    "PendingTimeout",
-                    actor="rhs",
-                    subject=subject,
-                    args={"rule": "the DLL stayed pending past PendingTimeout", "routine": "OfflineV2"},
-                    evidence="documented",
-                    ref=_REF,
-                    t=t,
-                )
-            else:
-                tracer.record(
-                    Kind.NOTE,
-                    "StatusReported",
-                    actor="rhs",
-                    subject=subject,
-                    args={"CheckPoint": 1, "node": node},
-                    evidence="inferred",
-                    t=t,
-                )
-        elif step == 6:
-            tracer.record(
-                Kind.COMPLETE,
-                "OfflineV2",
-                actor="rhs",
-                subject=subject,
-                result=0,
-                span=spans[subject],
-                args={"node": node, "pending_ms": round(rng.random() * 900, 1)},
-                t=t,
-            )
-        else:
-            tracer.record(
-                Kind.STATE,
-                "ClusterResourceOffline",
-                actor="rhs",
-                subject=subject,
-                args={"node": node, "reason": "offline completed", "ResourceState": 3},
-                state=("ClusterResourceOfflinePending", "ClusterResourceOffline"),
-                t=t,
-            )
+        case 6:
+            args = {"node": node, "pending_ms": round(rng.random() * 900, 1)}
+            return Kind.COMPLETE, "OfflineV2", "rhs", {"args": args, "result": 0}
+        case _:
+            state = ("ClusterResourceOfflinePending", "ClusterResourceOffline")
+            args = {"node": node, "reason": "offline completed", "ResourceState": 3}
+            return Kind.STATE, state[1], "rhs", {"args": args, "state": state}

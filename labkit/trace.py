@@ -185,6 +185,21 @@ def _dumps(obj: Any) -> str:
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
 
 
+def _publish_new(tmp: str, target: Path) -> None:
+    """Give the finished file at ``tmp`` the name ``target`` only if no file has that name yet.
+
+    A hard link fails atomically when the name exists, which a check followed by a rename cannot promise.
+    """
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        raise TraceExistsError(f"{target}: file appeared while writing; not overwritten") from None
+    except OSError:  # a file system without hard links: check, then rename (a small window remains)
+        if target.exists():
+            raise TraceExistsError(f"{target}: file appeared while writing; not overwritten") from None
+        os.replace(tmp, target)
+
+
 # --------------------------------------------------------------------------------------------------------
 # Trace
 # --------------------------------------------------------------------------------------------------------
@@ -341,21 +356,6 @@ class Trace(Sequence[TraceEvent]):
             f"<div class='labkit-trace'><p><b>{title}</b></p><table><thead><tr>{heads}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>{more}</div>"
         )
-
-
-def _publish_new(tmp: str, target: Path) -> None:
-    """Give the finished file at ``tmp`` the name ``target`` only if no file has that name yet.
-
-    A hard link fails atomically when the name exists, which a check followed by a rename cannot promise.
-    """
-    try:
-        os.link(tmp, target)
-    except FileExistsError:
-        raise TraceExistsError(f"{target}: file appeared while writing; not overwritten") from None
-    except OSError:  # a file system without hard links: check, then rename (a small window remains)
-        if target.exists():
-            raise TraceExistsError(f"{target}: file appeared while writing; not overwritten") from None
-        os.replace(tmp, target)
 
 
 def _short_args(args: Mapping[str, Any]) -> str:
