@@ -1,17 +1,17 @@
-"""Reading a trace file straight into a pandas DataFrame, fast: `read_frame`.
+"""The fast path of the trace reader: `read_frame`, and the first try of `labkit.read_trace`.
 
-`labkit.read_trace` checks one line at a time and builds a `TraceEvent` per line; it is the reader that
-explains problems. `read_frame` decodes large blocks of lines with msgspec into typed records, which
-checks types, ranges, names and fields in C, checks what remains on whole columns at once, and builds the
-frame without TraceEvent objects: several times faster than pandas' own JSON reader, in a fraction of the
-memory.
+The exact reader (`labkit.trace`) checks one line at a time; it is the reader that explains problems.
+The fast path decodes large blocks of lines with msgspec into typed records, which checks types, ranges,
+names and fields in C, checks what remains on whole columns at once, and gives the columns: `read_frame`
+builds the DataFrame from them without any TraceEvent (several times faster than pandas' own JSON
+reader, in a fraction of the memory); `read_trace` builds its events from them.
 
-It accepts exactly the files `read_trace` accepts and gives exactly ``read_trace(path).to_frame()``.
-The fast path takes only what it can prove valid; anything else (any problem, and a few valid but
-unusual spellings, such as a key followed by a space) goes to `read_trace`, which gives the same frame,
-or the exact problems. Where msgspec and the json module differ (msgspec keeps the last of two equal
-keys silently), the fast path proves the difference absent or falls back; a differential property test
-holds the two decoders to the same values.
+Both accept exactly the files the exact reader accepts and give exactly its result. The fast path takes
+only what it can prove valid; anything else (any problem, and a few valid but unusual spellings, such as
+a key followed by a space) goes to the exact reader, which gives the same result, or the exact problems.
+Where msgspec and the json module differ (msgspec keeps the last of two equal keys silently), the fast
+path proves the difference absent or falls back; a differential property test holds the two decoders to
+the same values.
 """
 
 from __future__ import annotations
@@ -21,15 +21,17 @@ from collections.abc import Sequence
 from functools import reduce
 from itertools import chain, repeat
 from operator import or_
-from typing import IO, Annotated, Any, Literal
+from typing import IO, TYPE_CHECKING, Annotated, Any, Literal
 
 import msgspec
 import numpy as np
-import pandas as pd
 
 from labkit import trace as _trace
 from labkit import winapi
-from labkit.trace import MAX_LINE_BYTES, gc_paused, read_trace
+from labkit.trace import MAX_LINE_BYTES, Evidence, Kind, StateChange, TraceEvent, TraceHeader, gc_paused
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 BLOCK_BYTES = 2 << 20
 """How much of the file is decoded at a time: small enough to stay in the CPU cache while its columns
@@ -89,22 +91,64 @@ def read_frame(path: str | os.PathLike[str], *, strict: bool = True) -> pd.DataF
     Strict (the default) raises `TraceFormatError` for any problem. Lenient (``strict=False``) keeps
     every good event; the problems are in ``frame.attrs["problems"]`` (a tuple of `TraceProblem`).
     """
+    import pandas as pd
+
     from labkit.tables import frame_from_columns
 
     with gc_paused():
         try:
             with open(path, "rb") as raw:
-                columns = _read_columns(raw)
+                _, columns = _read_columns(raw)
         except _Unusual:
-            return read_trace(path, strict=strict).to_frame()
+            return _trace.read_trace(path, strict=strict).to_frame()
+        for key in ("result", "span"):
+            columns[key] = pd.arrays.IntegerArray(*columns[key])
         frame = frame_from_columns(**columns)
     frame.attrs["problems"] = ()
     return frame
 
 
-def _read_columns(raw: IO[bytes]) -> dict[str, Any]:
-    """Every column of the file, or `_Unusual`."""
-    _check_header(raw.readline(MAX_LINE_BYTES + 1))
+def read_events(path: str | os.PathLike[str]) -> tuple[TraceHeader, list[TraceEvent]] | None:
+    """The header and events of a valid trace file, or None when the exact reader must read it."""
+    try:
+        with open(path, "rb") as raw:
+            header, columns = _read_columns(raw)
+    except _Unusual:
+        return None
+    kinds = {k.value: k for k in Kind}
+    evidence = {e.value: e for e in Evidence}
+    states = [
+        None if new is None else StateChange(old, new)
+        for old, new in zip(columns["state_from"], columns["state_to"], strict=True)
+    ]
+    events = list(
+        map(
+            TraceEvent,
+            columns["seq"].tolist(),
+            columns["t"].tolist(),
+            map(kinds.__getitem__, columns["kind"]),
+            columns["name"],
+            columns["actor"],
+            columns["subject"],
+            columns["args"],
+            _nullable(*columns["result"]),
+            columns["result_name"],
+            _nullable(*columns["span"]),
+            map(evidence.__getitem__, columns["evidence"]),
+            states,
+            columns["ref"],
+        )
+    )
+    return header, events
+
+
+def _nullable(values: np.ndarray, mask: np.ndarray) -> list[int | None]:
+    return [None if missing else value for value, missing in zip(values.tolist(), mask.tolist(), strict=True)]
+
+
+def _read_columns(raw: IO[bytes]) -> tuple[TraceHeader, dict[str, Any]]:
+    """The header and every column of the file, or `_Unusual`."""
+    header = _check_header(raw.readline(MAX_LINE_BYTES + 1))
     blocks = _Blocks()
     rest = b""
     while block := raw.read(BLOCK_BYTES):
@@ -117,15 +161,15 @@ def _read_columns(raw: IO[bytes]) -> dict[str, Any]:
         rest = data[end:]
     if rest or not blocks.columns["seq"]:
         raise _Unusual  # no newline at the end (a cut file?), or no events
-    return blocks.joined()
+    return header, blocks.joined()
 
 
-def _check_header(line: bytes) -> None:
-    """`_Unusual` unless line 1 is a valid header ending in LF, as labkit writes it."""
+def _check_header(line: bytes) -> TraceHeader:
+    """Line 1, if it is a valid header ending in LF as labkit writes it (else `_Unusual`)."""
     if not line.endswith(b"\n") or line.endswith(b"\r\n"):
         raise _Unusual
     try:
-        _trace.parse_header(_trace._decode_line(line[:-1]))
+        return _trace.parse_header(_trace._decode_line(line[:-1]))
     except _trace._Bad:
         raise _Unusual from None
 
@@ -197,16 +241,14 @@ class _Blocks:
             columns[key].append(list(map(first.setdefault, values, values)))
 
     def joined(self) -> dict[str, Any]:
-        """Every block's columns joined, ready for `labkit.tables.frame_from_columns`."""
+        """Every block's columns joined: arrays for seq and t, (values, null mask) arrays for result and
+        span, lists for the rest."""
         joined: dict[str, Any] = {}
         for key, parts in self.columns.items():
             if key in ("seq", "t"):
                 joined[key] = np.concatenate(parts)
             elif key in ("result", "span"):
-                joined[key] = pd.arrays.IntegerArray(
-                    np.concatenate([values for values, _ in parts]),
-                    np.concatenate([mask for _, mask in parts]),
-                )
+                joined[key] = tuple(np.concatenate([part[i] for part in parts]) for i in (0, 1))
             else:
                 joined[key] = list(chain.from_iterable(parts))
         return joined

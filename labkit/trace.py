@@ -816,14 +816,21 @@ def parse_event(obj: Any) -> TraceEvent:
 def read_trace(path: str | os.PathLike[str], *, strict: bool = True) -> Trace:
     """Read and validate a trace file.
 
-    Strict (the default): any problem raises `TraceFormatError` listing every problem as
+    A file as labkit writes it is read by the fast path (`labkit.fastread`); anything else, line by line
+    here. Strict (the default): any problem raises `TraceFormatError` listing every problem as
     ``path:line: [field:] what is wrong`` (reading stops after `MAX_PROBLEMS`). Lenient
     (``strict=False``): returns every good event, with the problems in `Trace.problems`; only a file
     whose header cannot be read at all still raises.
     """
+    from labkit.fastread import read_events  # numpy and msgspec load on the first read, not on import
+
     name = os.fspath(path)
-    with gc_paused(), open(path, "rb") as raw:
-        header, events, problems = _read_lines(name, raw, strict=strict)
+    with gc_paused():
+        fast = read_events(path)
+        if fast is not None:
+            return Trace(*fast)
+        with open(path, "rb") as raw:
+            header, events, problems = _read_lines(name, raw, strict=strict)
     if header is None or (strict and problems):
         raise TraceFormatError(problems)
     return Trace(header, events, problems)

@@ -1,5 +1,6 @@
-"""labkit.read_frame: the same frame as read_trace(path).to_frame() and the same problems, by a fast path
-that labkit-written files always take (no timed assertions: bench/trace_reading.py measures speed)."""
+"""The fast path of the reader: read_frame and read_trace give exactly what the line-by-line reader gives
+(the same trace or frame, or the same problems), and files labkit writes always take it (no timed
+assertions: bench/trace_reading.py measures speed)."""
 
 import json
 from unittest import mock
@@ -30,37 +31,48 @@ def fast_columns(path):
             pytest.fail(f"{path} did not take the fast path")
 
 
+def exact_read(path, strict):
+    """read_trace with the fast path switched off: the line-by-line reader alone."""
+    with mock.patch.object(fastread, "read_events", lambda path: None):
+        return read_trace(path, strict=strict)
+
+
 def outcome(read, path, strict):
-    """A read's result as comparable data: the frame and its problems, or the problems it raised."""
+    """A read's result as comparable data: the trace or frame and its problems, or the problems raised."""
     try:
-        frame = read(path, strict)
+        result = read(path, strict)
     except TraceFormatError as exc:
         return "raised", [str(p) for p in exc.problems]
-    return frame, [str(p) for p in frame.attrs["problems"]]
+    problems = result.attrs["problems"] if isinstance(result, pd.DataFrame) else result.problems
+    return result, [str(p) for p in problems]
 
 
 def assert_same_outcome(path, strict):
-    fast = outcome(lambda p, s: labkit.read_frame(p, strict=s), path, strict)
-    exact = outcome(lambda p, s: read_trace(p, strict=s).to_frame(), path, strict)
-    assert fast[1] == exact[1]
-    if isinstance(exact[0], pd.DataFrame):
-        pd.testing.assert_frame_equal(fast[0], exact[0])
+    """read_trace and read_frame give what the line-by-line reader gives."""
+    exact = outcome(exact_read, path, strict)
+    fast_trace = outcome(lambda p, s: read_trace(p, strict=s), path, strict)
+    fast_frame = outcome(lambda p, s: labkit.read_frame(p, strict=s), path, strict)
+    assert fast_trace == exact
+    assert fast_frame[1] == exact[1]
+    if exact[0] == "raised":
+        assert fast_frame[0] == "raised"
     else:
-        assert fast[0] == exact[0]
+        pd.testing.assert_frame_equal(fast_frame[0], exact[0].to_frame())
 
 
 def test_read_frame_is_public():
     assert labkit.read_frame is fastread.read_frame
 
 
-def test_same_frame_as_read_trace(small_trace, tmp_path):
-    """On a small trace of every kind the fast path gives exactly read_trace(path).to_frame()."""
+def test_same_frame_and_trace_as_the_exact_reader(small_trace, tmp_path):
+    """On a small trace of every kind the fast path gives exactly what the line-by-line reader gives."""
     path = small_trace.write(tmp_path / "t.jsonl")
     fast_columns(path)
+    assert_same_outcome(path, strict=True)
     frame = labkit.read_frame(path)
-    pd.testing.assert_frame_equal(frame, read_trace(path).to_frame())
     assert frame["name"].tolist() == small_trace.names()
     assert frame.attrs["problems"] == ()
+    assert read_trace(path) == small_trace
 
 
 @pytest.mark.parametrize("block_bytes", [4096, 1 << 20])
@@ -69,9 +81,8 @@ def test_large_trace_in_many_blocks(tmp_path, block_bytes):
     path = write_synthetic_trace(tmp_path / "big.jsonl", 20_000, seed=3)
     with mock.patch.object(fastread, "BLOCK_BYTES", block_bytes):
         fast_columns(path)
-        frame = labkit.read_frame(path)
-    assert len(frame) == 20_000
-    pd.testing.assert_frame_equal(frame, read_trace(path).to_frame())
+        assert_same_outcome(path, strict=True)
+    assert len(labkit.read_frame(path)) == 20_000
 
 
 def test_nested_args_and_odd_spellings_stay_on_the_fast_path(tmp_path):
@@ -82,7 +93,7 @@ def test_nested_args_and_odd_spellings_stay_on_the_fast_path(tmp_path):
     tracer.record("note", "n", actor="rcm", subject="", args={"deep": {"x": {"y": {"z": -(2**63)}}}}, t=1)
     path = tracer.trace.write(tmp_path / "odd.jsonl")
     fast_columns(path)
-    pd.testing.assert_frame_equal(labkit.read_frame(path), read_trace(path).to_frame())
+    assert_same_outcome(path, strict=True)
 
 
 def test_repeated_key_hidden_by_a_space_is_caught(tmp_path):
@@ -112,18 +123,18 @@ def scratch(tmp_path_factory):
 @settings(PROPERTY, max_examples=150)
 @given(trace=traces(), block_bytes=st.sampled_from([64, 1 << 20]))
 def test_any_recorded_trace_takes_the_fast_path(scratch, trace, block_bytes):
-    """Whatever Tracer recorded (odd text, nested args, 64-bit extremes) reads fast to the same frame."""
+    """Whatever Tracer recorded (odd text, nested args, 64-bit extremes) reads fast, to the same result."""
     trace.write(scratch, force=True)
     with mock.patch.object(fastread, "BLOCK_BYTES", block_bytes):
         fast_columns(scratch)
-        frame = labkit.read_frame(scratch)
-    pd.testing.assert_frame_equal(frame, read_trace(scratch).to_frame())
+        assert_same_outcome(scratch, strict=True)
+    assert list(read_trace(scratch)) == list(trace)
 
 
 @settings(PROPERTY, max_examples=250)
 @given(data=byte_mutations() | field_mutations() | line_mutations().map(lambda m: m[1]))
 def test_damaged_files_give_the_same_outcome(scratch, data):
-    """On near-valid files read_frame and read_trace(...).to_frame() agree: same frame or same problems."""
+    """On near-valid files the fast path agrees with the exact reader: same result or same problems."""
     scratch.write_bytes(data)
     assert_same_outcome(scratch, strict=True)
     assert_same_outcome(scratch, strict=False)
