@@ -100,7 +100,7 @@ def read_frame(path: str | os.PathLike[str], *, strict: bool = True) -> pd.DataF
             with open(path, "rb") as raw:
                 _, columns = _read_columns(raw)
         except _Unusual:
-            return _trace.read_trace(path, strict=strict).to_frame()
+            return _trace._read_exactly(path, strict=strict).to_frame()
         for key in ("result", "span"):
             columns[key] = pd.arrays.IntegerArray(*columns[key])
         frame = frame_from_columns(**columns)

@@ -824,13 +824,15 @@ def read_trace(path: str | os.PathLike[str], *, strict: bool = True) -> Trace:
     """
     from labkit.fastread import read_events  # numpy and msgspec load on the first read, not on import
 
-    name = os.fspath(path)
     with gc_paused():
         fast = read_events(path)
-        if fast is not None:
-            return Trace(*fast)
-        with open(path, "rb") as raw:
-            header, events, problems = _read_lines(name, raw, strict=strict)
+    return Trace(*fast) if fast is not None else _read_exactly(path, strict=strict)
+
+
+def _read_exactly(path: str | os.PathLike[str], *, strict: bool) -> Trace:
+    """`read_trace` line by line, without the fast path: the reader that finds and explains problems."""
+    with gc_paused(), open(path, "rb") as raw:
+        header, events, problems = _read_lines(os.fspath(path), raw, strict=strict)
     if header is None or (strict and problems):
         raise TraceFormatError(problems)
     return Trace(header, events, problems)

@@ -15,7 +15,7 @@ import labkit
 from labkit import fastread
 from labkit.exceptions import TraceFormatError
 from labkit.synthetic import synthetic_trace, write_synthetic_trace
-from labkit.trace import read_trace
+from labkit.trace import _read_exactly, read_trace
 from tests.conftest import make_tracer
 from tests.strategies import JSON_VALUES, byte_mutations, field_mutations, line_mutations, traces
 from tests.test_corpus import CORPUS, EXPECTED
@@ -33,8 +33,7 @@ def fast_columns(path):
 
 def exact_read(path, strict):
     """read_trace with the fast path switched off: the line-by-line reader alone."""
-    with mock.patch.object(fastread, "read_events", lambda path: None):
-        return read_trace(path, strict=strict)
+    return _read_exactly(path, strict=strict)
 
 
 def outcome(read, path, strict):
