@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from labkit import __version__
 from labkit.checks import violations
-from labkit.exceptions import LabkitError
+from labkit.exceptions import LabkitError, TraceFormatError
 from labkit.trace import read_trace
 
 if TYPE_CHECKING:
@@ -154,16 +154,17 @@ def _check(args: argparse.Namespace) -> int:
     trace = read_trace(args.trace, strict=False)
     for problem in trace.problems:
         print(problem)
+    if trace.problems:
+        raise TraceFormatError(trace.problems)  # every problem is listed above; main() says it in one line
     faults = trace.faults
     for event in faults:
         rule = event.args.get("rule", "")
         ref = f" [{event.ref}]" if event.ref else ""
-        print(f"{args.trace}: seq {event.seq} t={event.t:g}ms {event.name} ({event.subject}) {rule}{ref}")
+        line = f"seq {event.seq} t={event.t:g}ms {event.name} ({event.subject}) {rule}{ref}"
+        print(f"{args.trace}: {_one_line(line)}")
     found = violations(trace)
     for violation in found:
-        print(f"{args.trace}: {violation}")
-    if trace.problems:
-        return 2
+        print(f"{args.trace}: {_one_line(str(violation))}")
     print(f"{args.trace}: {len(trace)} events, {len(faults)} faults, {len(found)} contract violations")
     return 1 if len(faults) or found else 0
 
@@ -351,6 +352,11 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 # --- end summary commands ---
+
+
+def _one_line(text: str) -> str:
+    """Text from a trace as one printable line: control characters (newlines, terminal escapes) escaped."""
+    return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
