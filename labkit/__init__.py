@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from labkit.exceptions import (
     LabkitError,
+    OutputExistsError,
     SimulationError,
-    TraceExistsError,
     TraceFormatError,
     TraceProblem,
     UnknownNameError,
@@ -28,11 +28,11 @@ __all__ = [
     "Evidence",
     "Kind",
     "LabkitError",
+    "OutputExistsError",
     "SimulationError",
     "StateChange",
     "Trace",
     "TraceEvent",
-    "TraceExistsError",
     "TraceFormatError",
     "TraceHeader",
     "TraceProblem",

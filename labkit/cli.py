@@ -283,10 +283,9 @@ def _simulate_offline(args: argparse.Namespace) -> int:
 
 
 def _matrix(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
     from labkit import cluster
-    from labkit.exceptions import TraceExistsError
+    from labkit.files import write_new
 
     profiles = [p.strip() for p in args.os.split(",") if p.strip()]
     table = cluster.flag_matrix(
@@ -295,10 +294,7 @@ def _matrix(args: argparse.Namespace) -> int:
     if not args.out:
         print(table.to_string(index=False))
         return 0
-    out = Path(args.out)
-    if out.exists() and not args.force:
-        raise TraceExistsError(f"{out}: file exists; pass --force to overwrite it")
-    table.to_csv(out, index=False, lineterminator="\n")
+    out = write_new(args.out, lambda f: table.to_csv(f, index=False, lineterminator="\n"), force=args.force)
     print(f"{out}: {len(table)} rows")
     return 0
 

@@ -49,13 +49,9 @@ class TraceFormatError(LabkitError, ValueError):
         super().__init__("\n".join(shown) or "invalid trace")
 
 
-class TraceExistsError(LabkitError, FileExistsError):
-    """Writing would overwrite an existing trace and the caller did not ask for that (``force``)."""
-
-
-class ExportExistsError(LabkitError, FileExistsError):
-    """Writing an export (Perfetto JSON, CSV) would overwrite a file and the caller did not ask for that
-    (``force``)."""
+class OutputExistsError(LabkitError, FileExistsError):
+    """Writing would replace an existing file (a trace, an export, a table) and the caller did not ask for
+    that (``force``)."""
 
 
 class WallClockTimeout(LabkitError, TimeoutError):

@@ -15,13 +15,12 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from labkit.display import NO_SUBJECT, args_text, result_text
-from labkit.exceptions import ExportExistsError
+from labkit.files import write_new
 from labkit.replay import pair_calls, replay
 from labkit.tables import events_frame
 from labkit.trace import Kind, Trace
@@ -179,7 +178,7 @@ def _nest(spans: list[_Span]) -> list[list[_Span]]:
 def write_perfetto(trace: Trace, path: str | os.PathLike[str], *, force: bool = False) -> Path:
     """Write `to_perfetto` as JSON to ``path`` (never overwrites unless ``force``)."""
     text = json.dumps(to_perfetto(trace), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return _write_new(Path(path), text + "\n", force=force)
+    return write_new(path, lambda out: out.write(text + "\n"), force=force, mkdir=False)
 
 
 def to_csv(trace: Trace) -> str:
@@ -195,27 +194,4 @@ def to_csv(trace: Trace) -> str:
 
 def write_csv(trace: Trace, path: str | os.PathLike[str], *, force: bool = False) -> Path:
     """Write `to_csv` to ``path`` (never overwrites unless ``force``)."""
-    return _write_new(Path(path), to_csv(trace), force=force)
-
-
-def _write_new(target: Path, text: str, *, force: bool) -> Path:
-    if target.exists() and not force:
-        raise ExportExistsError(f"{target}: file exists; pass force=True (--force) to overwrite it")
-    if not target.parent.is_dir():
-        raise FileNotFoundError(2, "No such directory", str(target.parent))
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-        if force:
-            os.replace(tmp, target)
-        else:
-            os.link(tmp, target)  # fails if the file appeared meanwhile: never overwrite without force
-            os.unlink(tmp)
-    except FileExistsError:
-        Path(tmp).unlink(missing_ok=True)
-        raise ExportExistsError(f"{target}: file appeared while writing; not overwritten") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return write_new(path, lambda out: out.write(to_csv(trace)), force=force, mkdir=False)

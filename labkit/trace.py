@@ -31,7 +31,6 @@ import json
 import math
 import os
 import re
-import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -40,7 +39,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, overload
 
 from labkit import winapi
-from labkit.exceptions import TraceExistsError, TraceFormatError, TraceProblem
+from labkit.exceptions import OutputExistsError, TraceFormatError, TraceProblem
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -264,21 +263,6 @@ def _args(args: Mapping[str, Any]) -> str:
     return "{" + ",".join(parts) + "}"
 
 
-def _publish_new(tmp: str, target: Path) -> None:
-    """Give the finished file at ``tmp`` the name ``target`` only if no file has that name yet.
-
-    A hard link fails atomically when the name exists, which a check followed by a rename cannot promise.
-    """
-    try:
-        os.link(tmp, target)
-    except FileExistsError:
-        raise TraceExistsError(f"{target}: file appeared while writing; not overwritten") from None
-    except OSError:  # a file system without hard links: check, then rename (a small window remains)
-        if target.exists():
-            raise TraceExistsError(f"{target}: file appeared while writing; not overwritten") from None
-        os.replace(tmp, target)
-
-
 # --------------------------------------------------------------------------------------------------------
 # Trace
 # --------------------------------------------------------------------------------------------------------
@@ -382,27 +366,13 @@ class Trace(Sequence[TraceEvent]):
     def write(self, path: str | os.PathLike[str], *, force: bool = False) -> Path:
         """Write the trace to ``path`` through a temporary file and a rename.
 
-        An existing file is never overwritten unless ``force`` is true (`TraceExistsError`), not even one
+        An existing file is never overwritten unless ``force`` is true (`OutputExistsError`), not even one
         that appears while the trace is being written. If writing fails, the file at ``path`` (if any) is
         untouched and no temporary file is left behind.
         """
-        target = Path(path)
-        if target.exists() and not force:
-            raise TraceExistsError(f"{target}: file exists; pass force=True (--force) to overwrite it")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-                self._write_to(out)
-                out.flush()
-                os.fsync(out.fileno())
-            if force:
-                os.replace(tmp, target)
-            else:
-                _publish_new(tmp, target)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
-        return target
+        from labkit.files import write_new
+
+        return write_new(path, self._write_to, force=force)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per event: seq, t, kind, name, actor, subject, args, result, result_name, span,
@@ -472,7 +442,7 @@ class JsonlFileSink:
         try:
             self._fd: int | None = os.open(self.path, mode, 0o666)
         except FileExistsError:
-            raise TraceExistsError(
+            raise OutputExistsError(
                 f"{self.path}: file exists; pass force=True (--force) to overwrite it"
             ) from None
         self._write(_dumps(header.to_dict()) + "\n")

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from labkit.exceptions import ExportExistsError
+from labkit.exceptions import OutputExistsError
 from labkit.export import to_csv, to_perfetto, write_csv, write_perfetto
 from labkit.trace import Kind
 from tests.conftest import make_tracer
@@ -144,7 +144,7 @@ def test_write_perfetto_never_overwrites_without_force(tmp_path):
     """An existing file stays as it was unless force is given; nothing else is left in the folder."""
     target = tmp_path / "out.json"
     target.write_text("keep")
-    with pytest.raises(ExportExistsError, match="file exists"):
+    with pytest.raises(OutputExistsError, match="file exists"):
         write_perfetto(nspv2_session(), target)
     assert target.read_text() == "keep"
     write_perfetto(nspv2_session(), target, force=True)
@@ -192,5 +192,5 @@ def test_csv_of_the_events_frame(tmp_path):
         "OfflineFlags=CLUS_RESDLL_OFFLINE_RETURN_TO_SOURCE_NODE_ON_ERROR|"
     )
     assert rows[4]["result_name"] == "ERROR_IO_PENDING" and rows[4]["result"] == "997"
-    with pytest.raises(ExportExistsError):
+    with pytest.raises(OutputExistsError):
         write_csv(cluster_offline(), path)

@@ -4,7 +4,7 @@ from collections import Counter
 
 import pytest
 
-from labkit.exceptions import TraceExistsError
+from labkit.exceptions import OutputExistsError
 from labkit.synthetic import synthetic_trace, write_synthetic_trace
 from labkit.trace import read_trace
 
@@ -31,6 +31,6 @@ def test_same_seed_same_bytes(tmp_path):
 
 def test_never_overwrites_unless_forced(tmp_path):
     path = write_synthetic_trace(tmp_path / "t.jsonl", 10)
-    with pytest.raises(TraceExistsError):
+    with pytest.raises(OutputExistsError):
         write_synthetic_trace(path, 10)
     assert len(read_trace(write_synthetic_trace(path, 20, force=True))) == 20

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import labkit
-from labkit.exceptions import TraceExistsError, TraceFormatError
+from labkit.exceptions import OutputExistsError, TraceFormatError
 from labkit.trace import Evidence, JsonlFileSink, Kind, StateChange, TraceEvent, Tracer, read_trace
 from tests.conftest import make_tracer
 
@@ -57,7 +57,7 @@ def test_writing_is_deterministic(small_trace):
 
 def test_write_never_overwrites_unless_forced(small_trace, tmp_path):
     path = small_trace.write(tmp_path / "t.jsonl")
-    with pytest.raises(TraceExistsError, match="file exists"):
+    with pytest.raises(OutputExistsError, match="file exists"):
         small_trace.write(path)
     small_trace[:2].write(path, force=True)
     assert len(read_trace(path)) == 2
@@ -98,7 +98,7 @@ def test_many_threads_one_file(tmp_path):
 def test_file_sink_refuses_an_existing_file(tmp_path):
     path = tmp_path / "x.jsonl"
     path.write_text("keep me\n")
-    with pytest.raises(TraceExistsError):
+    with pytest.raises(OutputExistsError):
         JsonlFileSink(path, make_tracer().header)
     assert path.read_text() == "keep me\n"
 

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from labkit.exceptions import TraceExistsError, TraceFormatError
+from labkit.exceptions import OutputExistsError, TraceFormatError
 from labkit.trace import JsonlFileSink, Kind, TraceEvent, Tracer, read_trace
 from tests.conftest import make_tracer
 
@@ -190,7 +190,7 @@ def test_a_file_that_appears_while_writing_is_not_overwritten(small_trace, tmp_p
         path.write_text("theirs\n")
 
     monkeypatch.setattr(os, "fsync", someone_else_writes)
-    with pytest.raises(TraceExistsError, match="appeared while writing"):
+    with pytest.raises(OutputExistsError, match="appeared while writing"):
         small_trace.write(path)
     assert path.read_text() == "theirs\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.jsonl"]
