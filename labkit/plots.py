@@ -2,13 +2,15 @@
 flag matrix.
 
 Functions return a `matplotlib.figure.Figure` and accept ``ax=`` to draw into an existing Axes. Figures are
-made with `Figure` directly, never through pyplot, so nothing stays open and any backend (Agg too) works.
+made with `Figure` directly, never through pyplot, so nothing stays open and any backend (Agg too) works;
+they are `NotebookFigure`s, which a notebook shows as a picture without pyplot's inline backend.
 Every string that comes from a trace is drawn as plain text: no mathtext, ``$`` shows as ``$``.
 """
 
 from __future__ import annotations
 
 import bisect
+import io
 import math
 import zlib
 from collections.abc import Iterable, Sequence
@@ -138,6 +140,19 @@ class _Label:
     below: bool = False  # completion codes go under the bar
 
 
+class NotebookFigure(Figure):
+    """A `Figure` that shows itself as a PNG when it is a notebook cell's value, in any frontend.
+
+    IPython draws a plain Figure only once pyplot has loaded the inline backend, which labkit never does:
+    without this, ``views.timeline(trace)`` printed ``<Figure size 1100x440 with 1 Axes>``.
+    """
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png")
+        return buffer.getvalue()
+
+
 def timeline(
     trace: Trace,
     ax: Axes | None = None,
@@ -168,7 +183,7 @@ def timeline(
     lane_of = {s: i for i, s in enumerate(lanes)}
     if ax is None:
         height = min(1.4 + _LANE_INCHES * max(len(lanes), 1), 24.0)
-        fig = Figure(figsize=(width, height), layout="constrained")
+        fig = NotebookFigure(figsize=(width, height), layout="constrained")
         ax = fig.add_subplot()
     figure = _root_figure(ax)
 
@@ -556,7 +571,7 @@ def session_lifecycle(
     found = sessions(trace)
     lanes = len(found)
     if ax is None:
-        fig = Figure(figsize=(width, min(1.6 + 0.9 * max(lanes, 1), 24.0)), layout="constrained")
+        fig = NotebookFigure(figsize=(width, min(1.6 + 0.9 * max(lanes, 1), 24.0)), layout="constrained")
         ax = fig.add_subplot()
     figure = _root_figure(ax)
     t0 = trace[0].t if len(trace) else 0.0
@@ -805,7 +820,7 @@ def flag_matrix_figure(
     n_out = len(rows)
     n_rows = n_out + 1 + len(flags)  # a blank row between the outcomes and the flags
     if ax is None:
-        fig = Figure(figsize=(width, 1.6 + 0.26 * n_rows), layout="constrained")
+        fig = NotebookFigure(figsize=(width, 1.6 + 0.26 * n_rows), layout="constrained")
         ax = fig.add_subplot()
     figure = _root_figure(ax)
 
