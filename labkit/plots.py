@@ -204,8 +204,6 @@ def timeline(
     faults = [e for e in trace.faults if e.subject in lane_of]
     marks = _draw_calls(ax, calls, lane_of, t1, size)
     marks |= _draw_faults(ax, faults, lane_of, size)
-    if labels and roomy:
-        _draw_labels(ax, _labels(calls, faults, lane_of, trace.domain))
     if at is not None:
         cursor_line(ax, at)
 
@@ -213,6 +211,8 @@ def timeline(
     ax.set_title(plain(title if title is not None else _default_title(trace)), loc="left", fontsize=10)
     if legend:
         _legend(ax, states, marks)
+    if labels and roomy:  # last: the room labels take is measured on the Axes as laid out beside the legend
+        _draw_labels(ax, _labels(calls, faults, lane_of, trace.domain))
     return figure
 
 
@@ -423,7 +423,7 @@ def _draw_labels(ax: Axes, candidates: list[_Label]) -> None:
     placed first), a label that would leave the axes on the right ends at its marker instead, and at most
     `_MAX_LABELS` are drawn."""
     x_low, x_high = ax.get_xlim()
-    per_char = _char_width(ax, x_high - x_low)
+    per_char = _char_width(ax, x_high - x_low, lay_out=True)
     taken: dict[tuple[int, int], list[tuple[float, float]]] = {}  # (lane, row) → sorted extents
     placed = 0
     for label in sorted(candidates, key=lambda lb: (lb.rank, lb.t)):
@@ -456,9 +456,17 @@ def _draw_labels(ax: Axes, candidates: list[_Label]) -> None:
             break
 
 
-def _char_width(ax: Axes, x_range: float) -> float:
-    """The width of one label character in data units (ms), from the Axes' width in inches."""
-    width_in = ax.bbox.width / _root_figure(ax).dpi * 0.85  # layout shrinks the Axes for labels and legend
+def _char_width(ax: Axes, x_range: float, *, lay_out: bool = False) -> float:
+    """The width of one label character in data units (ms), from the Axes' width in inches.
+
+    With ``lay_out`` the figure's layout runs first, so the width is the one the Axes will be drawn at;
+    otherwise the layout is guessed to take 15% for tick labels and legend (a long legend takes more).
+    """
+    figure = _root_figure(ax)
+    engine = figure.get_layout_engine()
+    if lay_out and engine is not None:
+        engine.execute(figure)
+    width_in = ax.bbox.width / figure.dpi * (1.0 if lay_out else 0.85)
     return x_range * (_LABEL_FONT * 0.62 / 72.0) / max(width_in, 0.5)
 
 
