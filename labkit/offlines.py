@@ -87,13 +87,14 @@ def offline_operations(trace: Trace) -> list[OfflineOperation]:
         by_subject.setdefault(event.subject, []).append(index)
     requests = _requests(events)
     requested = _header_flags(trace)
+    groups = _group_of(trace)
     operations: list[tuple[int, OfflineOperation]] = []
     served: set[int] = set()  # requests that reached a DLL
     for index, event in enumerate(events):
         if event.kind is not Kind.CALL or event.name not in ("OfflineV2", "Terminate"):
             continue
         indices = by_subject[event.subject]
-        request = _open_request(requests, event.seq)
+        request = _open_request(requests, event.seq, _concerning(event.subject, groups))
         if request is not None:
             served.add(request.seq)
         if event.name == "Terminate" and (
@@ -134,11 +135,35 @@ def _requests(events: list[TraceEvent]) -> dict[int, tuple[TraceEvent, TraceEven
     return {index: (call, finals.get(seq)) for seq, (index, call) in calls.items()}
 
 
-def _open_request(requests: dict[int, tuple[TraceEvent, TraceEvent | None]], seq: int) -> TraceEvent | None:
-    """The latest client request made before ``seq`` and not finished by then."""
+def _group_of(trace: Trace) -> dict[str, str]:
+    """Resource name → ``group:<name>``, from the header's layout (empty when the trace has none)."""
+    layout = trace.header.params.get("groups")
+    if not isinstance(layout, dict):
+        return {}
+    found = {}
+    for group, spec in layout.items():
+        members = spec.get("resources") if isinstance(spec, dict) else None
+        for resource in members if isinstance(members, list) else ():
+            found[str(resource)] = f"group:{group}"
+    return found
+
+
+def _concerning(resource: str, groups: dict[str, str]) -> set[str] | None:
+    """The request subjects that can concern ``resource``: itself and its group; None when unknown."""
+    return {resource, groups[resource]} if resource in groups else None
+
+
+def _open_request(
+    requests: dict[int, tuple[TraceEvent, TraceEvent | None]], seq: int, subjects: set[str] | None
+) -> TraceEvent | None:
+    """The latest client request made before ``seq``, not finished by then, about one of ``subjects``.
+
+    Without a layout (``subjects`` None) any open request counts: right while requests do not overlap.
+    """
     found = None
     for call, final in requests.values():
-        if call.seq < seq and (final is None or final.seq > seq):
+        about = subjects is None or call.subject in subjects
+        if about and call.seq < seq and (final is None or final.seq > seq):
             found = call
     return found
 

@@ -2,13 +2,15 @@
 flag matrix.
 
 Functions return a `matplotlib.figure.Figure` and accept ``ax=`` to draw into an existing Axes. Figures are
-made with `Figure` directly, never through pyplot, so nothing stays open and any backend (Agg too) works.
+made with `Figure` directly, never through pyplot, so nothing stays open and any backend (Agg too) works;
+they are `NotebookFigure`s, which a notebook shows as a picture without pyplot's inline backend.
 Every string that comes from a trace is drawn as plain text: no mathtext, ``$`` shows as ``$``.
 """
 
 from __future__ import annotations
 
 import bisect
+import io
 import math
 import zlib
 from collections.abc import Iterable, Sequence
@@ -138,6 +140,19 @@ class _Label:
     below: bool = False  # completion codes go under the bar
 
 
+class NotebookFigure(Figure):
+    """A `Figure` that shows itself as a PNG when it is a notebook cell's value, in any frontend.
+
+    IPython draws a plain Figure only once pyplot has loaded the inline backend, which labkit never does:
+    without this, ``views.timeline(trace)`` printed ``<Figure size 1100x440 with 1 Axes>``.
+    """
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png")
+        return buffer.getvalue()
+
+
 def timeline(
     trace: Trace,
     ax: Axes | None = None,
@@ -168,7 +183,7 @@ def timeline(
     lane_of = {s: i for i, s in enumerate(lanes)}
     if ax is None:
         height = min(1.4 + _LANE_INCHES * max(len(lanes), 1), 24.0)
-        fig = Figure(figsize=(width, height), layout="constrained")
+        fig = NotebookFigure(figsize=(width, height), layout="constrained")
         ax = fig.add_subplot()
     figure = _root_figure(ax)
 
@@ -189,8 +204,6 @@ def timeline(
     faults = [e for e in trace.faults if e.subject in lane_of]
     marks = _draw_calls(ax, calls, lane_of, t1, size)
     marks |= _draw_faults(ax, faults, lane_of, size)
-    if labels and roomy:
-        _draw_labels(ax, _labels(calls, faults, lane_of, trace.domain))
     if at is not None:
         cursor_line(ax, at)
 
@@ -198,6 +211,8 @@ def timeline(
     ax.set_title(plain(title if title is not None else _default_title(trace)), loc="left", fontsize=10)
     if legend:
         _legend(ax, states, marks)
+    if labels and roomy:  # last: the room labels take is measured on the Axes as laid out beside the legend
+        _draw_labels(ax, _labels(calls, faults, lane_of, trace.domain))
     return figure
 
 
@@ -408,7 +423,7 @@ def _draw_labels(ax: Axes, candidates: list[_Label]) -> None:
     placed first), a label that would leave the axes on the right ends at its marker instead, and at most
     `_MAX_LABELS` are drawn."""
     x_low, x_high = ax.get_xlim()
-    per_char = _char_width(ax, x_high - x_low)
+    per_char = _char_width(ax, x_high - x_low, lay_out=True)
     taken: dict[tuple[int, int], list[tuple[float, float]]] = {}  # (lane, row) → sorted extents
     placed = 0
     for label in sorted(candidates, key=lambda lb: (lb.rank, lb.t)):
@@ -441,9 +456,17 @@ def _draw_labels(ax: Axes, candidates: list[_Label]) -> None:
             break
 
 
-def _char_width(ax: Axes, x_range: float) -> float:
-    """The width of one label character in data units (ms), from the Axes' width in inches."""
-    width_in = ax.bbox.width / _root_figure(ax).dpi * 0.85  # layout shrinks the Axes for labels and legend
+def _char_width(ax: Axes, x_range: float, *, lay_out: bool = False) -> float:
+    """The width of one label character in data units (ms), from the Axes' width in inches.
+
+    With ``lay_out`` the figure's layout runs first, so the width is the one the Axes will be drawn at;
+    otherwise the layout is guessed to take 15% for tick labels and legend (a long legend takes more).
+    """
+    figure = _root_figure(ax)
+    engine = figure.get_layout_engine()
+    if lay_out and engine is not None:
+        engine.execute(figure)
+    width_in = ax.bbox.width / figure.dpi * (1.0 if lay_out else 0.85)
     return x_range * (_LABEL_FONT * 0.62 / 72.0) / max(width_in, 0.5)
 
 
@@ -556,7 +579,7 @@ def session_lifecycle(
     found = sessions(trace)
     lanes = len(found)
     if ax is None:
-        fig = Figure(figsize=(width, min(1.6 + 0.9 * max(lanes, 1), 24.0)), layout="constrained")
+        fig = NotebookFigure(figsize=(width, min(1.6 + 0.9 * max(lanes, 1), 24.0)), layout="constrained")
         ax = fig.add_subplot()
     figure = _root_figure(ax)
     t0 = trace[0].t if len(trace) else 0.0
@@ -805,7 +828,7 @@ def flag_matrix_figure(
     n_out = len(rows)
     n_rows = n_out + 1 + len(flags)  # a blank row between the outcomes and the flags
     if ax is None:
-        fig = Figure(figsize=(width, 1.6 + 0.26 * n_rows), layout="constrained")
+        fig = NotebookFigure(figsize=(width, 1.6 + 0.26 * n_rows), layout="constrained")
         ax = fig.add_subplot()
     figure = _root_figure(ax)
 

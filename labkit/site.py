@@ -334,7 +334,14 @@ def intro(nb: NotebookNode) -> str:
     paragraphs = nb.cells[0].source.split("\n\n")[1:2]
     text = " ".join(" ".join(paragraphs).split())
     text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)  # [text](target) reads as text
-    return re.sub(r"[*_`]", "", text)
+    parts = re.split(r"`([^`]*)`", text)  # odd parts are code: ERROR_IO_PENDING keeps its underscores
+    return "".join(part if i % 2 else _without_emphasis(part) for i, part in enumerate(parts))
+
+
+def _without_emphasis(text: str) -> str:
+    """``**bold**``, ``*italic*`` and ``_italic_`` as plain text; underscores inside words stay."""
+    text = re.sub(r"\*\*(.+?)\*\*|\*(.+?)\*", lambda m: m.group(1) or m.group(2), text)
+    return re.sub(r"(?<!\w)__?(\S.*?)__?(?!\w)", r"\1", text)
 
 
 def build_site(

@@ -5,8 +5,8 @@ Flags, states and codes are shown by SDK name (`labkit.display`); virtual times 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -14,8 +14,11 @@ import pandas as pd
 from labkit.display import arg_text, args_text, counted, persistent_text, result_text
 from labkit.offlines import offline_operations
 from labkit.replay import pair_calls, replay, subject_kind
-from labkit.sessions import BEGIN, NEXT, SET, sessions
+from labkit.sessions import BEGIN, NEXT, SET, STARTUP, sessions
 from labkit.trace import Evidence, Kind, Trace, TraceEvent
+
+if TYPE_CHECKING:
+    from pandas.io.formats.style import Styler
 
 
 def events_frame(trace: Trace) -> pd.DataFrame:
@@ -87,6 +90,34 @@ def frame_from_columns(
             "ref": strings(ref),
         }
     )
+
+
+def readable(frame: pd.DataFrame) -> Styler:
+    """``frame`` set out for reading in a notebook: every cell in full, text left-aligned, numbers as
+    written (``4``, ``0.25``), missing values blank, no row numbers (a named index stays).
+
+    pandas cuts each cell at 50 characters, and a fault's rule or an erratum is a sentence. Cells are
+    HTML-escaped like any text from a trace; a flag word may wrap after each ``|``. The frame itself is
+    ``readable(frame).data``.
+    """
+    text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    shown: dict[Any, str | Callable[[object], str] | None] = {
+        c: "{:g}" if pd.api.types.is_float_dtype(frame[c]) else _wrappable if c in text else None
+        for c in frame
+    }
+    styler = frame.style.format(shown, na_rep="", escape="html")
+    top: list[tuple[str, str | float]] = [("vertical-align", "top")]
+    left: list[tuple[str, str | float]] = [("text-align", "left")]
+    styler = styler.set_table_styles(
+        [{"selector": "td, th", "props": top}, {"selector": "th", "props": left}]
+    )
+    styler = styler.set_table_styles({c: [{"selector": "td", "props": left}] for c in text}, overwrite=False)
+    return styler.hide(axis="index") if isinstance(frame.index, pd.RangeIndex) else styler
+
+
+def _wrappable(value: object) -> str:
+    """A cell's (already escaped) text with a line-break opportunity after each ``|`` of a flag word."""
+    return str(value).replace("|", "|<wbr>")
 
 
 def _frame(columns: dict[str, tuple[Any, list[Any]]]) -> pd.DataFrame:
@@ -201,6 +232,39 @@ def session_summary(trace: Trace) -> pd.DataFrame:
             "client_state": ("string", [s.client_state for s in found]),
             "arg_mismatches": ("int64", [sum(not p.matches for p in s.arg_passes) for s in found]),
             "faults": ("string", [counted(e.name for e in s.faults) for s in found]),
+        }
+    )
+
+
+def session_args_table(trace: Trace) -> pd.DataFrame:
+    """NSPv2: one row per call into the provider, and the session argument it carried.
+
+    Columns: seq, t, routine, subject (the session, or the lookup for calls that name one), session_arg
+    (what the call received; for NSPv2Startup what it produced; ``(not passed)`` for the routines that
+    identify their query by hLookup only), matches (whether it is the value Startup produced; missing
+    where nothing was passed).
+    """
+    rows: list[tuple[TraceEvent, str, bool | None]] = []
+    for session in sessions(trace):
+        passes = {p.call.seq: p for p in session.arg_passes}
+        produced = arg_text("pvClientSessionArg", session.session_arg)
+        for call in session.calls:
+            if call.name == STARTUP:
+                rows.append((call, f"{produced} (produced)", None))
+            elif call.seq in passes:
+                passed = passes[call.seq]
+                rows.append((call, arg_text("pvClientSessionArg", passed.value), passed.matches))
+            else:
+                rows.append((call, "(not passed)", None))
+    rows.sort(key=lambda row: row[0].seq)
+    return _frame(
+        {
+            "seq": ("int64", [call.seq for call, _, _ in rows]),
+            "t": ("float64", [call.t for call, _, _ in rows]),
+            "routine": ("string", [call.name for call, _, _ in rows]),
+            "subject": ("string", [call.subject for call, _, _ in rows]),
+            "session_arg": ("string", [text for _, text, _ in rows]),
+            "matches": ("boolean", [matches for _, _, matches in rows]),
         }
     )
 

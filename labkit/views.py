@@ -8,6 +8,8 @@ elsewhere)::
     views.timeline(trace)          # matplotlib Figure: one lane per session, lookup, resource, group
     views.state_table(trace)       # DataFrame: one row per state interval
     views.summary(trace)           # one row per NSPv2 client session, or per cluster offline operation
+    views.session_args_table(trace)       # NSPv2: the session argument each call into the provider carried
+    views.readable(views.faults_table(trace))   # any table with every cell in full, text left-aligned
     views.diff(before, after).summary()   # what changed, in one sentence
     views.session_lifecycle(trace)        # NSPv2: Startup → lookups / sets → Cleanup / Rundown per session
     views.flag_matrix_figure("move-busy-dll", os="2016")   # 128 flag combinations × outcome
@@ -29,6 +31,8 @@ from labkit.tables import (
     events_frame,
     faults_table,
     offline_summary,
+    readable,
+    session_args_table,
     session_summary,
     state_table,
 )
@@ -52,7 +56,9 @@ __all__ = [
     "flag_matrix",
     "flag_matrix_figure",
     "offline_summary",
+    "readable",
     "replay",
+    "session_args_table",
     "session_lifecycle",
     "session_summary",
     "state_table",

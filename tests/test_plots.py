@@ -200,3 +200,18 @@ def test_calls_and_faults_without_subject_get_their_own_lane():
     assert [t.get_text() for t in ax.get_yticklabels()] == ["group:G", "(no subject)"]
     assert "UserCodeRaised" in texts(ax)
     assert "fault" in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+@pytest.mark.parametrize("width", [7.0, 9.0, 11.0])
+def test_marker_labels_never_overlap_once_drawn(width):
+    """Measured on the drawn figure, beside a long legend, no two labels of a lane share any pixel."""
+    from labkit import cluster
+
+    run = cluster.simulate("move-busy-dll-no-queue", flags="QUEUE_ENABLED")
+    fig = timeline(run.trace, width=width)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    [ax] = fig.axes
+    boxes = [t.get_window_extent(renderer) for t in ax.texts if t.get_fontsize() == 7.0 and t.get_clip_on()]
+    overlapping = [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :] if a.overlaps(b)]
+    assert len(boxes) > 10 and overlapping == []

@@ -202,3 +202,13 @@ def test_command_line_names_a_missing_notebook(tmp_path, capsys):
     args = ["--assets", str(site_assets()), "build", "--out", str(tmp_path / "site"), str(missing)]
     assert site.main(args) == 2
     assert capsys.readouterr().err == f"labkit.site: error: {missing}: No such file or directory\n"
+
+
+def test_an_intro_keeps_the_underscores_of_sdk_names():
+    """Emphasis and code marks go, but ERROR_IO_PENDING, CLUS_RESDLL_OFFLINE_* and trace_path stay whole."""
+    text = (
+        "`CLUS_RESDLL_OFFLINE_*` and *these* **two**, _not_ snake_case: `ERROR_IO_PENDING`, [trace_path](x)."
+    )
+    nb = new_notebook(cells=[new_markdown_cell(f"# Title\n\n{text}\n\nSecond paragraph.")])
+    expected = "CLUS_RESDLL_OFFLINE_* and these two, not snake_case: ERROR_IO_PENDING, trace_path."
+    assert site.intro(nb) == expected

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from labkit import nspv2, read_trace, winapi
+from labkit import nspv2, read_trace, views, winapi
 from labkit.display import counted
 from labkit.offlines import offline_operations
 from labkit.sessions import sessions
@@ -256,3 +256,33 @@ def test_counted_keeps_first_appearance_order():
     """Repeated names collapse into name×n, in the order they first appear."""
     assert counted(["B", "A", "B", "B"]) == "B×3, A"
     assert counted([]) == ""
+
+
+def test_session_args_table_shows_where_the_session_argument_goes():
+    """Startup produces it, Begin and Cleanup get it back; NextEx and End on the lookup never see it."""
+    table = views.session_args_table(nspv2.simulate("happy-path").trace)
+    assert records(table) == [
+        (9, 1.0, "NSPv2Startup", "session:101", "session#1 (produced)", None),
+        (12, 1.0, "NSPv2LookupServiceBegin", "session:101", "session#1", True),
+        (18, 2.0, "NSPv2LookupServiceNextEx", "lookup:0x1001", "(not passed)", None),
+        (27, 3.0, "NSPv2LookupServiceNextEx", "lookup:0x1001", "(not passed)", None),
+        (35, 4.0, "NSPv2LookupServiceEnd", "lookup:0x1001", "(not passed)", None),
+        (39, 4.0, "NSPv2Cleanup", "session:101", "session#1", True),
+    ]
+
+
+def test_session_args_table_flags_a_call_that_carries_another_sessions_argument():
+    """A Cleanup handed a value Startup never produced reads matches=False."""
+    tr = make_tracer("nspv2")
+    startup = tr.record(Kind.CALL, "NSPv2Startup", actor="broker", subject="session:7", t=0)
+    produced = {"ppvClientSessionArg": "session#1"}
+    tr.record(
+        Kind.RETURN, startup.name, actor="provider", subject="session:7", span=startup.span, args=produced
+    )
+    wrong = {"pvClientSessionArg": "session#9"}
+    cleanup = tr.record(Kind.CALL, "NSPv2Cleanup", actor="broker", subject="session:7", args=wrong, t=1)
+    tr.record(Kind.RETURN, cleanup.name, actor="provider", subject="session:7", span=cleanup.span, result=0)
+    assert records(views.session_args_table(tr.trace)[["routine", "session_arg", "matches"]]) == [
+        ("NSPv2Startup", "session#1 (produced)", None),
+        ("NSPv2Cleanup", "session#9", False),
+    ]

@@ -2,7 +2,9 @@
 
 import pandas as pd
 import pytest
+from bs4 import BeautifulSoup
 
+from labkit import views
 from labkit.tables import calls_table, faults_table, state_table, to_markdown
 from labkit.trace import Kind
 from tests.conftest import make_tracer
@@ -159,3 +161,29 @@ def test_markdown_table_escapes_cells():
         "| \\<script\\> | 2 |\n"
         "|  |  |\n"
     )
+
+
+def test_readable_shows_every_cell_whole_escaped_and_text_left_aligned():
+    """A sentence longer than pandas' 50 characters shows whole and escaped; numbers read as written;
+    a flag word may wrap after each |."""
+    rule = "after NSPv2ClientSessionRundown the provider still holds state for <session#1> & more"
+    flags = "IGNORE_RESOURCE_STATUS|QUEUE_ENABLED"
+    frame = pd.DataFrame(
+        {
+            "t": pd.array([4.0, None], dtype="Float64"),
+            "n": [1, 2],
+            "rule": [rule, None],
+            "flags": [flags, "0"],
+        }
+    )
+    assert "still holds state" not in frame._repr_html_()  # what a notebook shows without it: cut
+    shown = views.readable(frame).to_html()
+    page = BeautifulSoup(shown, features="html.parser")
+    assert [[td.get_text() for td in tr.select("td")] for tr in page.select("tbody tr")] == [
+        ["4", "1", rule, flags],
+        ["", "2", "", "0"],
+    ]
+    assert "IGNORE_RESOURCE_STATUS|<wbr/>QUEUE_ENABLED" in str(page) and "&lt;session#1&gt;" in shown
+    style = page.style.get_text()
+    assert "td.col2 {\n  text-align: left;" in style and "td.col0 {" not in style
+    assert views.readable(frame.set_index("n")).data.index.name == "n"

@@ -7,7 +7,7 @@ a bad field is a `SimulationError` naming the scenario and the field.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,22 +95,36 @@ class Scenario:
                 raise bad(where, f"unknown resource {step.resource!r}")
             if isinstance(step, OfflineGroup | MoveGroup | CancelGroupOperation) and step.group not in groups:
                 raise bad(where, f"unknown group {step.group!r}")
-            if isinstance(step, MoveGroup) and step.node is not None:
-                if step.node not in self.nodes:
-                    raise bad(where, f"unknown node {step.node!r}")
-                if step.node == groups[step.group].node:
-                    raise bad(where, f"group {step.group!r} already is on {step.node}")
+            if isinstance(step, MoveGroup) and step.node is not None and step.node not in self.nodes:
+                raise bad(where, f"unknown node {step.node!r}")
             if isinstance(step, NetworkLoss) and step.node not in self.nodes:
                 raise bad(where, f"unknown node {step.node!r}")
             buffer = getattr(step, "in_buffer", None) or {}
             for key, value in buffer.items():
                 if not isinstance(key, str) or not _is_dword(value):
                     raise bad(where, f"in_buffer maps property names to DWORD values, not {key!r}: {value!r}")
+        self._check_moves(bad)
         try:
             resource_properties(self.properties)
             Policies.build(self.policies)
         except LabkitError as exc:
             raise bad("properties/policies", str(exc)) from None
+
+    def _check_moves(self, bad: Callable[[str, str], SimulationError]) -> None:
+        """Refuse a move to the node its group is on, following the earlier moves in time order.
+
+        A later move may bring a group back (a failback). After a move to the best node or a network loss
+        the owner depends on the run, so the next move of those groups is not checked.
+        """
+        owner: dict[str, str | None] = {g.name: g.node for g in self.groups}
+        timed = sorted(enumerate(self.steps), key=lambda indexed: indexed[1].at_ms)
+        for index, step in timed:
+            if isinstance(step, NetworkLoss):
+                owner = {group: None if node == step.node else node for group, node in owner.items()}
+            elif isinstance(step, MoveGroup):
+                if step.node is not None and step.node == owner[step.group]:
+                    raise bad(f"steps[{index}]", f"group {step.group!r} already is on {step.node}")
+                owner[step.group] = step.node
 
     @property
     def requests(self) -> bool:
@@ -141,6 +155,16 @@ LIVE = {VirtualMachine.PROPERTY: int(VM_RESDLL_CONTEXT.VmResdllContextLiveMigrat
 FILE = (GroupLayout("FileServer", "NODE1", ("Share",)),)
 DISK = (GroupLayout("SqlGroup", "NODE1", ("Disk",)),)
 VM = (GroupLayout("VMGroup", "NODE1", ("VM",)),)
+SERVICES = (
+    GroupLayout("SqlGroup", "NODE1", ("SqlDisk", "SqlServer", "SqlAgent")),
+    GroupLayout("FileServer", "NODE1", ("FileDisk", "FileName", "Share")),
+    GroupLayout("PrintSpooler", "NODE1", ("SpoolDisk", "Spooler")),
+    GroupLayout("DtcGroup", "NODE2", ("DtcDisk", "Dtc")),
+    GroupLayout("Backup", "NODE3", ("BackupDisk", "BackupAgent")),
+)
+"""Five service groups of two or three resources each (dependencies first), three of them on NODE1."""
+VMS = tuple(GroupLayout(f"VM{n}", "NODE1" if n <= 4 else "NODE2", (f"VM{n}",)) for n in range(1, 9))
+"""Eight virtual machines, four on NODE1 and four on NODE2."""
 
 scenarios: Registry[Scenario] = Registry("cluster scenario")
 for _scenario in (
@@ -276,6 +300,35 @@ for _scenario in (
         "SlowFlush",
         (OfflineResource(1000, "Disk", force_with_termination=True),),
         groups=DISK,
+    ),
+    Scenario(
+        "drain-and-failback",
+        "NODE1 is drained: three groups of two or three resources move off, dependents first, then fail back",
+        "SlowFlush",
+        (
+            MoveGroup(1000, "SqlGroup", "NODE2"),
+            MoveGroup(1000, "FileServer", "NODE3"),
+            MoveGroup(1000, "PrintSpooler"),
+            MoveGroup(2000, "SqlGroup", "NODE3"),  # asked again while the first move runs: group busy
+            OfflineResource(3000, "BackupAgent"),
+            OfflineGroup(20_000, "DtcGroup"),
+            MoveGroup(40_000, "SqlGroup", "NODE1"),
+            MoveGroup(40_000, "FileServer", "NODE1"),
+            MoveGroup(40_000, "PrintSpooler", "NODE1"),
+        ),
+        groups=SERVICES,
+        dll_options={"steps": 3, "step_ms": 500},
+    ),
+    Scenario(
+        "vm-drain-network-loss",
+        "four VMs live-migrate off NODE1 with QUEUE_ENABLED; NODE2 loses its network, its VMs move with 0x20",
+        "VirtualMachine",
+        (
+            *(MoveGroup(1000, f"VM{n}", "NODE2" if n % 2 else "NODE3", in_buffer=LIVE) for n in range(1, 5)),
+            NetworkLoss(30_000, "NODE2"),
+        ),
+        flags=F.QUEUE_ENABLED,
+        groups=VMS,
     ),
 ):
     scenarios.add(_scenario.name, _scenario)

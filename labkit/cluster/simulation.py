@@ -67,6 +67,8 @@ def simulate(
         "policies": rules.to_params(),
         "properties": values,
         "private": _jsonable(chosen.private),
+        "nodes": list(chosen.nodes),
+        "groups": {g.name: {"node": g.node, "resources": list(g.resources)} for g in chosen.groups},
         "horizon_ms": horizon_ms,
         "guard_limit_s": guard_limit_s,
     }

@@ -229,3 +229,38 @@ _add(
     _client(102, Lookup(BOB)),
     hosts=(Host("leaky"),),
 )
+
+
+def _busy_morning(count: int) -> tuple[Client, ...]:
+    """``count`` client processes starting 20 ms apart, each doing one of ten everyday things (by index).
+
+    Lookups that resolve, miss, need a bigger buffer or are cancelled by End; registrations with and
+    without SERVICE_MULTIPLE; WSACleanup and plain exits; a crash after a lookup and a kill during one.
+    """
+    clients = []
+    for index in range(count):
+        start, own = index * 20.0, f"user{index}@contoso.com"
+        scripts: tuple[tuple[Step, ...], ...] = (
+            (Lookup(),),
+            (Lookup(BOB), Cleanup()),
+            (SetService(REGISTER, own, addresses(f"[2001:db8::{index:x}]:25")), Lookup(own)),
+            (Lookup(BOB, buffer=64),),
+            (Lookup(pause_ms=10),),  # killed while its first NextEx runs, below
+            (Lookup(), Crash()),
+            (Lookup(BOB, cancel_after_ms=100),),
+            (Lookup("nobody@contoso.com"),),
+            (SetService(REGISTER, CAROL, addresses(f"[2001:db8::c{index:x}]:25"), MULTIPLE), Lookup(CAROL)),
+            (Lookup(), Wait(200), Lookup(BOB), Cleanup()),
+        )
+        role = index % len(scripts)
+        kill = start + 100 if role == 4 else None
+        clients.append(Client(1001 + index, scripts[role], start_ms=start, kill_at_ms=kill))
+    return tuple(clients)
+
+
+_add(
+    "many-clients",
+    "Fifty client processes against a slow provider: lookups, registrations, cancels, exits and crashes.",
+    *_busy_morning(50),
+    hosts=(Host("slow"),),
+)

@@ -30,7 +30,7 @@ def test_the_seed_drives_the_dll_random_generator():
 
 
 def test_the_header_holds_everything_that_determines_the_run():
-    """params: scenario, dll and options, os, seed, flags by name, every policy, properties, limits."""
+    """params: scenario, dll and options, os, seed, flags by name, policies, properties, layout, limits."""
     params = cluster.simulate("move-busy-dll-cancelled", os="2012r2", seed=7).trace.header.params
     assert params == {
         "scenario": "move-busy-dll-cancelled",
@@ -56,6 +56,8 @@ def test_the_header_holds_everything_that_determines_the_run():
             "RestartDelay": 500,
         },
         "private": {},
+        "nodes": ["NODE1", "NODE2", "NODE3"],
+        "groups": {"VMGroup": {"node": "NODE1", "resources": ["VM"]}},
         "horizon_ms": 3600000,
         "guard_limit_s": 5.0,
     }
