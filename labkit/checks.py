@@ -153,4 +153,12 @@ class _Checker:
 
 
 def _is_async(call: TraceEvent, returned: TraceEvent) -> bool:
-    return returned.result == _PENDING or call.args.get("hAsyncCall") is not None
+    """A pending return, or a host callback taking an hAsyncCall. Helper calls the provider / DLL makes
+    (``WSAProviderCompleteAsyncCall(hAsyncCall, code)``) carry the handle but are synchronous."""
+    return returned.result == _PENDING or (
+        call.args.get("hAsyncCall") is not None and not _is_helper_caller(call.actor)
+    )
+
+
+def _is_helper_caller(actor: str) -> bool:
+    return actor in ("provider", "dll") or actor.startswith("worker:")

@@ -69,6 +69,14 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
         sub.set_defaults(run=_export)
 
+    scenarios = commands.add_parser(
+        "scenarios",
+        help="list the named scenarios of both domains",
+        description="List every named scenario: its domain (as `labkit simulate` spells it), name, summary.",
+    )
+    scenarios.add_argument("--domain", choices=["nspv2", "offline"], help="only this domain")
+    scenarios.set_defaults(run=_scenarios)
+
     simulate = commands.add_parser(
         "simulate",
         help="run a scenario and write its trace",
@@ -78,8 +86,62 @@ def build_parser() -> argparse.ArgumentParser:
     simulate_commands.required = True
     # Each domain adds its `simulate <domain>` subcommand (and its own top-level commands) below.
     # --- nspv2 commands ---
+    _add_nspv2_simulate(simulate_commands)
     # --- cluster commands ---
+    _add_cluster_commands(simulate_commands, commands)
     return parser
+
+
+def _scenarios(args: argparse.Namespace) -> int:
+    from labkit import cluster, nspv2
+
+    for word, registry in (("nspv2", nspv2.scenarios), ("offline", cluster.scenarios)):
+        if args.domain in (None, word):
+            width = max(len(n) for n in registry.names())
+            for scenario in registry:
+                print(f"{word:8} {scenario.name:{width}}  {scenario.summary}")
+    return 0
+
+
+# --- nspv2 commands ---
+def _add_nspv2_simulate(commands: argparse._SubParsersAction[_Parser]) -> None:
+    nspv2 = commands.add_parser(
+        "nspv2",
+        help="the Winsock broker driving an NSPv2 provider through client sessions",
+        description="Run a named NSPv2 scenario and write its trace (JSON Lines). Unknown names list "
+        "the valid ones.",
+    )
+    nspv2.add_argument("--scenario", required=True, metavar="NAME", help="a scenario name")
+    nspv2.add_argument("--provider", metavar="NAME", help="replace the first host's provider")
+    nspv2.add_argument("--crash-policy", metavar="rundown|cleanup|both", help="what a client crash triggers")
+    nspv2.add_argument("--startup-policy", metavar="first-use|wsastartup", help="when NSPv2Startup fires")
+    nspv2.add_argument(
+        "--unadvertise-policy",
+        metavar="rundown|silent|drain",
+        help="what unadvertising does to open sessions",
+    )
+    nspv2.add_argument("--os", metavar="vista|win7", help="NSPv2 OS profile (default: the scenario's)")
+    nspv2.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    nspv2.add_argument("--out", required=True, metavar="FILE", help="where to write the trace")
+    nspv2.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    nspv2.set_defaults(run=_simulate_nspv2)
+
+
+def _simulate_nspv2(args: argparse.Namespace) -> int:
+    from labkit import nspv2
+
+    policy = {
+        "crash": args.crash_policy,
+        "startup": args.startup_policy,
+        "unadvertise": args.unadvertise_policy,
+    }
+    run = nspv2.simulate(args.scenario, provider=args.provider, policy=policy, os=args.os, seed=args.seed)
+    path = run.write(args.out, force=args.force)
+    print(f"{path}: {len(run.trace)} events, {len(run.faults)} faults")
+    return 0
+
+
+# --- end nspv2 commands ---
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -124,6 +186,111 @@ def _export(args: argparse.Namespace) -> int:
     path = write(trace, args.out, force=args.force)
     print(f"{path}: {len(trace)} events exported as {args.format}")
     return 0
+
+
+# --- cluster commands ---
+def _add_cluster_commands(
+    simulate: argparse._SubParsersAction[_Parser], commands: argparse._SubParsersAction[_Parser]
+) -> None:
+    offline = simulate.add_parser(
+        "offline",
+        help="the cluster and its Resource Monitor driving a resource DLL through OfflineV2",
+        description="Run a named cluster scenario and write its trace (JSON Lines). Unknown names list "
+        "the valid ones.",
+    )
+    offline.add_argument("--scenario", required=True, metavar="NAME", help="a cluster scenario name")
+    offline.add_argument(
+        "--flags",
+        metavar="FLAGS",
+        help="OfflineFlags the requests ask for: names joined by ',' or '|' (QUEUE_ENABLED,"
+        "RETURN_TO_SOURCE_NODE_ON_ERROR) or a number (0x6); default: the scenario's",
+    )
+    _cluster_options(offline)
+    offline.add_argument("--out", required=True, metavar="FILE", help="where to write the trace")
+    offline.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    offline.set_defaults(run=_simulate_offline)
+
+    matrix = commands.add_parser(
+        "matrix",
+        help="run a cluster scenario with all 128 combinations of the seven OfflineV2 flags",
+        description="One row per combination of the seven CLUS_RESDLL_OFFLINE_* flags: what was asked "
+        "for, what OfflineV2 received on the OS profile, and how the run ended.",
+    )
+    matrix.add_argument("--scenario", required=True, metavar="NAME", help="a cluster scenario name")
+    _cluster_options(matrix, several_os=True)
+    matrix.add_argument("--out", metavar="FILE.csv", help="write CSV there instead of printing the table")
+    matrix.add_argument("--force", action="store_true", help="overwrite FILE.csv if it exists")
+    matrix.set_defaults(run=_matrix)
+
+
+def _cluster_options(parser: argparse.ArgumentParser, *, several_os: bool = False) -> None:
+    parser.add_argument(
+        "--os",
+        default="2016",
+        metavar="2012,2012r2,2016" if several_os else "2012|2012r2|2016",
+        help="cluster OS profile" + (" or several joined by ','" if several_os else "") + " (default 2016)",
+    )
+    parser.add_argument("--dll", metavar="NAME", help="replace the scenario's resource DLL (a sample name)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument(
+        "--policy",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="switch an inferred choice, e.g. unknown_flags=drop (repeatable)",
+    )
+
+
+def _policies(pairs: list[str]) -> dict[str, object]:
+    from labkit.exceptions import UnknownNameError
+
+    policies: dict[str, object] = {}
+    for pair in pairs:
+        name, equals, value = pair.partition("=")
+        if not equals:
+            raise UnknownNameError("--policy setting", pair, ["NAME=VALUE"])
+        policies[name.strip()] = int(value) if value.strip().isdigit() else value.strip()
+    return policies
+
+
+def _simulate_offline(args: argparse.Namespace) -> int:
+    from labkit import cluster
+
+    run = cluster.simulate(
+        args.scenario,
+        flags=args.flags,
+        os=args.os,
+        dll=args.dll,
+        seed=args.seed,
+        policies=_policies(args.policy),
+    )
+    path = run.write(args.out, force=args.force)
+    print(f"{path}: {len(run.trace)} events, {len(run.faults)} faults, result {run.outcome['result_name']}")
+    return 0
+
+
+def _matrix(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from labkit import cluster
+    from labkit.exceptions import TraceExistsError
+
+    profiles = [p.strip() for p in args.os.split(",") if p.strip()]
+    table = cluster.flag_matrix(
+        args.scenario, os=profiles, dll=args.dll, seed=args.seed, policies=_policies(args.policy)
+    )
+    if not args.out:
+        print(table.to_string(index=False))
+        return 0
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        raise TraceExistsError(f"{out}: file exists; pass --force to overwrite it")
+    table.to_csv(out, index=False, lineterminator="\n")
+    print(f"{out}: {len(table)} rows")
+    return 0
+
+
+# --- end cluster commands ---
 
 
 def main(argv: Sequence[str] | None = None) -> int:

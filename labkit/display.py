@@ -16,18 +16,21 @@ from labkit.trace import TraceEvent
 NO_SUBJECT = "(no subject)"
 """How an empty subject is named where it needs a name (a timeline lane, a Perfetto track)."""
 
-# Arguments whose integer value is a CLUSTER_RESOURCE_STATE (RESOURCE_STATUS_EX.ResourceState).
-_STATE_ARGUMENTS = frozenset({"ResourceState"})
 
-
-def arg_text(name: str, value: Any) -> str:
-    """One argument's value as a person reads it: flag words and states by SDK name, NULL for null."""
-    flag_type = winapi.FLAG_ARGUMENTS.get(name)
+def arg_text(name: str, value: Any, routine: str = "") -> str:
+    """One argument's value as a person reads it: flags, enumerations and namespaces by SDK name, NULL for
+    null. ``routine`` disambiguates parameters whose meaning depends on it (``dwControlFlags``)."""
     if isinstance(value, int) and not isinstance(value, bool):
+        flag_type = winapi.flag_type(name, routine)
         if flag_type is not None and value >= 0:
             return "|".join(flag_type(value).sdk_names()) or "0"
-        if name in _STATE_ARGUMENTS:
+        if name == "ResourceState":
             return winapi.state_name(value)
+        if name == "dwNameSpace":
+            return winapi.namespace_name(value)
+        enum_type = winapi.ENUM_ARGUMENTS.get(name)
+        if enum_type is not None and value in enum_type._value2member_map_:
+            return enum_type(value).name
     if value is None:
         return "NULL"
     if isinstance(value, str):
@@ -35,9 +38,9 @@ def arg_text(name: str, value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
 
-def args_text(args: Mapping[str, Any]) -> str:
+def args_text(args: Mapping[str, Any], routine: str = "") -> str:
     """``OfflineFlags=CLUS_RESDLL_OFFLINE_QUEUE_ENABLED, DestinationNodeName=node2``."""
-    return ", ".join(f"{name}={arg_text(name, value)}" for name, value in args.items())
+    return ", ".join(f"{name}={arg_text(name, value, routine)}" for name, value in args.items())
 
 
 def result_text(event: TraceEvent | None, domain: winapi.Domain | None = None) -> str:

@@ -74,7 +74,7 @@ def to_perfetto(trace: Trace) -> dict[str, Any]:
         call_args = {
             "seq": call.call.seq,
             "actor": call.call.actor,
-            "args": args_text(call.call.args),
+            "args": args_text(call.call.args, call.call.name),
             "result": result_text(call.returned, trace.domain),
             "returned": call.returned is not None,
         }
@@ -121,7 +121,11 @@ def to_perfetto(trace: Trace) -> dict[str, Any]:
         subject = event.subject or NO_SUBJECT
         if subject not in tid_of:
             tid_of[subject] = new_track(subject)
-        args: dict[str, Any] = {"seq": event.seq, "actor": event.actor, "args": args_text(event.args)}
+        args: dict[str, Any] = {
+            "seq": event.seq,
+            "actor": event.actor,
+            "args": args_text(event.args, event.name),
+        }
         if event.kind is Kind.COMPLETE:
             args |= {"span": event.span, "result": result_text(event, trace.domain)}
         if event.kind is Kind.FAULT:
@@ -182,7 +186,7 @@ def to_csv(trace: Trace) -> str:
     """The events frame as CSV: one row per event, ``args`` as JSON, and ``args_shown`` with flags and
     states by SDK name for a person reading the sheet."""
     frame = events_frame(trace)
-    shown = [args_text(a) for a in frame["args"]]
+    shown = [args_text(a, str(n)) for a, n in zip(frame["args"], frame["name"], strict=True)]
     frame["args"] = [json.dumps(a, ensure_ascii=False, separators=(",", ":")) for a in frame["args"]]
     frame.insert(list(frame.columns).index("args") + 1, "args_shown", shown)
     text: str = frame.to_csv(index=False, lineterminator="\n")

@@ -94,7 +94,7 @@ def calls_table(trace: Trace) -> pd.DataFrame:
             "actor": ("string", [c.call.actor for c in calls]),
             "subject": ("string", [c.call.subject for c in calls]),
             "kind": ("string", [subject_kind(c.call.subject) for c in calls]),
-            "args": ("string", [args_text(c.call.args) for c in calls]),
+            "args": ("string", [args_text(c.call.args, c.call.name) for c in calls]),
             "result": ("string", [result_text(c.returned, domain) if c.returned else None for c in calls]),
             "duration": ("Float64", [c.duration for c in calls]),
             "completed_by": ("string", [c.completed.name if c.completed else None for c in calls]),

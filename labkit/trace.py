@@ -311,6 +311,11 @@ class Trace(Sequence[TraceEvent]):
         return events_frame(self)
 
     def _repr_html_(self) -> str:
+        from labkit.display import args_text
+
+        def short(text: str) -> str:
+            return text if len(text) <= 160 else text[:157] + "..."
+
         head = self.header
         title = html.escape(f"{head.domain} trace: {head.scenario or '(no scenario)'} - {len(self)} events")
         rows = []
@@ -323,7 +328,7 @@ class Trace(Sequence[TraceEvent]):
                 e.actor,
                 e.subject,
                 e.result_name or ("" if e.result is None else str(e.result)),
-                _short_args(e.args),
+                short(args_text(e.args, e.name)),
             )
             rows.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
         more = f"<p>… {len(self) - 200} more events</p>" if len(self) > 200 else ""
@@ -334,17 +339,6 @@ class Trace(Sequence[TraceEvent]):
             f"<div class='labkit-trace'><p><b>{title}</b></p><table><thead><tr>{heads}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>{more}</div>"
         )
-
-
-def _short_args(args: Mapping[str, Any]) -> str:
-    parts = []
-    for key, value in args.items():
-        flag_type = winapi.FLAG_ARGUMENTS.get(key)
-        if flag_type is not None and isinstance(value, int):
-            value = str(flag_type(value))
-        parts.append(f"{key}={value}")
-    text = ", ".join(parts)
-    return text if len(text) <= 160 else text[:157] + "..."
 
 
 # --------------------------------------------------------------------------------------------------------

@@ -587,7 +587,46 @@ FLAG_ARGUMENTS: dict[str, type[SdkFlag]] = {
     "OfflineFlags": OfflineFlags,
     "OnlineFlags": OnlineFlags,
     "StatusFlags": ResourceStatusFlags,
+    # Client API flag words (cluster traces). OfflineClusterGroupEx's dwOfflineFlags has only bit 0x1,
+    # which ResourceOfflineFlags names the same way.
+    "dwMoveFlags": GroupMoveFlags,
+    "dwOfflineFlags": ResourceOfflineFlags,
+    "StatusInformation": GroupStatusFlags,
 }
+# Where one parameter name means different flags in different routines (dwControlFlags).
+ROUTINE_FLAG_ARGUMENTS: dict[tuple[str, str], type[SdkFlag]] = {
+    **{
+        (routine, "dwControlFlags"): LupFlags
+        for routine in (
+            "NSPv2LookupServiceBegin",
+            "NSPv2LookupServiceNextEx",
+            "WSALookupServiceBegin",
+            "WSALookupServiceNext",
+        )
+    },
+    **{(routine, "dwControlFlags"): SetServiceFlags for routine in ("NSPv2SetServiceEx", "WSASetService")},
+}
+# Arguments whose value is an enumeration member.
+ENUM_ARGUMENTS: dict[str, type[enum.IntEnum]] = {
+    "essOperation": WSAESETSERVICEOP,
+    "essoperation": WSAESETSERVICEOP,
+    "ResourceState": CLUSTER_RESOURCE_STATE,
+    "FailureType": FAILURE_TYPE,
+}
+
+
+def flag_type(argument: str, routine: str = "") -> type[SdkFlag] | None:
+    """The flag class of ``argument`` in ``routine`` (``dwControlFlags`` of a lookup is `LupFlags`)."""
+    return ROUTINE_FLAG_ARGUMENTS.get((routine, argument)) or FLAG_ARGUMENTS.get(argument)
+
+
+def namespace_name(value: int) -> str:
+    """``NS_EMAIL`` for 37; unknown namespaces display as the number."""
+    for name, number in globals().items():
+        if name.startswith("NS_") and number == value:
+            return name
+    return str(value)
+
 
 # --------------------------------------------------------------------------------------------------------
 # OS profiles

@@ -55,3 +55,16 @@ def test_missing_file_is_one_line_exit_2(tmp_path, capsys):
     assert main(["check", str(tmp_path / "nope.jsonl")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "No such file" in err
+
+
+def test_scenarios_lists_both_domains(capsys):
+    """Every registered scenario of both domains appears, under the word `labkit simulate` takes."""
+    from labkit import cluster, nspv2
+
+    assert main(["scenarios"]) == 0
+    rows = [line.split()[:2] for line in capsys.readouterr().out.splitlines()]
+    assert rows == [["nspv2", n] for n in nspv2.scenarios.names()] + [
+        ["offline", n] for n in cluster.scenarios.names()
+    ]
+    assert main(["scenarios", "--domain", "offline"]) == 0
+    assert {line.split()[0] for line in capsys.readouterr().out.splitlines()} == {"offline"}

@@ -1,0 +1,118 @@
+"""What clients (and the world) do to the cluster in a scenario, and how client flags map onto OfflineV2.
+
+Each step is a frozen dataclass with the virtual time it happens at (ms after the cluster came up).
+A client API has its own flags (clusapi.h); the cluster forwards some of them to OfflineV2 under the same
+name, and remaps CLUSAPI_RESOURCE_OFFLINE_DO_NOT_UPDATE_PERSISTENT_STATE (0x4) to 0x40 (§6.4, G6).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import ClassVar
+
+from labkit.cluster.resdll import PropertyList
+from labkit.winapi import GroupMoveFlags, GroupOfflineFlags, OfflineFlags, ResourceOfflineFlags, SdkFlag
+
+F = OfflineFlags
+
+
+@dataclass(frozen=True)
+class OfflineResource:
+    """A client calls OfflineClusterResourceEx."""
+
+    at_ms: float
+    resource: str
+    in_buffer: PropertyList | None = None
+    """The property list passed as lpInBuffer."""
+    force_with_termination: bool = False
+    """Add CLUSAPI_RESOURCE_OFFLINE_FORCE_WITH_TERMINATION: the cluster calls Terminate, not OfflineV2."""
+    api: ClassVar[str] = "OfflineClusterResourceEx"
+
+
+@dataclass(frozen=True)
+class OfflineGroup:
+    """A client calls OfflineClusterGroupEx."""
+
+    at_ms: float
+    group: str
+    in_buffer: PropertyList | None = None
+    api: ClassVar[str] = "OfflineClusterGroupEx"
+
+
+@dataclass(frozen=True)
+class MoveGroup:
+    """A client calls MoveClusterGroupEx, to ``node`` or (None) to the node the cluster finds best."""
+
+    at_ms: float
+    group: str
+    node: str | None = None
+    in_buffer: PropertyList | None = None
+    api: ClassVar[str] = "MoveClusterGroupEx"
+
+
+@dataclass(frozen=True)
+class CancelGroupOperation:
+    """A client calls CancelClusterGroupOperation."""
+
+    at_ms: float
+    group: str
+    api: ClassVar[str] = "CancelClusterGroupOperation"
+
+
+@dataclass(frozen=True)
+class NetworkLoss:
+    """The node's network goes down; the cluster moves its groups away (with 0x20 where known)."""
+
+    at_ms: float
+    node: str
+    api: ClassVar[str] = ""
+
+
+Step = OfflineResource | OfflineGroup | MoveGroup | CancelGroupOperation | NetworkLoss
+Request = OfflineResource | OfflineGroup | MoveGroup
+"""The steps the requested flags apply to."""
+
+CLIENT_FLAGS: Mapping[str, tuple[type[SdkFlag], Mapping[OfflineFlags, int]]] = {
+    "OfflineClusterResourceEx": (
+        ResourceOfflineFlags,
+        {
+            F.IGNORE_RESOURCE_STATUS: ResourceOfflineFlags.IGNORE_RESOURCE_STATUS,
+            F.DO_NOT_UPDATE_PERSISTENT_STATE: ResourceOfflineFlags.DO_NOT_UPDATE_PERSISTENT_STATE,
+        },
+    ),
+    "OfflineClusterGroupEx": (
+        GroupOfflineFlags,
+        {F.IGNORE_RESOURCE_STATUS: GroupOfflineFlags.IGNORE_RESOURCE_STATUS},
+    ),
+    "MoveClusterGroupEx": (
+        GroupMoveFlags,
+        {
+            F.IGNORE_RESOURCE_STATUS: GroupMoveFlags.IGNORE_RESOURCE_STATUS,
+            F.RETURN_TO_SOURCE_NODE_ON_ERROR: GroupMoveFlags.RETURN_TO_SOURCE_NODE_ON_ERROR,
+            F.QUEUE_ENABLED: GroupMoveFlags.QUEUE_ENABLED,
+        },
+    ),
+}
+"""Per client API: its flag type, and which OfflineV2 bit each of its flags becomes (§6.4)."""
+
+
+def client_flags(api: str, requested: OfflineFlags) -> tuple[int, OfflineFlags]:
+    """The client flag word that asks for ``requested``, and the requested bits the API cannot carry."""
+    _, table = CLIENT_FLAGS[api]
+    word, unmapped = 0, OfflineFlags(requested)
+    for bit, client_bit in table.items():
+        if requested & bit:
+            word |= int(client_bit)
+            unmapped &= ~bit
+    return word, unmapped
+
+
+def forwarded(api: str, word: int) -> OfflineFlags:
+    """The OfflineV2 bits the cluster forwards for the client flag word ``word`` (§6.4)."""
+    _, table = CLIENT_FLAGS[api]
+    flags = OfflineFlags(0)
+    for bit, client_bit in table.items():
+        if word & int(client_bit):
+            flags |= bit
+    return flags

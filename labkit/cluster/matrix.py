@@ -1,0 +1,122 @@
+"""The flag matrix: one scenario run once per combination of the seven OfflineV2 flags (128 rows).
+
+Each row says what was asked for, what the DLL actually received after the OS profile and the cluster's
+own flags, and how it ended. pandas is used only to assemble the rows once every run is done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from labkit.cluster.scenarios import Scenario, scenarios
+from labkit.cluster.simulation import DllChoice, simulate
+from labkit.run import Run
+from labkit.winapi import OfflineFlags, cluster_profile, error_name
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+COLUMNS = (
+    "os",
+    "flags",
+    "requested",
+    "effective",
+    "result",
+    "state",
+    "node",
+    "persistent_state",
+    "callbacks",
+    "faults",
+    "duration_ms",
+)
+"""The matrix's columns, in order."""
+
+
+def flag_matrix(
+    scenario: str | Scenario,
+    *,
+    os: str | Iterable[str] = "2016",
+    dll: DllChoice | None = None,
+    seed: int = 0,
+    policies: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Run ``scenario`` with every combination of the seven OfflineFlags, on one OS profile or several.
+
+    Columns: ``os``; ``flags`` (the requested word as an int); ``requested`` and ``effective`` (flag
+    names: what the requests asked for, and the union of what OfflineV2 received); ``result`` (the first
+    request's Win32 result name); ``state`` and ``node`` of the scenario's first resource at the end;
+    ``persistent_state``; ``callbacks`` (entry points the monitor called, with counts); ``faults``; and
+    ``duration_ms`` (virtual time of the last event).
+    """
+    import pandas as pd
+
+    chosen = scenarios.get(scenario)
+    profiles = [os] if isinstance(os, str) else list(os)
+    rows = [
+        _row(
+            simulate(chosen, flags=OfflineFlags(bits), os=name, dll=dll, seed=seed, policies=policies),
+            chosen,
+            name,
+            bits,
+        )
+        for name in (cluster_profile(p).name for p in profiles)
+        for bits in range(OfflineFlags.mask() + 1)
+    ]
+    return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def _row(run: Run, scenario: Scenario, os: str, bits: int) -> tuple[Any, ...]:
+    out = run.outcome
+    first = scenario.groups[0].resources[0]
+    resource = out["resources"][first]
+    result = out["result"]
+    state = resource["state"] or ""
+    return (
+        os,
+        bits,
+        str(OfflineFlags(bits)),
+        str(OfflineFlags(out["effective_flags"])),
+        "" if result is None else error_name(result, "cluster"),
+        state.removeprefix("ClusterResource"),
+        resource["node"],
+        resource["PersistentState"],
+        ", ".join(f"{name}×{count}" if count > 1 else name for name, count in out["calls"].items()),
+        ", ".join(out["faults"]),
+        out["duration_ms"],
+    )
+
+
+OUTCOME = ("result", "state", "node", "persistent_state", "faults")
+"""The columns that make an outcome: two rows with the same values ended the same way."""
+
+
+def flag_effects(matrix: pd.DataFrame) -> pd.DataFrame:
+    """What each flag changes: for every flag and OS profile, how many of the 64 pairs of rows that differ
+    only in that flag end differently, and an example of the change (``state Online → Failed``).
+
+    ``matrix`` is a `flag_matrix` result. A flag with no effect in a scenario shows 0 changed pairs.
+    """
+    import pandas as pd
+
+    rows = []
+    for os_name, table in matrix.groupby("os", sort=False):
+        by_flags = {
+            int(bits): row for bits, row in zip(table["flags"], table.itertuples(index=False), strict=True)
+        }
+        for flag in OfflineFlags.single_flags():
+            changed, example = 0, ""
+            for bits, without in by_flags.items():
+                if bits & flag or (bits | flag) not in by_flags:
+                    continue
+                with_flag = by_flags[bits | flag]
+                differences = [
+                    f"{column} {getattr(without, column)} → {getattr(with_flag, column)}"
+                    for column in OUTCOME
+                    if getattr(without, column) != getattr(with_flag, column)
+                ]
+                if differences:
+                    changed += 1
+                    example = example or "; ".join(differences)
+            rows.append((os_name, flag.name, f"{int(flag):#04x}", changed, example))
+    return pd.DataFrame(rows, columns=["os", "flag", "value", "pairs changed", "example (without → with)"])

@@ -1,0 +1,281 @@
+"""Named cluster scenarios: a layout, a DLL, what clients do and when, and the flags asked for by default.
+
+Registry `scenarios`; ``labkit.cluster.simulate(name)`` runs one. A scenario is checked when it is made:
+a bad field is a `SimulationError` naming the scenario and the field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from labkit.cluster.client import (
+    CancelGroupOperation,
+    MoveGroup,
+    NetworkLoss,
+    OfflineGroup,
+    OfflineResource,
+    Step,
+)
+from labkit.cluster.dlls import VirtualMachine, dlls
+from labkit.cluster.model import PROPERTY_MINIMUM, RESOURCE_PROPERTIES
+from labkit.cluster.policies import Policies
+from labkit.exceptions import LabkitError, SimulationError
+from labkit.registry import Registry
+from labkit.winapi import VM_RESDLL_CONTEXT, OfflineFlags
+
+F = OfflineFlags
+NODES = ("NODE1", "NODE2", "NODE3")
+
+
+@dataclass(frozen=True)
+class GroupLayout:
+    """A group, the node it starts on, and its resources (dependencies first)."""
+
+    name: str
+    node: str
+    resources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One runnable story of the OfflineV2 contract."""
+
+    name: str
+    """Registry name (kebab-case)."""
+    summary: str
+    """One line: what happens."""
+    dll: str
+    """Name of a DLL in `labkit.cluster.dlls`."""
+    steps: tuple[Step, ...]
+    """What clients (and the world) do, at ms after the cluster came up."""
+    flags: OfflineFlags = field(default_factory=lambda: OfflineFlags(0))
+    """The OfflineFlags the scenario's requests ask for unless the caller says otherwise."""
+    groups: tuple[GroupLayout, ...] = (GroupLayout("Group", "NODE1", ("Resource",)),)
+    """The groups and resources; each starts online on its node."""
+    nodes: tuple[str, ...] = NODES
+    """The cluster's nodes, in preferred-owner order."""
+    dll_options: Mapping[str, Any] = field(default_factory=dict)
+    """Keyword arguments for the DLL class."""
+    properties: Mapping[str, int] = field(default_factory=dict)
+    """Resource common properties that differ from the defaults (PendingTimeout, …)."""
+    private: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Private properties by resource name: what OpenV2 finds behind ResourceKey."""
+    policies: Mapping[str, Any] = field(default_factory=dict)
+    """Inferred choices that differ from the defaults (`labkit.cluster.policies`)."""
+
+    def __post_init__(self) -> None:
+        def bad(field_name: str, message: str) -> SimulationError:
+            return SimulationError(f"scenario {self.name!r}: {field_name}: {message}")
+
+        if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", self.name):
+            raise bad("name", "use lowercase words joined by '-'")
+        if not self.summary or "\n" in self.summary:
+            raise bad("summary", "must be one non-empty line")
+        if self.dll not in dlls:
+            raise bad("dll", f"unknown resource DLL {self.dll!r}; valid: {', '.join(dlls.names())}")
+        if len(set(self.nodes)) != len(self.nodes) or len(self.nodes) < 2:
+            raise bad("nodes", "need at least two distinct node names")
+        groups = {g.name: g for g in self.groups}
+        resources = [r for g in self.groups for r in g.resources]
+        if len(groups) != len(self.groups) or len(set(resources)) != len(resources) or not resources:
+            raise bad("groups", "group and resource names must be unique, and there must be a resource")
+        if set(self.private) - set(resources):
+            raise bad("private", f"unknown resources {sorted(set(self.private) - set(resources))}")
+        for group in self.groups:
+            if group.node not in self.nodes:
+                raise bad("groups", f"group {group.name!r} starts on unknown node {group.node!r}")
+        for index, step in enumerate(self.steps):
+            where = f"steps[{index}]"
+            if isinstance(step.at_ms, bool) or not isinstance(step.at_ms, int | float) or step.at_ms < 0:
+                raise bad(where, f"at_ms must be a number >= 0, not {step.at_ms!r}")
+            if isinstance(step, OfflineResource) and step.resource not in resources:
+                raise bad(where, f"unknown resource {step.resource!r}")
+            if isinstance(step, OfflineGroup | MoveGroup | CancelGroupOperation) and step.group not in groups:
+                raise bad(where, f"unknown group {step.group!r}")
+            if isinstance(step, MoveGroup) and step.node is not None:
+                if step.node not in self.nodes:
+                    raise bad(where, f"unknown node {step.node!r}")
+                if step.node == groups[step.group].node:
+                    raise bad(where, f"group {step.group!r} already is on {step.node}")
+            if isinstance(step, NetworkLoss) and step.node not in self.nodes:
+                raise bad(where, f"unknown node {step.node!r}")
+            buffer = getattr(step, "in_buffer", None) or {}
+            for key, value in buffer.items():
+                if not isinstance(key, str) or not _is_dword(value):
+                    raise bad(where, f"in_buffer maps property names to DWORD values, not {key!r}: {value!r}")
+        try:
+            resource_properties(self.properties)
+            Policies.build(self.policies)
+        except LabkitError as exc:
+            raise bad("properties/policies", str(exc)) from None
+
+    @property
+    def requests(self) -> bool:
+        """Whether a client request carries the requested flags."""
+        return any(isinstance(s, OfflineResource | OfflineGroup | MoveGroup) for s in self.steps)
+
+
+def _is_dword(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 0xFFFFFFFF
+
+
+def resource_properties(overrides: Mapping[str, int] | None) -> dict[str, int]:
+    """The resource common properties with ``overrides`` applied and checked."""
+    values = dict(RESOURCE_PROPERTIES)
+    for name, value in (overrides or {}).items():
+        if name not in values:
+            raise SimulationError(f"unknown resource property {name!r}; valid: {', '.join(values)}")
+        low = PROPERTY_MINIMUM.get(name, 0)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= 0xFFFFFFFF:
+            raise SimulationError(
+                f"resource property {name} must be an integer in {low}..0xFFFFFFFF, not {value!r}"
+            )
+        values[name] = value
+    return values
+
+
+LIVE = {VirtualMachine.PROPERTY: int(VM_RESDLL_CONTEXT.VmResdllContextLiveMigration)}
+FILE = (GroupLayout("FileServer", "NODE1", ("Share",)),)
+DISK = (GroupLayout("SqlGroup", "NODE1", ("Disk",)),)
+VM = (GroupLayout("VMGroup", "NODE1", ("VM",)),)
+
+scenarios: Registry[Scenario] = Registry("cluster scenario")
+for _scenario in (
+    Scenario(
+        "plain-offline",
+        "OfflineClusterGroupEx on a resource whose OfflineV2 returns ERROR_SUCCESS",
+        "Generic",
+        (OfflineGroup(1000, "FileServer"),),
+        groups=FILE,
+    ),
+    Scenario(
+        "pending-offline",
+        "OfflineV2 returns ERROR_IO_PENDING; a worker reports rising CheckPoints until Offline",
+        "SlowFlush",
+        (OfflineResource(1000, "Disk"),),
+        groups=DISK,
+    ),
+    Scenario(
+        "pending-timeout",
+        "the worker stops reporting; PendingTimeout after the last report the monitor calls Terminate",
+        "Hung",
+        (OfflineResource(1000, "Disk"),),
+        groups=DISK,
+    ),
+    Scenario(
+        "offline-error",
+        "OfflineV2 returns an error: the monitor logs an event and calls Terminate (G3)",
+        "Failing",
+        (OfflineResource(1000, "Share"),),
+        groups=FILE,
+    ),
+    Scenario(
+        "locked-offline",
+        "the resource is in locked mode: the offline fails with 5960 before OfflineV2 is called",
+        "Locked",
+        (OfflineResource(1000, "Disk"),),
+        groups=DISK,
+    ),
+    Scenario(
+        "locked-offline-ignore-status",
+        "locked mode, but the offline asks IGNORE_RESOURCE_STATUS: OfflineV2 runs with 0x01",
+        "Locked",
+        (OfflineResource(1000, "Disk"),),
+        flags=F.IGNORE_RESOURCE_STATUS,
+        groups=DISK,
+    ),
+    Scenario(
+        "move-busy-dll",
+        "a move with QUEUE_ENABLED: the DLL says OFFLINE_BUSY three times, the move waits queued and retries",
+        "Busy",
+        (MoveGroup(1000, "VMGroup", "NODE2"),),
+        flags=F.QUEUE_ENABLED,
+        groups=VM,
+    ),
+    Scenario(
+        "move-busy-dll-no-queue",
+        "the same move without QUEUE_ENABLED: the first OFFLINE_BUSY fails it with 5944",
+        "Busy",
+        (MoveGroup(1000, "VMGroup", "NODE2"),),
+        groups=VM,
+    ),
+    Scenario(
+        "move-busy-dll-cancelled",
+        "a queued move of an always-busy DLL is cancelled by the client; Cancel reaches the DLL",
+        "Busy",
+        (MoveGroup(1000, "VMGroup", "NODE2"), CancelGroupOperation(4200, "VMGroup")),
+        flags=F.QUEUE_ENABLED,
+        groups=VM,
+        dll_options={"busy_times": 100},
+    ),
+    Scenario(
+        "move-return-to-source",
+        "the destination cannot bring the resource online: offline there with 0x08, back on the source",
+        "FlakyDestination",
+        (MoveGroup(1000, "SqlGroup", "NODE2"),),
+        flags=F.RETURN_TO_SOURCE_NODE_ON_ERROR,
+        groups=DISK,
+    ),
+    Scenario(
+        "move-destination-fails",
+        "the same failing destination without RETURN_TO_SOURCE_NODE_ON_ERROR: restarts, then failover",
+        "FlakyDestination",
+        (MoveGroup(1000, "SqlGroup", "NODE2"),),
+        groups=DISK,
+    ),
+    Scenario(
+        "move-to-best-node",
+        "MoveClusterGroupEx with no destination: the cluster picks the node, OfflineV2 names it",
+        "Generic",
+        (MoveGroup(1000, "FileServer"),),
+        groups=FILE,
+    ),
+    Scenario(
+        "vm-live-migration",
+        "a move whose InBuffer asks the VM for live migration (VmResdllContextLiveMigration)",
+        "VirtualMachine",
+        (MoveGroup(1000, "VMGroup", "NODE2", in_buffer=LIVE),),
+        groups=VM,
+    ),
+    Scenario(
+        "embedded-failure",
+        "the guest crashes: SignalFailure(EMBEDDED), offline with 0x10, restart on the same node",
+        "VirtualMachine",
+        (),
+        groups=VM,
+        dll_options={"embedded_failure_after_ms": 5000},
+    ),
+    Scenario(
+        "network-loss",
+        "the node loses its network: the cluster moves the VM with 0x20 (2012 R2 and later)",
+        "VirtualMachine",
+        (NetworkLoss(5000, "NODE1"),),
+        groups=VM,
+    ),
+    Scenario(
+        "offline-persistent-state",
+        "an administrator's offline: PersistentState becomes offline, so it stays offline after a restart",
+        "Generic",
+        (OfflineResource(1000, "Share"),),
+        groups=FILE,
+    ),
+    Scenario(
+        "offline-keep-persistent-state",
+        "the same offline with DO_NOT_UPDATE_PERSISTENT_STATE (client 0x4, OfflineV2 0x40): it stays online",
+        "Generic",
+        (OfflineResource(1000, "Share"),),
+        flags=F.DO_NOT_UPDATE_PERSISTENT_STATE,
+        groups=FILE,
+    ),
+    Scenario(
+        "offline-force-termination",
+        "OfflineClusterResourceEx with FORCE_WITH_TERMINATION: Terminate instead of OfflineV2",
+        "SlowFlush",
+        (OfflineResource(1000, "Disk", force_with_termination=True),),
+        groups=DISK,
+    ),
+):
+    scenarios.add(_scenario.name, _scenario)

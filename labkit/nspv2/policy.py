@@ -1,0 +1,61 @@
+"""The broker's inferred choices: what no Microsoft page says, made explicit and switchable.
+
+Each choice is recorded in the trace header (``params["policies"]``) and on the events it drives, with
+evidence ``inferred``. Defaults follow the reference sheet's recommendations (nspv2 §2.2, §6, §7).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from labkit.exceptions import UnknownNameError
+
+CRASH_CHOICES = ("rundown", "cleanup", "both")
+"""What a crashing client process triggers: NSPv2ClientSessionRundown (RPC rundown analogy, §2.2),
+NSPv2Cleanup, or Rundown then Cleanup (§7 Q1)."""
+STARTUP_CHOICES = ("first-use", "wsastartup")
+"""When NSPv2Startup fires: at the first lookup or set that selects the provider ("providers are not
+activated by client activity", §2.2), or for every reachable provider when the client calls WSAStartup."""
+UNADVERTISE_CHOICES = ("rundown", "silent", "drain")
+"""What WSAUnadvertiseProvider does to open sessions (§7 Q6): ``rundown`` sends each one
+NSPv2ClientSessionRundown and fails their further calls with WSASERVICE_NOT_FOUND; ``silent`` drops them
+without telling the provider; ``drain`` lets them run until the client ends them, refusing only new ones."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The switchable inferred choices of one run."""
+
+    crash: str = "rundown"
+    """One of `CRASH_CHOICES`."""
+    startup: str = "first-use"
+    """One of `STARTUP_CHOICES`."""
+    unadvertise: str = "rundown"
+    """One of `UNADVERTISE_CHOICES`."""
+
+    def __post_init__(self) -> None:
+        for name, choices in _CHOICES.items():
+            value = getattr(self, name)
+            if value not in choices:
+                raise UnknownNameError(f"{name} policy", str(value), choices)
+
+    def as_params(self) -> dict[str, str]:
+        """For the trace header: ``{"crash": "rundown", "startup": "first-use", ...}``."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def with_choices(self, choices: Mapping[str, Any] | None) -> Policy:
+        """A copy with some choices changed (None values keep the current one)."""
+        changes = {k: v for k, v in (choices or {}).items() if v is not None}
+        unknown = sorted(set(changes) - set(_CHOICES))
+        if unknown:
+            raise UnknownNameError("policy", unknown[0], list(_CHOICES))
+        return replace(self, **changes)
+
+
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "crash": CRASH_CHOICES,
+    "startup": STARTUP_CHOICES,
+    "unadvertise": UNADVERTISE_CHOICES,
+}
