@@ -17,11 +17,11 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
 lint: $(STAMP)
-	$(BIN)/ruff check labkit tests
-	$(BIN)/ruff format --check labkit tests
+	$(BIN)/ruff check labkit tests notebooks
+	$(BIN)/ruff format --check labkit tests notebooks
 	$(BIN)/mypy
 
-test: lint
+test: lint assets
 	$(BIN)/python -m pytest
 
 # Regenerate the golden traces in data/traces (committed: they are data, see data/README.md).
@@ -30,3 +30,18 @@ data: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
+
+# --- rendered docs and live sessions ---
+.PHONY: assets docs present
+
+# The npm files the rendered pages load (pinned in labkit/site.py), fetched once into build/site-assets.
+assets: $(STAMP)
+	$(BIN)/python -m labkit.site assets
+
+# Execute every notebook and render the offline site into build/site (open build/site/index.html).
+docs: assets
+	$(BIN)/python -m labkit.site build --out build/site
+
+# Serve notebooks/ (or NB=one.ipynb) as apps (Voila) on 127.0.0.1 with a fresh token, printed below.
+present: $(STAMP)
+	$(BIN)/python -m labkit.present $(or $(NB),notebooks)

@@ -6,6 +6,8 @@
 Both record every callback in a `Trace`; `labkit.views` turns traces into tables and timelines.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from labkit.exceptions import (
     LabkitError,
     SimulationError,
@@ -16,6 +18,9 @@ from labkit.exceptions import (
     WallClockTimeout,
 )
 from labkit.trace import Evidence, Kind, StateChange, Trace, TraceEvent, TraceHeader, Tracer, read_trace
+
+if TYPE_CHECKING:
+    from labkit.fastread import read_frame
 
 __version__ = "0.1.0"
 
@@ -35,5 +40,16 @@ __all__ = [
     "UnknownNameError",
     "WallClockTimeout",
     "__version__",
+    "read_frame",
     "read_trace",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # read_frame needs pandas and msgspec: imported on first use, so `import labkit` (and the command
+    # line) stays quick.
+    if name == "read_frame":
+        from labkit.fastread import read_frame
+
+        return read_frame
+    raise AttributeError(f"module 'labkit' has no attribute {name!r}")

@@ -8,11 +8,15 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from labkit import __version__
 from labkit.checks import violations
-from labkit.exceptions import LabkitError
+from labkit.exceptions import LabkitError, TraceFormatError
 from labkit.trace import read_trace
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -89,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_nspv2_simulate(simulate_commands)
     # --- cluster commands ---
     _add_cluster_commands(simulate_commands, commands)
+    # --- summary commands ---
+    _add_summary_commands(commands)
     return parser
 
 
@@ -148,16 +154,17 @@ def _check(args: argparse.Namespace) -> int:
     trace = read_trace(args.trace, strict=False)
     for problem in trace.problems:
         print(problem)
+    if trace.problems:
+        raise TraceFormatError(trace.problems)  # every problem is listed above; main() says it in one line
     faults = trace.faults
     for event in faults:
         rule = event.args.get("rule", "")
         ref = f" [{event.ref}]" if event.ref else ""
-        print(f"{args.trace}: seq {event.seq} t={event.t:g}ms {event.name} ({event.subject}) {rule}{ref}")
+        line = f"seq {event.seq} t={event.t:g}ms {event.name} ({event.subject}) {rule}{ref}"
+        print(f"{args.trace}: {_one_line(line)}")
     found = violations(trace)
     for violation in found:
-        print(f"{args.trace}: {violation}")
-    if trace.problems:
-        return 2
+        print(f"{args.trace}: {_one_line(str(violation))}")
     print(f"{args.trace}: {len(trace)} events, {len(faults)} faults, {len(found)} contract violations")
     return 1 if len(faults) or found else 0
 
@@ -170,12 +177,18 @@ def _table(args: argparse.Namespace) -> int:
 
     trace = read_trace(args.trace)
     make = {"states": tables.state_table, "calls": tables.calls_table, "faults": tables.faults_table}
-    frame = make[args.of](trace)
-    if args.format == "csv":
+    _print_frame(make[args.of](trace), args.format)
+    return 0
+
+
+def _print_frame(frame: pd.DataFrame, form: str) -> None:
+    """A table on stdout as CSV (``csv``) or markdown (``md``)."""
+    from labkit import tables
+
+    if form == "csv":
         sys.stdout.write(frame.to_csv(index=False, lineterminator="\n"))
     else:
         sys.stdout.write(tables.to_markdown(frame))
-    return 0
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -291,6 +304,59 @@ def _matrix(args: argparse.Namespace) -> int:
 
 
 # --- end cluster commands ---
+
+
+# --- summary commands ---
+def _add_summary_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
+    summary = commands.add_parser(
+        "summary",
+        help="print a trace's summary: one row per NSPv2 client session or per cluster offline operation",
+        description="Print one row per client session (nspv2 trace: provider, session argument, lookups, "
+        "sets, how it ended, faults) or per offline operation of a resource (cluster trace: requested and "
+        "effective flags, result, pending time, checkpoints, Terminate, final state, persistent state).",
+    )
+    summary.add_argument("trace", help="a labkit trace (JSON Lines)")
+    summary.add_argument("--format", choices=["md", "csv"], default="md", help="markdown (default) or CSV")
+    summary.set_defaults(run=_summary)
+    diff = commands.add_parser(
+        "diff",
+        help="compare two traces: what changed, in one sentence, then every change",
+        description="Compare trace A (the reference) with trace B: the header parameters that differ, the "
+        "first event where they part ways, and what changed in the outcome (requests, final states, "
+        "persistent state, callbacks, faults, duration). Exit code 1 when the traces differ.",
+    )
+    diff.add_argument("a", help="the reference trace")
+    diff.add_argument("b", help="the trace to compare with it")
+    diff.set_defaults(run=_diff)
+
+
+def _summary(args: argparse.Namespace) -> int:
+    from labkit import views
+
+    _print_frame(views.summary(read_trace(args.trace)), args.format)
+    return 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from labkit import views
+
+    found = views.diff(read_trace(args.a), read_trace(args.b))
+    print(found.summary())
+    if found.divergence is not None:
+        print(f"first divergence at seq {found.divergence.index}")
+    changes = found.changes()
+    if len(changes):
+        print()
+        _print_frame(changes, "md")
+    return 0 if found.identical and not found.parameters else 1
+
+
+# --- end summary commands ---
+
+
+def _one_line(text: str) -> str:
+    """Text from a trace as one printable line: control characters (newlines, terminal escapes) escaped."""
+    return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

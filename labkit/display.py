@@ -7,11 +7,11 @@ same everywhere (``CLUS_RESDLL_OFFLINE_QUEUE_ENABLED``, never ``4``).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from labkit import winapi
-from labkit.trace import TraceEvent
+from labkit.trace import Kind, TraceEvent
 
 NO_SUBJECT = "(no subject)"
 """How an empty subject is named where it needs a name (a timeline lane, a Perfetto track)."""
@@ -48,3 +48,50 @@ def result_text(event: TraceEvent | None, domain: winapi.Domain | None = None) -
     if event is None or event.result is None:
         return ""
     return event.result_name or winapi.error_name(event.result, domain)
+
+
+def time_unit(span_ms: float) -> tuple[str, float]:
+    """The unit a time axis spanning ``span_ms`` virtual ms reads best in: ``(name, ms per unit)``."""
+    if span_ms < 2_000:
+        return "ms", 1.0
+    if span_ms < 120_000:
+        return "s", 1_000.0
+    if span_ms < 7_200_000:
+        return "min", 60_000.0
+    return "h", 3_600_000.0
+
+
+def duration_text(ms: float) -> str:
+    """A virtual duration in the unit that reads best: ``250 ms``, ``1.5 s``, ``3 min``, ``2 h``."""
+    unit, per_unit = time_unit(abs(ms))
+    return f"{round(ms / per_unit, 2):g} {unit}"
+
+
+def event_text(event: TraceEvent, domain: winapi.Domain | None = None, *, limit: int = 160) -> str:
+    """One event on one line: ``call OfflineV2 (VM) OfflineFlags=…``, ``return OfflineV2 (VM) =
+    ERROR_IO_PENDING``, ``state group:G Moving → Queued``; arguments cut at ``limit`` characters."""
+    where = f" ({event.subject})" if event.subject else ""
+    if event.kind is Kind.STATE and event.state is not None:
+        return f"state {event.subject or NO_SUBJECT} {event.state.old or '(none)'} → {event.state.new}"
+    text = f"{event.kind} {event.name}{where}"
+    result = result_text(event, domain)
+    if result:
+        text += f" = {result}"
+    args = args_text(event.args, event.name)
+    if args:
+        text += " " + (args if len(args) <= limit else args[: limit - 1] + "…")
+    return text
+
+
+def persistent_text(value: Any, updated: Any = True) -> str:
+    """A resource's PersistentState as recorded: ``online`` (TRUE) or ``offline`` (FALSE), with
+    ``(not updated)`` when the cluster left it as it was (DO_NOT_UPDATE_PERSISTENT_STATE)."""
+    return ("online" if value else "offline") + ("" if updated else " (not updated)")
+
+
+def counted(names: Iterable[str]) -> str:
+    """``PendingTimeout, CompletedTwice×2``: names in order of first appearance, with repeat counts."""
+    counts: dict[str, int] = {}
+    for name in names:
+        counts[name] = counts.get(name, 0) + 1
+    return ", ".join(name if n == 1 else f"{name}×{n}" for name, n in counts.items())

@@ -64,3 +64,17 @@ class WallClockTimeout(LabkitError, TimeoutError):
 
 class SimulationError(LabkitError, RuntimeError):
     """The simulation itself could not run (bad scenario, bad configuration); never user-code faults."""
+
+
+class NotebookExecutionError(LabkitError, RuntimeError):
+    """A notebook failed while running top to bottom; names the notebook and the failing cell."""
+
+    def __init__(self, notebook: object, cell: int | None, detail: str) -> None:
+        self.notebook = str(notebook)
+        self.cell = cell
+        where = f"{self.notebook}: cell {cell}" if cell is not None else self.notebook
+        super().__init__(f"{where}: {detail}")
+
+
+class SiteBuildError(LabkitError, RuntimeError):
+    """The static documentation site could not be built (assets missing or altered, a remote reference)."""

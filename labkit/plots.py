@@ -1,4 +1,5 @@
-"""Pictures of traces (matplotlib): the swimlane timeline.
+"""Pictures of traces (matplotlib): the swimlane timeline, the NSPv2 session lifecycle and the OfflineV2
+flag matrix.
 
 Functions return a `matplotlib.figure.Figure` and accept ``ax=`` to draw into an existing Axes. Figures are
 made with `Figure` directly, never through pyplot, so nothing stays open and any backend (Agg too) works.
@@ -24,9 +25,11 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, Locator, MaxNLocator
 
 from labkit import winapi
-from labkit.display import NO_SUBJECT, result_text
+from labkit.display import NO_SUBJECT, arg_text, counted, result_text, time_unit
 from labkit.replay import Call, Interval, pair_calls, replay
+from labkit.sessions import Session, sessions
 from labkit.trace import Kind, Trace, TraceEvent
+from labkit.winapi import OfflineFlags
 
 # One palette for every figure: a state always has the same colour (Okabe-Ito based, colour-blind safe).
 # Running / up: greens and blues; waiting or pending: orange and yellow; ended in order: greys;
@@ -98,17 +101,6 @@ def state_colour(state: str) -> str:
     if known is not None:
         return known
     return FALLBACK_COLOURS[zlib.crc32(state.encode("utf-8")) % len(FALLBACK_COLOURS)]
-
-
-def time_unit(span_ms: float) -> tuple[str, float]:
-    """The unit a time axis spanning ``span_ms`` virtual ms reads best in: ``(name, ms per unit)``."""
-    if span_ms < 2_000:
-        return "ms", 1.0
-    if span_ms < 120_000:
-        return "s", 1_000.0
-    if span_ms < 7_200_000:
-        return "min", 60_000.0
-    return "h", 3_600_000.0
 
 
 def plain(text: str) -> str:
@@ -200,13 +192,20 @@ def timeline(
     if labels and roomy:
         _draw_labels(ax, _labels(calls, faults, lane_of, trace.domain))
     if at is not None:
-        ax.axvline(at, color="#000000", linewidth=1.0, linestyle=(0, (2, 2)), zorder=6)
+        cursor_line(ax, at)
 
     _axes_dress(ax, lanes, t1 - t0)
     ax.set_title(plain(title if title is not None else _default_title(trace)), loc="left", fontsize=10)
     if legend:
         _legend(ax, states, marks)
     return figure
+
+
+def cursor_line(ax: Axes, t: float) -> Line2D:
+    """The dashed vertical line that marks virtual time ``t`` (ms) on a timeline; move it with
+    ``line.set_xdata([t, t])`` instead of drawing the figure again."""
+    line: Line2D = ax.axvline(t, color="#000000", linewidth=1.0, linestyle=(0, (2, 2)), zorder=6)
+    return line
 
 
 def _root_figure(ax: Axes) -> Figure:
@@ -512,3 +511,396 @@ def _legend(ax: Axes, states: Sequence[str], marks: set[str]) -> None:
 def _ink_on(colour: str) -> str:
     r, g, b, _ = to_rgba(colour)
     return "#000000" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "#FFFFFF"
+
+
+# --------------------------------------------------------------------------------------------------------
+# NSPv2 session lifecycle
+# --------------------------------------------------------------------------------------------------------
+
+ROUTINE_MARKS: dict[str, tuple[str, str]] = {
+    # routine: (marker, colour) — in lifecycle order
+    "NSPv2Startup": ("^", "#009E73"),
+    "NSPv2LookupServiceBegin": ("o", "#0072B2"),
+    "NSPv2LookupServiceNextEx": (".", "#56B4E9"),
+    "NSPv2LookupServiceEnd": ("|", "#0072B2"),
+    "NSPv2SetServiceEx": ("s", "#E69F00"),
+    "NSPv2Cleanup": ("D", "#666666"),
+    "NSPv2ClientSessionRundown": ("v", "#CC79A7"),
+}
+ENDING_COLOURS: dict[str, str] = {
+    "Cleanup": STATE_COLOURS["CleanedUp"],
+    "Rundown": STATE_COLOURS["RunDown"],
+    "both": "#AA4499",
+    "leaked": STATE_COLOURS["Leaked"],
+    "orphaned": "#882255",
+    "still open": STATE_COLOURS["Started"],
+}
+"""A session's life bar is coloured by how it ended (`labkit.sessions.Session.ended`)."""
+ARG_COLOUR = "#117733"
+LOOKUP_COLOUR = "#B5CDE3"
+CRASH_COLOUR = "#8E0000"
+_LOOKUP_ROWS = 3  # overlapping lookups of one session share this many thin rows under its bar
+
+
+def session_lifecycle(
+    trace: Trace, ax: Axes | None = None, *, title: str | None = None, width: float = 11.0
+) -> Figure:
+    """NSPv2: one lane per client session, from NSPv2Startup to NSPv2Cleanup / NSPv2ClientSessionRundown.
+
+    Each lane shows the session's life as a bar coloured by how it ended, its lookups as thin bars under
+    it (Begin → End, NextEx calls on them), every routine the broker called as a marker, the client
+    process's crash, faults in red, and the session argument's path: a green thread from the value
+    NSPv2Startup produced to the last call that handed it back (a red dot where a call carried another
+    value; dashed to the end when the provider still held state for it).
+    """
+    found = sessions(trace)
+    lanes = len(found)
+    if ax is None:
+        fig = Figure(figsize=(width, min(1.6 + 0.9 * max(lanes, 1), 24.0)), layout="constrained")
+        ax = fig.add_subplot()
+    figure = _root_figure(ax)
+    t0 = trace[0].t if len(trace) else 0.0
+    t1 = max(trace[-1].t if len(trace) else 0.0, t0 + 1.0)
+    pad = (t1 - t0) * 0.02
+    ax.set_xlim(t0 - pad, t1 + 2 * pad)
+    ax.set_ylim(max(lanes, 1) - 0.5, -0.6)
+    roomy = ax.bbox.height / figure.dpi * 0.85 / max(lanes, 1) >= 0.5
+    crashes = {
+        e.subject: e.t
+        for e in trace
+        if e.kind is Kind.STATE and e.state is not None and e.state.new == "Crashed"
+    }
+    marks: dict[str, tuple[list[float], list[float]]] = {r: ([], []) for r in ROUTINE_MARKS}
+    extra: set[str] = set()
+    for lane, session in enumerate(found):
+        _lifecycle_lane(ax, lane, session, t1 + pad, marks, roomy)
+        if session.client in crashes:  # the life bar is cut where the process died
+            t = crashes[session.client]
+            ax.plot(
+                [t, t], [lane - 0.32, lane + 0.45], color=CRASH_COLOUR, linewidth=1.0, linestyle=":", zorder=3
+            )
+            ax.plot([t, t], [lane - 0.31, lane - 0.05], color=CRASH_COLOUR, linewidth=3.0, zorder=4)
+            extra.add("crash")
+        if session.faults:  # a red stripe through the lane, the cross at the bottom
+            times = [e.t for e in session.faults]
+            stripes = [[(t, lane - 0.47), (t, lane + 0.45)] for t in times]
+            ax.add_collection(
+                LineCollection(stripes, colors=FAULT_COLOUR, linewidths=1.0, alpha=0.7, zorder=3)
+            )
+            ax.scatter(times, [lane + 0.4] * len(times), marker="X", s=60, color=FAULT_COLOUR,
+                       edgecolors="white", linewidths=0.8, zorder=7)  # fmt: skip
+            if roomy:
+                _fault_names(ax, lane + 0.4, session.faults)
+            extra.add("fault")
+        if any(not p.matches for p in session.arg_passes):
+            extra.add("mismatch")
+    for routine, (xs, ys) in marks.items():
+        if xs:
+            marker, colour = ROUTINE_MARKS[routine]
+            thin = marker == "|"  # a line marker needs a wider stroke to be seen
+            ax.scatter(
+                xs,
+                ys,
+                marker=marker,
+                s=60 if thin else 36,
+                color=colour,
+                zorder=5,
+                linewidths=2.0 if thin else 1.0,
+            )
+    labels = [f"{_short(s.subject)}\n{_short(s.provider)}" for s in found]
+    _axes_dress(ax, labels, t1 - t0)
+    ax.set_yticks(range(lanes), [plain(text) for text in labels], fontsize=8)
+    head = trace.header
+    ax.set_title(
+        plain(
+            title if title is not None else f"{head.scenario or 'trace'} · {_plural(lanes, 'client session')}"
+        ),
+        loc="left",
+        fontsize=10,
+    )
+    _lifecycle_legend(ax, found, marks, extra)
+    return figure
+
+
+def _lifecycle_lane(
+    ax: Axes,
+    lane: int,
+    session: Session,
+    t_end: float,
+    marks: dict[str, tuple[list[float], list[float]]],
+    roomy: bool,
+) -> None:
+    start = session.started_at if session.started_at is not None else t_end
+    end = session.ended_at if session.ended_at is not None else t_end
+    colour = ENDING_COLOURS[session.ended]
+    ax.broken_barh([(start, max(end - start, 0.0))], (lane - 0.27, 0.18), facecolors=colour, zorder=2)
+    lookup_y = _lookup_rows(ax, lane, session, t_end)
+    unmatched = [(life.opened, lookup_y[life.subject]) for life in session.lookup_lives]
+    for call in session.calls:
+        if call.name not in marks:
+            continue
+        y = lookup_y.get(call.subject, lane - 0.18)
+        if call.name == "NSPv2LookupServiceBegin":  # drawn where the lookup it opened starts
+            k = next((k for k, (opened, _) in enumerate(unmatched) if opened >= call.t), None)
+            if k is not None:
+                y = unmatched.pop(k)[1]
+        marks[call.name][0].append(call.t)
+        marks[call.name][1].append(y)
+    # the session argument's thread, from Startup to its last use (to the end when it leaked)
+    y = lane - 0.4
+    last = session.last_use if session.last_use is not None else start
+    ax.plot([start, last], [y, y], color=ARG_COLOUR, linewidth=1.2, zorder=3)
+    if session.ended == "leaked":
+        ax.plot(
+            [last, t_end], [y, y], color=ENDING_COLOURS["leaked"], linewidth=1.2, linestyle="--", zorder=3
+        )
+    good = [p.call.t for p in session.arg_passes if p.matches]
+    bad = [p for p in session.arg_passes if not p.matches]
+    ax.scatter(good, [y] * len(good), marker="o", s=10, color=ARG_COLOUR, zorder=4)
+    if bad:
+        ax.scatter([p.call.t for p in bad], [y] * len(bad), marker="o", s=22, color=FAULT_COLOUR, zorder=4)
+    if roomy:
+        arg = arg_text("pvClientSessionArg", session.session_arg)
+        ends = " + ".join(c.name.removeprefix("NSPv2").replace("ClientSession", "") for c in session.ended_by)
+        text = f"{arg} → {ends}" if ends else f"{arg} ({session.ended})"
+        ax.text(start, y - 0.03, text, fontsize=_LABEL_FONT, color=ARG_COLOUR, va="bottom", ha="left",
+                parse_math=False, usetex=False, zorder=7, clip_on=True)  # fmt: skip
+        for p in bad:
+            ax.text(p.call.t, y + 0.03, arg_text("pvClientSessionArg", p.value), fontsize=_LABEL_FONT,
+                    color=FAULT_COLOUR, va="top", ha="left", parse_math=False, usetex=False, zorder=7,
+                    clip_on=True)  # fmt: skip
+
+
+def _lookup_rows(ax: Axes, lane: int, session: Session, t_end: float) -> dict[str, float]:
+    """Draw the session's lookups as thin bars under its life bar (overlapping ones on separate rows);
+    return each lookup's row (y)."""
+    rows_end = [-math.inf] * _LOOKUP_ROWS
+    where: dict[str, float] = {}
+    segments: list[list[tuple[float, float]]] = []
+    for k, life in enumerate(session.lookup_lives):
+        end = t_end if life.closed is None else life.closed
+        row = next((r for r, free in enumerate(rows_end) if free <= life.opened), k % _LOOKUP_ROWS)
+        rows_end[row] = end
+        where[life.subject] = y = lane + 0.02 + 0.14 * row
+        segments.append([(life.opened, y), (max(end, life.opened), y)])
+    if segments:
+        ax.add_collection(
+            LineCollection(segments, colors=LOOKUP_COLOUR, linewidths=4.0, capstyle="butt", zorder=2)
+        )
+    return where
+
+
+_ENDING_LABELS = {  # in the legend's order
+    "Cleanup": "session ended by NSPv2Cleanup",
+    "Rundown": "session ended by NSPv2ClientSessionRundown",
+    "both": "session ended by Rundown and Cleanup",
+    "leaked": "session leaked (provider kept its state)",
+    "orphaned": "session orphaned (provider never told)",
+    "still open": "session still open",
+}
+
+
+def _lifecycle_legend(
+    ax: Axes, found: Sequence[Session], marks: dict[str, tuple[list[float], list[float]]], extra: set[str]
+) -> None:
+    endings = dict.fromkeys(s.ended for s in found)
+    handles: list[Any] = [
+        Patch(facecolor=ENDING_COLOURS[e], label=_ENDING_LABELS[e]) for e in _ENDING_LABELS if e in endings
+    ]
+    if any(s.lookup_lives for s in found):
+        handles.append(Line2D([], [], color=LOOKUP_COLOUR, linewidth=4.0, label="lookup open (Begin → End)"))
+    for routine, (marker, colour) in ROUTINE_MARKS.items():
+        if marks[routine][0]:
+            handles.append(Line2D([], [], marker=marker, color=colour, linestyle="none", label=routine))
+    if found:
+        handles.append(
+            Line2D(
+                [], [], color=ARG_COLOUR, marker="o", markersize=3, label="session argument: Startup → uses"
+            )
+        )
+    for key, handle in (
+        (
+            "mismatch",
+            Line2D([], [], color=FAULT_COLOUR, marker="o", linestyle="none", label="another argument"),
+        ),
+        (
+            "crash",
+            Line2D(
+                [],
+                [],
+                color=CRASH_COLOUR,
+                marker="|",
+                markersize=10,
+                markeredgewidth=3,
+                linestyle="none",
+                label="client process crashed",
+            ),
+        ),
+        ("fault", Line2D([], [], color=FAULT_COLOUR, marker="X", linestyle="none", label="fault")),
+    ):
+        if key in extra:
+            handles.append(handle)
+    if handles:
+        ax.legend(
+            handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, fontsize=8,
+            frameon=False,
+        )  # fmt: skip
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def _fault_names(ax: Axes, y: float, faults: Sequence[TraceEvent]) -> None:
+    """Name the faults next to their crosses, one text per instant (``CompletedTwice×2``); a name that
+    would overlap the one before it is left out (the cross and the legend still show the fault)."""
+    x_low, x_high = ax.get_xlim()
+    per_char = _char_width(ax, x_high - x_low)
+    at: dict[float, list[str]] = {}
+    for event in faults:
+        at.setdefault(event.t, []).append(event.name)
+    free_from = -math.inf
+    for t, names in sorted(at.items()):
+        text = counted(names)
+        width = per_char * (len(text) + 3)
+        right = t + width > x_high  # near the right edge the text runs to the left
+        left_edge = t - width if right else t
+        if left_edge < free_from:
+            continue
+        free_from = t if right else t + width
+        ax.text(t, y, f"{text}  " if right else f"  {text}", ha="right" if right else "left", va="center",
+                fontsize=_LABEL_FONT, color=FAULT_COLOUR, parse_math=False, usetex=False, zorder=7,
+                clip_on=True)  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------------------------
+# OfflineV2 flag matrix
+# --------------------------------------------------------------------------------------------------------
+
+MATRIX_ROWS = ("result", "state", "node", "persistent_state", "faults")
+"""The outcome columns of `labkit.cluster.flag_matrix` drawn as rows, one block per OS profile."""
+RESULT_COLOURS = ("#D55E00", "#CC79A7", "#E69F00", "#882255", "#F0E442", "#AA4499", "#661100", "#EE8866")
+"""Failure codes, in order of first appearance (ERROR_SUCCESS is always the state green)."""
+NODE_COLOURS = ("#332288", "#DDCC77", "#44AA99", "#AA4466", "#88CCEE", "#999933")
+FAULT_COLOURS = (FAULT_COLOUR, "#F4A582", "#8E0000", "#FDDBC7")
+EMPTY_COLOUR = "#F2F2F2"
+_ROW_TITLES = {"persistent_state": "persistent state"}
+
+
+def flag_matrix_figure(
+    frame: Any, ax: Axes | None = None, *, title: str | None = None, width: float = 13.0
+) -> Figure:
+    """The flag matrix (a `labkit.cluster.flag_matrix` frame) as a grid: one column per combination of
+    the seven OfflineV2 flags (in bit order, 0x00 … 0x7F), outcome rows on top — result, final state,
+    node, persistent state and faults, one block per OS profile in the frame — and one row per flag under
+    them with a dot where the combination sets it. Colours: states as in every labkit figure,
+    ERROR_SUCCESS green and each failure code its own warm colour, one colour per node, faults red; the
+    legend on the right names every colour shown.
+    """
+    profiles = list(dict.fromkeys(str(os) for os in frame["os"]))
+    bits = sorted({int(b) for b in frame["flags"]})
+    column = {b: k for k, b in enumerate(bits)}
+    flags = OfflineFlags.single_flags()
+    rows = [(os, name) for os in profiles for name in MATRIX_ROWS]
+    n_out = len(rows)
+    n_rows = n_out + 1 + len(flags)  # a blank row between the outcomes and the flags
+    if ax is None:
+        fig = Figure(figsize=(width, 1.6 + 0.26 * n_rows), layout="constrained")
+        ax = fig.add_subplot()
+    figure = _root_figure(ax)
+
+    palettes: dict[str, dict[str, str]] = {name: {} for name in MATRIX_ROWS}
+    for node in sorted({_matrix_value("node", v) for v in frame["node"]}):  # NODE1 keeps its colour
+        _matrix_colour("node", node, palettes["node"])
+    image = np.ones((max(n_out, 1), max(len(bits), 1), 4))
+    for row in frame.itertuples(index=False):
+        k = column[int(row.flags)]
+        for r, (os, name) in enumerate(rows):
+            if str(row.os) == os:
+                value = _matrix_value(name, getattr(row, name))
+                image[r, k] = to_rgba(_matrix_colour(name, value, palettes[name]))
+    ax.imshow(
+        image,
+        aspect="auto",
+        interpolation="nearest",
+        extent=(-0.5, len(bits) - 0.5, n_out - 0.5, -0.5),
+        zorder=1,
+    )
+    ax.hlines(np.arange(0.5, n_out - 0.5), -0.5, len(bits) - 0.5, colors="white", linewidth=0.6, zorder=2)
+    for block in range(1, len(profiles)):
+        ax.axhline(block * len(MATRIX_ROWS) - 0.5, color="#333333", linewidth=1.2, zorder=3)
+    xs = [k for k, b in enumerate(bits) for f in flags if b & f]
+    ys = [n_out + 1 + j for b in bits for j, f in enumerate(flags) if b & f]
+    ax.scatter(xs, ys, s=14, color=CALLBACK_COLOUR, marker="o", linewidths=0, zorder=4)
+    grid_x = [k for k in range(len(bits)) for _ in flags]
+    grid_y = [n_out + 1 + j for _ in bits for j in range(len(flags))]
+    ax.scatter(grid_x, grid_y, s=4, color="#DDDDDD", marker="o", linewidths=0, zorder=3)
+    for k, b in enumerate(bits):
+        if b and b % 16 == 0:  # a light rule every 16 combinations helps the eye count
+            ax.axvline(k - 0.5, color="#BBBBBB", linewidth=0.6, zorder=2)
+
+    ax.set_xlim(-0.5, len(bits) - 0.5)
+    ax.set_ylim(n_rows - 0.5, -0.5)
+    outcome_labels = [
+        _ROW_TITLES.get(name, name) + (f" · {os}" if len(profiles) > 1 else "") for os, name in rows
+    ]
+    ax.set_yticks(
+        [*range(n_out), *(n_out + 1 + j for j in range(len(flags)))],
+        [*outcome_labels, *(str(f.name) for f in flags)],
+        fontsize=8,
+    )
+    ticks = [k for k, b in enumerate(bits) if b % 16 == 0]
+    ax.set_xticks(ticks, [f"{bits[k]:#04x}" for k in ticks], fontsize=8)
+    ax.set_xlabel(
+        "requested OfflineFlags (CLUS_RESDLL_OFFLINE_*; a dot under a column: the flag is set)", fontsize=9
+    )
+    ax.tick_params(axis="y", length=0)
+    for side in ("top", "right", "bottom", "left"):
+        ax.spines[side].set_visible(False)
+    default = f"OfflineV2 flag matrix: {len(bits)} combinations × outcome" + (
+        f" ({', '.join(profiles)})" if profiles else ""
+    )
+    ax.set_title(plain(title if title is not None else default), loc="left", fontsize=10)
+    handles: list[Any] = []
+    for name in MATRIX_ROWS:
+        for value, colour in palettes[name].items():
+            handles.append(Patch(facecolor=colour, label=plain(f"{_ROW_TITLES.get(name, name)}: {value}")))
+    if handles:
+        ax.legend(
+            handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, fontsize=7,
+            frameon=False,
+        )  # fmt: skip
+    return figure
+
+
+def _matrix_value(row: str, value: Any) -> str:
+    """How a matrix cell reads in the legend (``online`` for PersistentState TRUE, ``none`` for no fault)."""
+    if row == "persistent_state":
+        return "online" if bool(value) else "offline"
+    from pandas import isna  # the frame is pandas already: this import costs nothing
+
+    text = "" if isna(value) else str(value)
+    return text or ("none" if row == "faults" else "(none)")
+
+
+def _matrix_colour(row: str, value: str, palette: dict[str, str]) -> str:
+    """The colour of a cell, fixed for states and ERROR_SUCCESS, else the next free colour of the row's
+    palette (recorded in ``palette`` for the legend)."""
+    if value in palette:
+        return palette[value]
+    if row == "state":
+        known = "ClusterResource" + value
+        colour = state_colour(known if known in STATE_COLOURS else value)
+    elif row == "result":
+        free = [c for c in RESULT_COLOURS if c not in palette.values()]
+        colour = STATE_COLOURS["Online"] if value == "ERROR_SUCCESS" else (free or RESULT_COLOURS)[0]
+    elif row == "faults":
+        free = [c for c in FAULT_COLOURS if c not in palette.values()]
+        colour = EMPTY_COLOUR if value == "none" else (free or FAULT_COLOURS)[0]
+    elif row == "persistent_state":
+        colour = "#88CCEE" if value == "online" else "#BBBBBB"
+    else:
+        free = [c for c in NODE_COLOURS if c not in palette.values()]
+        colour = (free or NODE_COLOURS)[0]
+    palette[value] = colour
+    return colour

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 from labkit.trace import Kind, Trace, TraceEvent
 
-SUBJECT_KINDS = ("provider", "session", "lookup", "group", "node", "resource")
-"""The kinds of subject, from the subject's prefix (``session:``, ``lookup:``…); a bare name is a resource."""
+SUBJECT_KINDS = ("provider", "client", "session", "lookup", "group", "node", "resource")
+"""The kinds of subject, from the subject's prefix (``session:``, ``lookup:``, ``client:``…); a bare name
+is a resource."""
 
 
 def subject_kind(subject: str) -> str:

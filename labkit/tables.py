@@ -5,13 +5,17 @@ Flags, states and codes are shown by SDK name (`labkit.display`); virtual times 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from labkit.display import args_text, result_text
+from labkit.display import arg_text, args_text, counted, persistent_text, result_text
+from labkit.offlines import offline_operations
 from labkit.replay import pair_calls, replay, subject_kind
-from labkit.trace import Evidence, Kind, Trace
+from labkit.sessions import BEGIN, NEXT, SET, sessions
+from labkit.trace import Evidence, Kind, Trace, TraceEvent
 
 
 def events_frame(trace: Trace) -> pd.DataFrame:
@@ -19,30 +23,68 @@ def events_frame(trace: Trace) -> pd.DataFrame:
 
     seq int64, t float64 (virtual ms), kind / name / actor / evidence categorical, subject / result_name /
     state_from / state_to / ref string, result and span nullable Int64, args the event's argument dict.
+    ``frame.attrs["problems"]`` holds the problems of a leniently read trace.
     """
     events = list(trace)
+    frame = frame_from_columns(
+        seq=[e.seq for e in events],
+        t=[e.t for e in events],
+        kind=[e.kind.value for e in events],
+        name=[e.name for e in events],
+        actor=[e.actor for e in events],
+        subject=[e.subject for e in events],
+        args=[dict(e.args) for e in events],
+        result=[e.result for e in events],
+        result_name=[e.result_name for e in events],
+        span=[e.span for e in events],
+        evidence=[e.evidence.value for e in events],
+        state_from=[e.state.old if e.state else None for e in events],
+        state_to=[e.state.new if e.state else None for e in events],
+        ref=[e.ref for e in events],
+    )
+    frame.attrs["problems"] = trace.problems
+    return frame
 
-    def strings(values: list[str | None]) -> pd.api.extensions.ExtensionArray:
+
+def frame_from_columns(
+    *,
+    seq: Sequence[int] | np.ndarray,
+    t: Sequence[float] | np.ndarray,
+    kind: list[str],
+    name: list[str],
+    actor: list[str],
+    subject: list[str],
+    args: list[dict[str, Any]],
+    result: Sequence[int | None] | pd.arrays.IntegerArray,
+    result_name: list[str | None],
+    span: Sequence[int | None] | pd.arrays.IntegerArray,
+    evidence: list[str],
+    state_from: list[str | None],
+    state_to: list[str | None],
+    ref: list[str | None],
+) -> pd.DataFrame:
+    """The events frame from its columns: the one place its dtypes are decided (`events_frame` and
+    `labkit.read_frame` both build through it, so they give identical frames)."""
+
+    def strings(values: list[str] | list[str | None]) -> pd.api.extensions.ExtensionArray:
         return pd.array(values, dtype="string")
 
     return pd.DataFrame(
         {
-            "seq": pd.array([e.seq for e in events], dtype="int64"),
-            "t": pd.array([e.t for e in events], dtype="float64"),
-            "kind": pd.Categorical([e.kind.value for e in events], categories=[k.value for k in Kind]),
-            "name": pd.Categorical([e.name for e in events]),
-            "actor": pd.Categorical([e.actor for e in events]),
-            "subject": strings([e.subject for e in events]),
-            "args": pd.Series([dict(e.args) for e in events], dtype=object),
-            "result": pd.array([e.result for e in events], dtype="Int64"),
-            "result_name": strings([e.result_name for e in events]),
-            "span": pd.array([e.span for e in events], dtype="Int64"),
-            "evidence": pd.Categorical(
-                [e.evidence.value for e in events], categories=[v.value for v in Evidence]
-            ),
-            "state_from": strings([e.state.old if e.state else None for e in events]),
-            "state_to": strings([e.state.new if e.state else None for e in events]),
-            "ref": strings([e.ref for e in events]),
+            "seq": pd.array(seq, dtype="int64"),
+            "t": pd.array(t, dtype="float64"),
+            "kind": pd.Categorical(kind, categories=[k.value for k in Kind]),
+            "name": pd.Categorical(name),
+            "actor": pd.Categorical(actor),
+            "subject": strings(subject),
+            "args": pd.Series(args, dtype=object),
+            "result": pd.array(result, dtype="Int64"),
+            "result_name": strings(result_name),
+            "span": pd.array(span, dtype="Int64"),
+            "evidence": pd.Categorical(evidence, categories=[v.value for v in Evidence]),
+            "state_from": strings(state_from),
+            "state_to": strings(state_to),
+            "ref": strings(ref),
         }
     )
 
@@ -128,6 +170,85 @@ def faults_table(trace: Trace) -> pd.DataFrame:
             "ref": ("string", [e.ref for e in faults]),
         }
     )
+
+
+def session_summary(trace: Trace) -> pd.DataFrame:
+    """NSPv2: one row per client session (see `labkit.sessions`).
+
+    Columns: session (subject), client (process), provider (instance, with its implementation),
+    session_arg (what NSPv2Startup produced; ``NULL`` for none), started_at (ms), lookups
+    (NSPv2LookupServiceBegin calls), nexts (NSPv2LookupServiceNextEx calls), sets (NSPv2SetServiceEx
+    calls), ended (``Cleanup``, ``Rundown``, ``both``, ``leaked``, ``orphaned`` or ``still open``),
+    ended_by (the end routines in order), ended_at (ms), final_state, client_state (the process's last
+    state), arg_mismatches (calls that handed the provider another session argument than Startup
+    produced), faults (rule names, ``×n`` when repeated).
+    """
+    found = sessions(trace)
+    return _frame(
+        {
+            "session": ("string", [s.subject for s in found]),
+            "client": ("string", [s.client for s in found]),
+            "provider": ("string", [s.provider for s in found]),
+            "session_arg": ("string", [arg_text("pvClientSessionArg", s.session_arg) for s in found]),
+            "started_at": ("Float64", [s.started_at for s in found]),
+            "lookups": ("int64", [s.count(BEGIN) for s in found]),
+            "nexts": ("int64", [s.count(NEXT) for s in found]),
+            "sets": ("int64", [s.count(SET) for s in found]),
+            "ended": ("string", [s.ended for s in found]),
+            "ended_by": ("string", [", ".join(c.name for c in s.ended_by) for s in found]),
+            "ended_at": ("Float64", [s.ended_at for s in found]),
+            "final_state": ("string", [s.final_state for s in found]),
+            "client_state": ("string", [s.client_state for s in found]),
+            "arg_mismatches": ("int64", [sum(not p.matches for p in s.arg_passes) for s in found]),
+            "faults": ("string", [counted(e.name for e in s.faults) for s in found]),
+        }
+    )
+
+
+def offline_summary(trace: Trace) -> pd.DataFrame:
+    """Cluster: one row per offline operation of a resource (see `labkit.offlines`).
+
+    Columns: resource, t (ms of the call), request (the client API call served; ``(cluster)`` when the
+    cluster acted on its own), routine (``OfflineV2``, ``Terminate``, or empty when the request was refused
+    before the DLL was called), requested and effective (OfflineFlags by SDK name: what the client asked
+    for, what OfflineV2 received), DestinationNodeName, result (what OfflineV2 — or the refused request —
+    returned, by SDK name), completion (the code a pending OfflineV2 settled with), pending_ms,
+    checkpoints (the CheckPoint of each status report), terminated (Terminate called), state and node
+    (the resource's when the operation was over), persistent_state (``online`` / ``offline`` as recorded,
+    ``(not updated)`` when the cluster left it), faults.
+    """
+    ops = offline_operations(trace)
+
+    def flags(value: int | None) -> str | None:
+        return None if value is None else arg_text("OfflineFlags", int(value))
+
+    return _frame(
+        {
+            "resource": ("string", [o.resource for o in ops]),
+            "t": ("float64", [o.start.t for o in ops]),
+            "request": ("string", [o.request.name if o.request else "(cluster)" for o in ops]),
+            "routine": ("string", [o.routine for o in ops]),
+            "requested": ("string", [flags(o.requested) for o in ops]),
+            "effective": ("string", [flags(o.effective) for o in ops]),
+            "DestinationNodeName": ("string", [arg_text("DestinationNodeName", o.destination) for o in ops]),
+            "result": ("string", [_result(o.returned) for o in ops]),
+            "completion": ("string", [_result(o.completed) for o in ops]),
+            "pending_ms": ("Float64", [o.pending_ms for o in ops]),
+            "checkpoints": ("string", [", ".join(map(str, o.checkpoints)) for o in ops]),
+            "terminated": ("bool", [o.terminated for o in ops]),
+            "state": ("string", [o.state for o in ops]),
+            "node": ("string", [o.node for o in ops]),
+            "persistent_state": (
+                "string",
+                [persistent_text(*o.persistent_state) if o.persistent_state else None for o in ops],
+            ),
+            "faults": ("string", [counted(e.name for e in o.faults) for o in ops]),
+        }
+    )
+
+
+def _result(event: TraceEvent | None) -> str | None:
+    return (result_text(event, "cluster") or None) if event is not None else None
 
 
 def to_markdown(frame: pd.DataFrame) -> str:

@@ -201,8 +201,9 @@ def test_field_errors_name_the_field(tmp_path):
         + ev(2).replace(',"evidence":"documented"', "")
     ).encode()
     assert problems_of(tmp_path, content) == [
-        "F:2: kind: must be one of call, complete, fault, note, return, state, not 'oops'",
-        "F:3: args: OfflineFlags 128 has bits outside the OfflineFlags mask 0x7f",
+        'F:2: kind: must be one of call, complete, fault, note, return, state, not "oops"',
+        "F:3: args: OfflineFlags 128 has bits outside the OfflineFlags mask 0x7f "
+        "(0x80 has no CLUS_RESDLL_OFFLINE_* name)",
         "F:4: evidence: missing required field",
     ]
 

@@ -1,0 +1,161 @@
+"""The explorers' models, without Jupyter: choices in, figure + table + sentence out."""
+
+import io
+from pathlib import Path
+
+import pytest
+from matplotlib.image import imread
+
+from labkit import nspv2
+from labkit.exceptions import UnknownNameError
+from labkit.explore import (
+    OfflineChoice,
+    OfflineExplorerModel,
+    ReplayModel,
+    SessionChoice,
+    SessionExplorerModel,
+    clients_for,
+    data_traces,
+    figure_png,
+)
+from labkit.winapi import OfflineFlags as F
+
+QUEUE_TEXT = (
+    "QUEUE_ENABLED: the move waited in the queue and succeeded instead of failing "
+    "(ERROR_CLUSTER_GROUP_BUSY); VM ended on NODE2 instead of NODE1; OfflineV2 ran 4 times instead of "
+    "once; and 4 more"
+)
+
+
+def test_offline_choice_drops_the_flags_the_os_lacks():
+    """Windows Server 2012 knows 0x01…0x10: asking for 0x20 and 0x40 there keeps only the rest."""
+    choice = OfflineChoice("move-busy-dll", os="2012", flags=F(0x64))
+    assert choice.available == F(0x1F)
+    assert choice.normalised() == OfflineChoice("move-busy-dll", os="2012", flags=F.QUEUE_ENABLED)
+    assert choice.toggled(F.QUEUE_ENABLED, False).flags == F(0x60)
+    assert choice.toggled(F.IGNORE_RESOURCE_STATUS, True).flags == F(0x65)
+
+
+def test_offline_view_of_no_flags_then_one_flag():
+    """No flags is the baseline; QUEUE_ENABLED is compared with it in one sentence; table and title follow."""
+    model = OfflineExplorerModel()
+    plain = model.view(OfflineChoice("move-busy-dll"))
+    assert plain.text == "no flags: this is the run every flag choice is compared with"
+    assert [r["completion"] for r in plain.rendered().rows] == ["ERROR_CLUSTER_GROUP_BUSY"]
+    queued = model.view(OfflineChoice("move-busy-dll", flags=F.QUEUE_ENABLED))
+    rendered = queued.rendered()
+    assert rendered.text == QUEUE_TEXT
+    assert rendered.title == "move-busy-dll · its DLL · Windows Server 2016 · flags QUEUE_ENABLED"
+    assert [r["completion"] for r in rendered.rows] == ["ERROR_CLUSTER_GROUP_BUSY"] * 3 + ["ERROR_SUCCESS"]
+    assert model.baseline(queued.choice) is model.baseline(queued.choice)  # one no-flag run, kept
+
+
+def test_offline_view_is_deterministic_down_to_the_picture():
+    """The same choice twice gives the same rows, sentence and PNG bytes."""
+    model = OfflineExplorerModel()
+    choice = OfflineChoice("pending-timeout", os="2012r2", flags=F.IGNORE_RESOURCE_STATUS)
+    one, two = model.view(choice), model.view(choice)
+    assert one.rendered() == two.rendered()
+    assert figure_png(one.figure) == figure_png(two.figure)
+
+
+def test_offline_model_names_what_does_not_exist():
+    """Unknown scenarios and DLLs raise UnknownNameError listing the valid ones."""
+    model = OfflineExplorerModel(["plain-offline"], dlls={"Generic": "Generic"})
+    with pytest.raises(UnknownNameError, match="valid: plain-offline"):
+        model.view(OfflineChoice("move-busy-dll"))
+    with pytest.raises(UnknownNameError, match="valid: Generic"):
+        model.view(OfflineChoice("plain-offline", dll="Busy"))
+    assert (
+        model.view(OfflineChoice("plain-offline", dll="Generic"))
+        .rendered()
+        .title.startswith("plain-offline · Generic")
+    )
+
+
+def test_clients_for_cuts_or_repeats_the_scripts():
+    """Fewer clients keep the first ones; more repeat the scripts under new pids after the last."""
+    scenario = nspv2.scenarios.get("crash-during-lookup")
+    assert [c.pid for c in clients_for(scenario, 1)] == [101]
+    more = clients_for(scenario, 5)
+    assert [c.pid for c in more] == [101, 102, 103, 104, 105]
+    first, second = (c.script for c in scenario.clients)
+    assert [c.script for c in more[2:]] == [first, second, first]
+    assert more[2].kill_at_ms == 100
+    with pytest.raises(ValueError, match="at least 1"):
+        clients_for(scenario, 0)
+
+
+def test_session_view_with_more_clients_and_the_both_policy():
+    """Four clients of crash-during-lookup with crash → both: two crashed sessions end by both routines."""
+    view = SessionExplorerModel().view(SessionChoice("crash-during-lookup", crash="both", clients=4))
+    assert [(r["session"], r["ended"]) for r in view.rendered().rows] == [
+        ("session:101", "both"),
+        ("session:102", "Cleanup"),
+        ("session:103", "both"),
+        ("session:104", "Cleanup"),
+    ]
+    assert view.text == "4 client sessions: 2 ended by Rundown + Cleanup, 2 by Cleanup · faults: none"
+    assert view.rendered().title == "crash-during-lookup · slow · crash → both"
+    leaky = SessionExplorerModel().view(SessionChoice("leaky-rundown"))
+    assert leaky.text == "2 client sessions: 1 leaked, 1 by Cleanup · faults: SessionStateLeaked"
+    with pytest.raises(UnknownNameError):
+        SessionExplorerModel(["happy-path"]).view(SessionChoice("two-clients"))
+
+
+def test_replay_model_seeks_and_moves_only_the_cursor():
+    """Seeking gives the states there and the event; the cursor line moves; the PNG changes with it."""
+    model = ReplayModel.open("data/traces/cluster-move-busy-dll.jsonl")
+    frame = model.seek(30)
+    assert (
+        frame.text == "seq 30 · t = 3000 ms · state VM ClusterResourceOfflinePending → ClusterResourceOnline"
+    )
+    assert [tuple(r.values()) for r in model.rendered(frame).rows] == [
+        ("VM", "resource", "ClusterResourceOnline", 3000.0, "ClusterResourceOnline"),
+        ("group:VMGroup", "group", "Moving", 2500.0, "Moving"),
+    ]
+    assert list(model.line.get_xdata()) == [3000.0, 3000.0]
+    at_30 = model.png()
+    assert model.seek(-5).text == "before the first event" and model.seek(10_000).position == len(model) - 1
+    assert model.png() != at_30
+    assert model.seek(30).text == frame.text and model.png() == at_30
+    pixels = imread(io.BytesIO(at_30))
+    assert pixels.shape[1] == int(model.figure.get_figwidth() * 80)
+
+
+def test_replay_model_of_an_nspv2_trace_names_client_processes():
+    """Client processes are subjects of their own kind, beside sessions, lookups and providers."""
+    model = ReplayModel.open("data/traces/nspv2-crash-during-lookup.jsonl")
+    frame = model.seek(40)
+    assert [(r["subject"], r["kind"], r["state"]) for r in model.rendered(frame).rows] == [
+        ("provider:contoso-mail", "provider", "Advertised"),
+        ("client:101", "client", "Crashed"),
+        ("client:102", "client", "Running"),
+        ("session:101", "session", "Started"),
+        ("lookup:0x1001", "lookup", "Ended"),
+        ("session:102", "session", "Started"),
+        ("lookup:0x1002", "lookup", "NextPending"),
+    ]
+
+
+def test_replay_model_reads_a_damaged_file_leniently(tmp_path):
+    """A bad line is listed in problems; the good events are replayed."""
+    lines = Path("data/traces/nspv2-happy-path.jsonl").read_text(encoding="utf-8").splitlines()
+    damaged = tmp_path / "damaged.jsonl"
+    damaged.write_text("\n".join([*lines[:5], "{not json", *lines[5:]]) + "\n", encoding="utf-8")
+    model = ReplayModel.open(damaged)
+    assert [str(p) for p in model.problems] == [
+        f"{damaged}:6: not valid JSON (Expecting property name enclosed in double quotes at column 2)"
+    ]
+    assert len(model) == len(lines) - 1
+
+
+def test_data_traces_lists_recorded_traces_by_name(tmp_path):
+    """labkit's own data/traces by default; any folder's .jsonl files otherwise."""
+    names = [p.name for p in data_traces()]
+    assert "nspv2-crash-during-lookup.jsonl" in names and names == sorted(names)
+    (tmp_path / "b.jsonl").write_text("")
+    (tmp_path / "a.jsonl").write_text("")
+    (tmp_path / "notes.txt").write_text("")
+    assert [p.name for p in data_traces(tmp_path)] == ["a.jsonl", "b.jsonl"]
+    assert data_traces(tmp_path / "missing") == []
