@@ -34,7 +34,7 @@ import re
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, overload
@@ -145,8 +145,44 @@ class TraceEvent:
         return obj
 
     def to_json(self) -> str:
-        """One JSON line (no newline), deterministic."""
-        return _dumps(self.to_dict())
+        """One JSON line (no newline), deterministic: the same bytes as encoding `to_dict`."""
+        state, result, span, t = self.state, self.result, self.span, self.t
+        if not (
+            type(t) is float
+            and math.isfinite(t)
+            and type(self.seq) is int
+            and (result is None or type(result) is int)
+            and (span is None or type(span) is int)
+        ):
+            return _dumps(self.to_dict())  # unusual types: let the encoder decide (and refuse NaN)
+        # Hot path of every file sink: the kind / name / actor / subject part repeats, so it is cached.
+        middle = _MIDDLES.get((self.kind, self.name, self.actor, self.subject))
+        if middle is None:
+            middle = _middle(self.kind, self.name, self.actor, self.subject)
+        text = (
+            f'{{"seq":{self.seq},"t":{t!r},{middle}"args":{_args(self.args)},'
+            f'"result":{"null" if result is None else result},'
+            f'"result_name":{"null" if self.result_name is None else _string(self.result_name)},'
+            f'"span":{"null" if span is None else span},"evidence":"{self.evidence.value}"'
+        )
+        if state is not None:
+            old = "null" if state.old is None else _string(state.old)
+            text += f',"state":{{"from":{old},"to":{_string(state.new)}}}'
+        if self.ref is not None:
+            text += f',"ref":{_string(self.ref)}'
+        return text + "}"
+
+
+_EVENT_FIELDS_SETTERS = tuple(TraceEvent.__dict__[f.name].__set__ for f in fields(TraceEvent))
+
+
+def _new_event(*values: Any) -> TraceEvent:
+    """``TraceEvent(*values)`` for the tracer's hot path: the frozen dataclass's ``__init__`` pays an
+    ``object.__setattr__`` per field; the slot descriptors set them directly. The event is as frozen."""
+    event: TraceEvent = object.__new__(TraceEvent)
+    for set_field, value in zip(_EVENT_FIELDS_SETTERS, values, strict=True):
+        set_field(event, value)
+    return event
 
 
 @dataclass(frozen=True)
@@ -181,8 +217,51 @@ def _labkit_version() -> str:
     return __version__
 
 
-def _dumps(obj: Any) -> str:
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True, allow_nan=False).encode
+"""Compact, ASCII-only, NaN-refusing JSON: the one encoding of every line labkit writes."""
+
+_STRINGS: dict[str, str] = {}
+_SCALARS = {None: "null", True: "true", False: "false"}
+_MIDDLES: dict[tuple[Kind, str, str, str], str] = {}
+
+
+def _middle(kind: Kind, name: str, actor: str, subject: str) -> str:
+    """The ``"kind":…,"name":…,"actor":…,"subject":…,`` part of a line, cached per combination."""
+    text = f'"kind":"{kind.value}","name":{_dumps(name)},"actor":{_dumps(actor)},"subject":{_dumps(subject)},'
+    if len(_MIDDLES) >= 65_536:
+        _MIDDLES.clear()
+    _MIDDLES[(kind, name, actor, subject)] = text
+    return text
+
+
+def _string(text: str) -> str:
+    """``text`` as a JSON string literal, cached: event names, actors and subjects repeat endlessly."""
+    encoded = _STRINGS.get(text)
+    if encoded is None:
+        encoded = _dumps(text)
+        if len(_STRINGS) >= 65_536:
+            _STRINGS.clear()
+        _STRINGS[text] = encoded
+    return encoded
+
+
+def _args(args: Mapping[str, Any]) -> str:
+    """An args object as `_dumps` would write it; flat objects of strings and ints without the encoder."""
+    parts = []
+    for key, value in args.items():
+        kind = value.__class__
+        if kind is str:
+            text = _string(value)
+        elif value is None or kind is bool:
+            text = _SCALARS[value]
+        elif isinstance(value, int):  # flag words (IntFlag) are written as their number, as json does
+            text = int.__repr__(value)
+        else:
+            return _dumps(args)  # nested, float or unusual: the encoder decides
+        if key.__class__ is not str:
+            return _dumps(args)
+        parts.append(f"{_string(key)}:{text}")
+    return "{" + ",".join(parts) + "}"
 
 
 def _publish_new(tmp: str, target: Path) -> None:
@@ -389,23 +468,32 @@ class JsonlFileSink:
 
     def __init__(self, path: str | os.PathLike[str], header: TraceHeader, *, force: bool = False) -> None:
         self.path = Path(path)
+        mode = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
         try:
-            self._out: IO[str] = open(  # noqa: SIM115 - closed by close()
-                self.path, "w" if force else "x", encoding="utf-8", newline="\n"
-            )
+            self._fd: int | None = os.open(self.path, mode, 0o666)
         except FileExistsError:
             raise TraceExistsError(
                 f"{self.path}: file exists; pass force=True (--force) to overwrite it"
             ) from None
-        self._out.write(_dumps(header.to_dict()) + "\n")
-        self._out.flush()
+        self._write(_dumps(header.to_dict()) + "\n")
 
     def emit(self, event: TraceEvent) -> None:
-        self._out.write(event.to_json() + "\n")
-        self._out.flush()
+        self._write(event.to_json() + "\n")
+
+    def _write(self, line: str) -> None:
+        # One unbuffered write per line: the line is in the kernel when emit returns, as a flush would
+        # leave it, without the text and buffer layers of a file object. (ASCII only: see _dumps.)
+        if self._fd is None:
+            raise ValueError(f"{self.path}: the sink is closed")
+        data = line.encode("ascii")
+        written = os.write(self._fd, data)
+        while written < len(data):  # a short write is rare (signal, full disk): finish the line
+            written += os.write(self._fd, data[written:])
 
     def close(self) -> None:
-        self._out.close()
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 class Sink:
@@ -460,7 +548,10 @@ class Tracer:
 
         ``result_name`` defaults to the SDK name of ``result`` in the trace's domain.
         """
-        kind = Kind(kind)
+        if kind.__class__ is not Kind:
+            kind = Kind(kind)
+        if evidence.__class__ is not Evidence:
+            evidence = Evidence(evidence)
         if result is not None and result_name is None:
             result_name = winapi.error_name(result, self.header.domain)
         if isinstance(state, tuple):
@@ -470,20 +561,20 @@ class Tracer:
             now = float(self._clock() if t is None else t)
             if now < self._last_t:
                 now = self._last_t  # threads may read the clock out of order; time never runs back
-            event = TraceEvent(
-                seq=seq,
-                t=now,
-                kind=kind,
-                name=name,
-                actor=actor,
-                subject=subject,
-                args=dict(args) if args else {},
-                result=result,
-                result_name=result_name,
-                span=seq if span is None and kind is Kind.CALL else span,
-                evidence=Evidence(evidence),
-                state=state,
-                ref=ref,
+            event = _new_event(  # in field order
+                seq,
+                now,
+                kind,
+                name,
+                actor,
+                subject,
+                dict(args) if args else {},
+                result,
+                result_name,
+                seq if span is None and kind is Kind.CALL else span,
+                evidence,
+                state,
+                ref,
             )
             # Advance first: a sink that fails (disk full) raises to the caller, and the next event
             # must still get a new seq rather than repeat this one in the sinks that did take it.

@@ -5,10 +5,12 @@ import threading
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import labkit
 from labkit.exceptions import TraceExistsError, TraceFormatError
-from labkit.trace import Evidence, JsonlFileSink, Kind, StateChange, Tracer, read_trace
+from labkit.trace import Evidence, JsonlFileSink, Kind, StateChange, TraceEvent, Tracer, read_trace
 from tests.conftest import make_tracer
 
 
@@ -217,3 +219,48 @@ def test_lenient_reading_keeps_every_good_event(tmp_path):
         (3, "not valid JSON"),
         (5, "truncated: the file ends in the middle of this line"),
     ]
+
+
+_text = st.text(max_size=12)
+
+
+@given(
+    seq=st.integers(0, 2**63 - 1),
+    t=st.floats(min_value=0, max_value=1e15, allow_nan=False),
+    name=_text,
+    subject=_text,
+    args=st.dictionaries(_text, st.one_of(st.integers(-(2**63), 2**63 - 1), _text, st.none(), st.booleans())),
+    result=st.one_of(st.none(), st.integers(-(2**31), 2**31)),
+    result_name=st.one_of(st.none(), _text),
+    state=st.one_of(st.none(), st.tuples(st.one_of(st.none(), _text), _text)),
+    ref=st.one_of(st.none(), _text),
+)
+def test_fast_line_writer_matches_the_json_encoder(
+    seq, t, name, subject, args, result, result_name, state, ref
+):
+    """The hand-assembled line of the file sink is byte for byte what encoding to_dict() gives."""
+    event = TraceEvent(
+        seq=seq,
+        t=t,
+        kind=Kind.CALL,
+        name=name,
+        actor="rhs",
+        subject=subject,
+        args=args,
+        result=result,
+        result_name=result_name,
+        span=seq,
+        state=StateChange(*state) if state else None,
+        ref=ref,
+    )
+    expected = json.dumps(event.to_dict(), separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+    assert event.to_json() == expected
+    assert json.loads(event.to_json()) == event.to_dict()
+
+
+def test_unusual_field_types_take_the_encoder_path():
+    """A bool result or an int time still encodes as JSON would, and NaN is refused."""
+    event = TraceEvent(seq=0, t=5, kind=Kind.NOTE, name="n", actor="a", result=True)  # type: ignore[arg-type]
+    assert '"t":5,' in event.to_json() and '"result":true' in event.to_json()
+    with pytest.raises(ValueError):
+        TraceEvent(seq=0, t=float("nan"), kind=Kind.NOTE, name="n", actor="a").to_json()
