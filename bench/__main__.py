@@ -18,6 +18,8 @@ from bench.harness import Figure, render_table
 FIGURES = {
     "tracer": figures.tracer_cost,
     "timeline": figures.timeline_png,
+    "nspv2": figures.nspv2_sessions,
+    "matrix": figures.flag_matrix_move,
 }
 
 

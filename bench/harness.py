@@ -71,7 +71,6 @@ def render_table(figures: list[Figure]) -> str:
     for f in figures:
         base = f"{f.baseline:.4g} {f.unit}" + (f" ({f.baseline_name})" if f.baseline_name else "")
         ratio = f"{f.ratio:.2f}×" if f.baseline else "—"
-        lines.append(
-            f"| {f.name} | {f.labkit:.4g} {f.unit} | {base} | {ratio} | {f.target} | {'yes' if f.met else 'NO'} |"
-        )
+        met = "yes" if f.met else "NO"
+        lines.append(f"| {f.name} | {f.labkit:.4g} {f.unit} | {base} | {ratio} | {f.target} | {met} |")
     return "\n".join(lines)
