@@ -1,16 +1,17 @@
-"""Keep the cyclic garbage collector from rescanning a simulation's growing trace.
+"""Keep the cyclic garbage collector from rescanning a simulation's growing trace, or the caller's heap.
 
 A long run keeps every event it records (a `TraceEvent` and its `StateChange` are objects the collector
 tracks), and nothing in a trace forms a reference cycle. Yet each full (oldest-generation) collection
-walks every tracked object again, and CPython runs one whenever the survivors have grown by a quarter:
+walks every tracked object again, the caller's too (pandas, matplotlib and a notebook's data are
+hundreds of thousands of objects), and CPython runs one whenever the survivors have grown by a quarter:
 measured on 100 000 NSPv2 sessions, that was a third of the run, and the reason the cost per session grew
 with the number of sessions.
 
-`freeze_survivors` moves whatever survived a full collection into the permanent generation
-(``gc.freeze``), so the next one walks only what was created since. Garbage is still collected: young
-objects as always, and anything frozen that becomes cyclic garbage once the scope ends, when
-``gc.unfreeze`` hands every frozen object back to the oldest generation. Objects that die by reference
-count (a trace that is dropped) are freed at once, frozen or not.
+`freeze_survivors` moves what is alive when the run starts, and then whatever survived a full collection,
+into the permanent generation (``gc.freeze``), so each full collection walks only what the run created
+since the last one. Garbage is still collected: young objects as always, and anything frozen that became
+cyclic garbage once the scope ends, when ``gc.unfreeze`` hands every frozen object back to the oldest
+generation. Objects that die by reference count (a dropped trace) are freed at once, frozen or not.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ def _freeze_after_full_collection(phase: str, info: dict[str, Any]) -> None:
 
 @contextlib.contextmanager
 def freeze_survivors() -> Iterator[None]:
-    """While the block runs, freeze every object that survives a full collection; unfreeze at the end.
+    """While the block runs, freeze what is alive at its start and what survives each full collection;
+    unfreeze it all at the end.
 
     Scopes nest and may overlap across threads: the outermost one installs the hook and the last to end
     removes it and unfreezes. A process that froze objects itself (``gc.freeze()`` before forking, say)
@@ -48,6 +50,7 @@ def freeze_survivors() -> Iterator[None]:
         if _depth == 0:
             _owner = gc.get_freeze_count() == 0
             if _owner:
+                gc.freeze()
                 gc.callbacks.append(_freeze_after_full_collection)
         _depth += 1
     try:

@@ -33,14 +33,16 @@ def clean_collector():
     assert gc.callbacks == hooks
 
 
-def test_survivors_of_a_full_collection_are_frozen_until_the_scope_ends():
-    """A full collection inside the scope freezes what survived; leaving the scope unfreezes it all."""
+def test_what_is_alive_at_the_start_and_after_a_full_collection_is_frozen_until_the_end():
+    """The scope freezes the heap as it finds it, then each full collection's survivors; the end undoes it."""
     hooks = list(gc.callbacks)
     with freeze_survivors():
-        assert gc.get_freeze_count() == 0
+        at_start = gc.get_freeze_count()
+        made_inside = [[] for _ in range(1000)]
         gc.collect()
-        frozen = gc.get_freeze_count()
-    assert frozen > 0
+        after_collection = gc.get_freeze_count()
+    assert at_start > 0
+    assert after_collection >= at_start + len(made_inside)
     assert (gc.get_freeze_count(), gc.callbacks) == (0, hooks)
 
 
