@@ -49,3 +49,16 @@ docs: assets
 # Serve notebooks/ (or NB=one.ipynb) as apps (Voila) on 127.0.0.1 with a fresh token, printed below.
 present: $(STAMP)
 	$(BIN)/python -m labkit.present $(or $(NB),notebooks)
+
+# --- benchmarks (bench/README.md) ---
+.PHONY: bench lint-bench
+
+# Measure every figure against its baseline (about ten minutes); the table goes to bench/results/latest.md.
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+lint: lint-bench
+lint-bench: $(STAMP)
+	$(BIN)/ruff check bench
+	$(BIN)/ruff format --check bench
+	$(BIN)/mypy --strict bench

@@ -1,5 +1,6 @@
 """The trace format: recording, deterministic writing, exact round trips, strict and lenient reading."""
 
+import dataclasses
 import json
 import threading
 
@@ -264,3 +265,25 @@ def test_unusual_field_types_take_the_encoder_path():
     assert '"t":5,' in event.to_json() and '"result":true' in event.to_json()
     with pytest.raises(ValueError):
         TraceEvent(seq=0, t=float("nan"), kind=Kind.NOTE, name="n", actor="a").to_json()
+
+
+def test_recorded_events_are_ordinary_frozen_trace_events(small_trace):
+    """An event the tracer built is a TraceEvent like one built by hand: equal, same fields, frozen."""
+    event = small_trace[1]
+    by_hand = TraceEvent(
+        seq=1,
+        t=event.t,
+        kind=Kind.STATE,
+        name="ClusterResourceOfflinePending",
+        actor=event.actor,
+        subject=event.subject,
+        args=event.args,
+        evidence=event.evidence,
+        state=StateChange("ClusterResourceOnline", "ClusterResourceOfflinePending"),
+        ref=event.ref,
+    )
+    assert type(event) is TraceEvent
+    assert (event, repr(event)) == (by_hand, repr(by_hand))
+    assert dataclasses.asdict(event) == dataclasses.asdict(by_hand)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        event.name = "OfflineV2"  # type: ignore[misc]

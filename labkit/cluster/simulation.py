@@ -17,6 +17,7 @@ from labkit.cluster.resdll import ResourceDll
 from labkit.cluster.scenarios import Scenario, resource_properties, scenarios
 from labkit.cluster.sim import Sim
 from labkit.exceptions import SimulationError
+from labkit.gcfreeze import freeze_survivors
 from labkit.guard import DEFAULT_LIMIT_S, UserCodeGuard
 from labkit.run import Run
 from labkit.trace import Evidence, TraceHeader
@@ -73,7 +74,7 @@ def simulate(
         "guard_limit_s": guard_limit_s,
     }
     header = TraceHeader(domain="cluster", scenario=chosen.name, params=params)
-    with UserCodeGuard(guard_limit_s) as guard:
+    with UserCodeGuard(guard_limit_s) as guard, freeze_survivors():
         sim = Sim(header, profile, rules, guard)
         layout = [(g.name, g.node, g.resources) for g in chosen.groups]
         cluster = Cluster(sim, chosen.nodes, layout, values, chosen.private, factory, requested, seed)

@@ -16,6 +16,7 @@ from typing import Any
 import simpy
 
 from labkit import __version__
+from labkit.gcfreeze import freeze_survivors
 from labkit.guard import DEFAULT_LIMIT_S, UserCodeGuard
 from labkit.nspv2.broker import Broker
 from labkit.nspv2.clients import Client, ClientProcess
@@ -80,7 +81,7 @@ def simulate(
     )
     env = simpy.Environment()
     tracer = Tracer(header, clock=lambda: float(env.now))
-    with UserCodeGuard(guard_limit_s) as guard:
+    with UserCodeGuard(guard_limit_s) as guard, freeze_survivors():
         broker = Broker(
             env,
             tracer,

@@ -1,0 +1,49 @@
+"""The benchmark suite's smoke run: every figure measured at tiny sizes, the table well formed."""
+
+import re
+import subprocess
+import sys
+
+from tests.lab import ROOT
+
+QUICK_ROWS = [
+    "record one callback, memory sink",
+    "record one callback, JSON Lines file sink",
+    "… the same outside a simulation run (no collector scope)",
+    "open a 10,000-event trace into a DataFrame: labkit.read_frame, time",
+    "open a 10,000-event trace into a DataFrame: labkit.read_frame, peak memory",
+    "open a 10,000-event trace into a DataFrame: labkit.read_trace().to_frame(), time",
+    "open a 10,000-event trace into a DataFrame: labkit.read_trace().to_frame(), peak memory",
+    "simulate NSPv2: 10 client sessions",
+    "simulate NSPv2: 30 client sessions",
+    "simulate NSPv2: 100 client sessions",
+    "flag matrix: 128 combinations × 1 OS profile, move-busy-dll",
+    "timeline of 400 state intervals to PNG",
+    "explorer update: one flag toggled → simulate, timeline, summary, drawn (Agg)",
+    "execute 00-Contents.ipynb",
+    "execute every notebook (1)",
+]
+VALUE = r"\d[\d.e+-]* (µs/event|s|MiB|µs/session|ms)"
+ROW = re.compile(
+    rf"\| (?P<name>[^|]+) \| {VALUE} \| (—|{VALUE}( \([^|]+\))?) \| (—|\d+\.\d\d×) \| [^|]+ \| (yes|NO) \|"
+)
+
+
+def test_quick_run_measures_every_figure_into_a_well_formed_table(tmp_path):
+    """``python -m bench --quick`` prints one well-formed row per figure and writes the same to latest.md."""
+    out = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--results", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[:2] == ["| figure | labkit | baseline | ratio | target | met |", "|---|---|---|---|---|---|"]
+    rows = lines[2 : lines.index("")]
+    assert [ROW.fullmatch(row) is not None for row in rows] == [True] * len(rows), rows
+    assert [ROW.fullmatch(row)["name"] for row in rows] == QUICK_ROWS
+    assert lines[lines.index("") + 1].startswith("quick smoke run (the figures mean nothing), ")
+    assert (tmp_path / "latest.md").read_text() == out.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["latest.md", "synthetic-10000-seed0.jsonl"]
