@@ -10,6 +10,7 @@ Every string that comes from a trace is drawn as plain text: no mathtext, ``$`` 
 from __future__ import annotations
 
 import bisect
+import functools
 import io
 import math
 import zlib
@@ -22,8 +23,10 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.textpath import text_to_path
 from matplotlib.ticker import FuncFormatter, Locator, MaxNLocator
 
 from labkit import winapi
@@ -424,12 +427,13 @@ def _draw_labels(ax: Axes, candidates: list[_Label]) -> None:
     `_MAX_LABELS` are drawn."""
     x_low, x_high = ax.get_xlim()
     per_char = _char_width(ax, x_high - x_low, lay_out=True)
+    per_inch = per_char / (_LABEL_FONT * 0.62 / 72.0)
     taken: dict[tuple[int, int], list[tuple[float, float]]] = {}  # (lane, row) → sorted extents
     placed = 0
     for label in sorted(candidates, key=lambda lb: (lb.rank, lb.t)):
         if placed >= _MAX_LABELS:
             break
-        width = per_char * (len(label.text) + 1.2)
+        width = per_inch * _label_inches(label.text) + per_char * 1.2
         flip = label.t + width > x_high
         left, right = (label.t - width, label.t) if flip else (label.t - per_char * 0.6, label.t + width)
         for row in (2,) if label.below else (0, 1):
@@ -454,6 +458,15 @@ def _draw_labels(ax: Axes, candidates: list[_Label]) -> None:
             )
             placed += 1
             break
+
+
+@functools.lru_cache(maxsize=4096)
+def _label_inches(text: str) -> float:
+    """How wide ``text`` is drawn at the label size, in inches: measured with the font, because names in
+    capitals (ERROR_CLUSTER_GROUP_BUSY) run wider than an average character allows for. Hinting widens
+    text drawn at screen resolutions (80-100 dpi) by up to 5% over the outline's width."""
+    width, _, _ = text_to_path.get_text_width_height_descent(text, FontProperties(size=_LABEL_FONT), False)
+    return float(width) * 1.06 / 72.0
 
 
 def _char_width(ax: Axes, x_range: float, *, lay_out: bool = False) -> float:
