@@ -10,6 +10,7 @@ Every string that comes from a trace is drawn as plain text: no mathtext, ``$`` 
 from __future__ import annotations
 
 import bisect
+import functools
 import io
 import math
 import zlib
@@ -22,8 +23,10 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.textpath import text_to_path
 from matplotlib.ticker import FuncFormatter, Locator, MaxNLocator
 
 from labkit import winapi
@@ -91,6 +94,7 @@ TIMEOUT_COLOUR = "#8E0000"
 
 _HOST_SIDE = ("provider", "dll", "worker:")  # actors that make helper calls back into the host
 _LABEL_FONT = 7.0
+_CHAR_INCHES = _LABEL_FONT * 0.62 / 72.0  # an average character of a label
 _MAX_LABELS = 150
 _BAR = 0.2  # half-height of a state bar, in lane units (a lane is 1)
 _MIN_BAR = 0.003  # narrowest bar drawn, as a fraction of the time axis
@@ -423,13 +427,14 @@ def _draw_labels(ax: Axes, candidates: list[_Label]) -> None:
     placed first), a label that would leave the axes on the right ends at its marker instead, and at most
     `_MAX_LABELS` are drawn."""
     x_low, x_high = ax.get_xlim()
-    per_char = _char_width(ax, x_high - x_low, lay_out=True)
+    per_inch = _per_inch(ax, x_high - x_low, lay_out=True)
+    per_char = per_inch * _CHAR_INCHES
     taken: dict[tuple[int, int], list[tuple[float, float]]] = {}  # (lane, row) → sorted extents
     placed = 0
     for label in sorted(candidates, key=lambda lb: (lb.rank, lb.t)):
         if placed >= _MAX_LABELS:
             break
-        width = per_char * (len(label.text) + 1.2)
+        width = per_inch * _label_inches(label.text) + per_char * 1.2
         flip = label.t + width > x_high
         left, right = (label.t - width, label.t) if flip else (label.t - per_char * 0.6, label.t + width)
         for row in (2,) if label.below else (0, 1):
@@ -456,8 +461,17 @@ def _draw_labels(ax: Axes, candidates: list[_Label]) -> None:
             break
 
 
-def _char_width(ax: Axes, x_range: float, *, lay_out: bool = False) -> float:
-    """The width of one label character in data units (ms), from the Axes' width in inches.
+@functools.lru_cache(maxsize=4096)
+def _label_inches(text: str) -> float:
+    """How wide ``text`` is drawn at the label size, in inches: measured with the font, because names in
+    capitals (ERROR_CLUSTER_GROUP_BUSY) run wider than an average character allows for. Hinting widens
+    text drawn at screen resolutions (80-100 dpi) by up to 5% over the outline's width."""
+    width, _, _ = text_to_path.get_text_width_height_descent(text, FontProperties(size=_LABEL_FONT), False)
+    return float(width) * 1.06 / 72.0
+
+
+def _per_inch(ax: Axes, x_range: float, *, lay_out: bool = False) -> float:
+    """Data units (ms) per inch of the Axes' width.
 
     With ``lay_out`` the figure's layout runs first, so the width is the one the Axes will be drawn at;
     otherwise the layout is guessed to take 15% for tick labels and legend (a long legend takes more).
@@ -467,7 +481,12 @@ def _char_width(ax: Axes, x_range: float, *, lay_out: bool = False) -> float:
     if lay_out and engine is not None:
         engine.execute(figure)
     width_in = ax.bbox.width / figure.dpi * (1.0 if lay_out else 0.85)
-    return x_range * (_LABEL_FONT * 0.62 / 72.0) / max(width_in, 0.5)
+    return x_range / max(width_in, 0.5)
+
+
+def _char_width(ax: Axes, x_range: float) -> float:
+    """The width of one average label character in data units (ms)."""
+    return _per_inch(ax, x_range) * _CHAR_INCHES
 
 
 def _axes_dress(ax: Axes, lanes: Sequence[str], span_ms: float) -> None:

@@ -97,8 +97,8 @@ def readable(frame: pd.DataFrame) -> Styler:
     written (``4``, ``0.25``), missing values blank, no row numbers (a named index stays).
 
     pandas cuts each cell at 50 characters, and a fault's rule or an erratum is a sentence. Cells are
-    HTML-escaped like any text from a trace; a flag word may wrap after each ``|``. The frame itself is
-    ``readable(frame).data``.
+    HTML-escaped like any text from a trace; long SDK names may wrap after ``_`` and flag words after
+    ``|``. The frame itself is ``readable(frame).data``.
     """
     text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
     shown: dict[Any, str | Callable[[object], str] | None] = {
@@ -116,8 +116,9 @@ def readable(frame: pd.DataFrame) -> Styler:
 
 
 def _wrappable(value: object) -> str:
-    """A cell's (already escaped) text with a line-break opportunity after each ``|`` of a flag word."""
-    return str(value).replace("|", "|<wbr>")
+    """A cell's (already escaped) text that may wrap after a ``|`` or ``_``: SDK names and flag words are
+    long single words (CLUS_RESDLL_OFFLINE_RETURNING_TO_SOURCE_NODE_BECAUSE_OF_ERROR)."""
+    return str(value).replace("|", "|<wbr>").replace("_", "_<wbr>")
 
 
 def _frame(columns: dict[str, tuple[Any, list[Any]]]) -> pd.DataFrame:

@@ -203,15 +203,23 @@ def test_calls_and_faults_without_subject_get_their_own_lane():
 
 
 @pytest.mark.parametrize("width", [7.0, 9.0, 11.0])
-def test_marker_labels_never_overlap_once_drawn(width):
-    """Measured on the drawn figure, beside a long legend, no two labels of a lane share any pixel."""
+@pytest.mark.parametrize("dpi", [80, 100])
+def test_marker_labels_keep_apart_once_drawn(width, dpi):
+    """Measured on the drawn figure, beside a long legend, labels keep at least 2 pixels apart (the
+    explorers draw at 80 dpi, notebooks at 100)."""
     from labkit import cluster
 
-    run = cluster.simulate("move-busy-dll-no-queue", flags="QUEUE_ENABLED")
+    run = cluster.simulate("move-busy-dll-no-queue", flags="QUEUE_ENABLED", os="2012")
     fig = timeline(run.trace, width=width)
+    fig.set_dpi(dpi)
     renderer = FigureCanvasAgg(fig).get_renderer()
     fig.draw(renderer)
     [ax] = fig.axes
-    boxes = [t.get_window_extent(renderer) for t in ax.texts if t.get_fontsize() == 7.0 and t.get_clip_on()]
-    overlapping = [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :] if a.overlaps(b)]
-    assert len(boxes) > 10 and overlapping == []
+    rows = {}  # a row of labels: its y in data units → the labels' pixel boxes
+    for text in ax.texts:
+        if text.get_fontsize() == 7.0 and text.get_va() != "center":  # not the state names inside bars
+            rows.setdefault(text.get_position()[1], []).append(text.get_window_extent(renderer).padded(1))
+    close = [
+        (a, b) for row in rows.values() for i, a in enumerate(row) for b in row[i + 1 :] if a.overlaps(b)
+    ]
+    assert sum(map(len, rows.values())) > 10 and close == []

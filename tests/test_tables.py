@@ -165,7 +165,7 @@ def test_markdown_table_escapes_cells():
 
 def test_readable_shows_every_cell_whole_escaped_and_text_left_aligned():
     """A sentence longer than pandas' 50 characters shows whole and escaped; numbers read as written;
-    a flag word may wrap after each |."""
+    SDK names may wrap after _ and flag words after |."""
     rule = "after NSPv2ClientSessionRundown the provider still holds state for <session#1> & more"
     flags = "IGNORE_RESOURCE_STATUS|QUEUE_ENABLED"
     frame = pd.DataFrame(
@@ -183,7 +183,8 @@ def test_readable_shows_every_cell_whole_escaped_and_text_left_aligned():
         ["4", "1", rule, flags],
         ["", "2", "", "0"],
     ]
-    assert "IGNORE_RESOURCE_STATUS|<wbr/>QUEUE_ENABLED" in str(page) and "&lt;session#1&gt;" in shown
+    assert "IGNORE_<wbr/>RESOURCE_<wbr/>STATUS|<wbr/>QUEUE_<wbr/>ENABLED" in str(page)
+    assert "&lt;session#1&gt;" in shown
     style = page.style.get_text()
     assert "td.col2 {\n  text-align: left;" in style and "td.col0 {" not in style
     assert views.readable(frame.set_index("n")).data.index.name == "n"
