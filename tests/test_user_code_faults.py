@@ -20,6 +20,7 @@ from labkit.trace import Kind
 from labkit.winapi import CLUSTER_RESOURCE_STATE as S
 from labkit.winapi import ERROR_IO_PENDING
 from tests.cluster import story
+from tests.lab import ROOT, executed
 
 GUARD_S = 0.2
 """The wall-clock guard's limit in these tests (real seconds)."""
@@ -439,3 +440,24 @@ def test_a_horizon_that_is_not_a_positive_number_is_refused(horizon):
     with pytest.raises(SimulationError) as info:
         nspv2.simulate("happy-path", horizon_ms=horizon)
     assert str(info.value) == f"horizon_ms must be a positive number of milliseconds, not {horizon!r}"
+
+
+def test_a_notebook_keeps_working_after_misbehaving_code():
+    """The misbehaving-code fixture runs top to bottom in a kernel: each cell prints its run's faults
+    (checked for violations there), and the last cell's healthy run shows the kernel still works."""
+    nb = executed(ROOT / "tests" / "notebooks" / "misbehaving-code.ipynb")
+    printed = [
+        output.text
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if output.get("name") == "stdout"
+    ]
+    assert "".join(printed).splitlines() == [
+        "[('UserCodeRaised', 'NSPv2LookupServiceBegin')]",
+        "[('UserCodeBlocked', 'NSPv2LookupServiceBegin')]",
+        "[('NoProgress', 'worker:10000'), ('NeverCompleted', 'NSPv2LookupServiceNextEx')]",
+        "[('TooManySteps', 'work')]",
+        "[('UserCodeBlocked', 'OfflineV2')]",
+        "0 faults in the happy path",
+    ]
