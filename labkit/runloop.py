@@ -21,7 +21,7 @@ from labkit.checks import open_spans
 from labkit.trace import Evidence, TraceEvent, Tracer
 
 MAX_STEPS = 200_000
-"""Events one run may process: real runs take well under a thousand; this many take about a second."""
+"""Events one run may process: real runs take well under a thousand; this many take one to five seconds."""
 MAX_STEPS_AT_ONE_INSTANT = 10_000
 """Events one run may process without virtual time advancing (real runs take a dozen at most)."""
 
@@ -72,7 +72,7 @@ def run(
     return None
 
 
-def close_open_spans(tracer: Tracer, why: str, *, ref: str | None = None) -> list[TraceEvent]:
+def close_open_spans(tracer: Tracer, why: str) -> list[TraceEvent]:
     """Record an ``abandoned`` return for each call that never returned and an ``abandoned`` complete for
     each asynchronous call that never completed, by the caller, which stops waiting because the run
     ended (``why``). Returns the events recorded."""
@@ -87,7 +87,6 @@ def close_open_spans(tracer: Tracer, why: str, *, ref: str | None = None) -> lis
                 args={"abandoned": why},
                 span=call.span,
                 evidence=Evidence.INFERRED,
-                ref=ref,
             )
         )
     return closed

@@ -44,17 +44,14 @@ from labkit.winapi import OfflineFlags
 
 __all__ = ["OfflineFlagExplorer", "SessionExplorer", "TraceReplayer"]
 
-_TABLE_STYLE = "max-height: 22em; overflow: auto; font-size: 85%"
+_TABLE_STYLE = "max-height: 22em; overflow: auto; font-size: 85%; white-space: nowrap"
+"""One line per row: a wide table scrolls instead of wrapping its cells into towers (cells inherit it)."""
 
 
 def table_html(frame: pd.DataFrame, *, more: int = 0) -> str:
     """A table as HTML with every cell escaped (text from a trace shows as text, never as markup or
     mathematics)."""
     body = frame.to_html(index=False, escape=True, na_rep="", border=0)
-    # one line per row (a wide table scrolls instead of wrapping its cells into towers)
-    body = body.replace(
-        '<table border="0" class="dataframe">', '<table class="dataframe" style="white-space: nowrap">', 1
-    )
     tail = f"<p>… and {more} more</p>" if more else ""
     return f"<div class='{LITERAL}' style='{_TABLE_STYLE}'>{body}{tail}</div>"
 

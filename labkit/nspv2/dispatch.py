@@ -86,22 +86,22 @@ class Dispatcher:
         )
 
     def no_progress(self, worker: Worker, spins: int) -> None:
-        self.fault(
+        self._worker_fault(
+            worker,
             "NoProgress",
-            subject=worker.subject,
-            routine=worker.name,
-            rule=f"{worker.name} resumed {spins} times in a row without virtual time advancing "
+            f"resumed {spins} times in a row without virtual time advancing "
             "(yield host.sleep(0) in a loop?); labkit stops the worker",
         )
 
     def bad_yield(self, worker: Worker, value: Any) -> None:
-        self.fault(
+        self._worker_fault(
+            worker,
             "BadReturnValue",
-            subject=worker.subject,
-            routine=worker.name,
-            rule=f"{worker.name} yielded {code_name(value)}; "
-            "a worker yields host.sleep(ms) or another simpy event",
+            f"yielded {code_name(value)}; a worker yields host.sleep(ms) or another simpy event",
         )
+
+    def _worker_fault(self, worker: Worker, name: str, what: str) -> None:
+        self.fault(name, subject=worker.subject, routine=worker.name, rule=f"{worker.name} {what}")
 
     def call(
         self,
