@@ -1,9 +1,9 @@
 """Scenarios whose every free-form name is an attack on whoever displays it, as a user could build them.
 
 Names a user chooses freely: cluster node, group and resource names, the DLL (a class's name), what a
-DLL logs; NSPv2 scenario, provider instance and catalog names, the provider class, the address a client
-looks up, what a provider logs. (A cluster scenario's own name must be kebab-case, and NSPv2 client pids
-are numbers: those cannot carry markup.)
+DLL logs; NSPv2 scenario, provider instance and catalog names, the provider class, the user, the address
+a client looks up, what a provider logs. (A cluster scenario's own name must be kebab-case, and NSPv2
+client pids are numbers: those cannot carry markup.)
 """
 
 from labkit import cluster, nspv2, winapi
@@ -66,8 +66,8 @@ HostileProvider.__name__ = HostileProvider.__qualname__ = f"{SCRIPT}Provider"
 NSPV2 = nspv2.Scenario(
     name=f"{SCRIPT} {MATH}",
     summary=f"{IMG}: every name a user chooses is markup, a script or mathtext.",
-    clients=(Client(101, (Lookup(f"{IMG}@contoso.com", context=MATH),)),),
-    hosts=(Host(HostileProvider, entry=CatalogEntry(CATALOG), name=PROVIDER),),
+    clients=(Client(101, (Lookup(f"{IMG}@contoso.com", context=MATH),), user=QUOTE),),
+    hosts=(Host(HostileProvider, entry=CatalogEntry(CATALOG), name=PROVIDER, user=QUOTE),),
 )
 
 
