@@ -38,10 +38,7 @@ class Violation:
 
 def violations(trace: Iterable[TraceEvent]) -> list[Violation]:
     """Every contract violation in the trace, in event order."""
-    checker = _Checker()
-    for event in trace:
-        checker.see(event)
-    return checker.finish()
+    return _checked(trace).finish()
 
 
 class _Checker:
@@ -134,22 +131,47 @@ class _Checker:
                 f"{event.name} {what} span {event.span} "
                 + ("before that call" if later else "which no call opened"),
             )
-        for seq, call in self.calls.items():
-            returned = self.returns.get(seq)
-            if returned is None:
-                self.add("NeverReturned", call, f"{call.name} never returned (no return with span {seq})")
-            elif seq not in self.completes and _is_async(call, returned):
+        for call, missing in self.waiting():
+            if missing is Kind.RETURN:
+                message = f"{call.name} never returned (no return with span {call.seq})"
+                self.add("NeverReturned", call, message)
+            else:
                 how = (
                     "returned ERROR_IO_PENDING"
-                    if returned.result == _PENDING
+                    if self.returns[call.seq].result == _PENDING
                     else "is asynchronous (hAsyncCall)"
                 )
                 self.add(
                     "NeverCompleted",
                     call,
-                    f"{call.name} {how} but never completed (no complete with span {seq})",
+                    f"{call.name} {how} but never completed (no complete with span {call.seq})",
                 )
         return sorted(self.found, key=lambda v: v.seq)
+
+    def waiting(self) -> list[tuple[TraceEvent, Kind]]:
+        """Calls without their return, and asynchronous calls without their complete, in call order."""
+        found = []
+        for seq, call in self.calls.items():
+            returned = self.returns.get(seq)
+            if returned is None:
+                found.append((call, Kind.RETURN))
+            elif seq not in self.completes and _is_async(call, returned):
+                found.append((call, Kind.COMPLETE))
+        return found
+
+
+def open_spans(trace: Iterable[TraceEvent]) -> list[tuple[TraceEvent, Kind]]:
+    """Calls still waiting at the end of the trace, with what would close each: (call, ``return``) for a
+    call that never returned, (call, ``complete``) for an asynchronous one that returned but never
+    completed; in call order."""
+    return _checked(trace).waiting()
+
+
+def _checked(trace: Iterable[TraceEvent]) -> _Checker:
+    checker = _Checker()
+    for event in trace:
+        checker.see(event)
+    return checker
 
 
 def _is_async(call: TraceEvent, returned: TraceEvent) -> bool:

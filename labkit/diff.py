@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from labkit.display import arg_text, duration_text, event_text, persistent_text, result_text
+from labkit.display import LITERAL, arg_text, duration_text, event_text, persistent_text, result_text
 from labkit.replay import Interval, replay
 from labkit.trace import Kind, Trace, TraceEvent
 from labkit.winapi import OfflineFlags
@@ -137,7 +137,7 @@ class TraceDiff:
         changes = [(c.aspect, c.subject, c.a, c.b) for c in (*self.parameters, *self.outcome)]
         if changes:
             parts.append(table(("aspect", "what", "a", "b"), changes))
-        return "<div class='labkit-diff'>" + "".join(parts) + "</div>"
+        return f"<div class='labkit-diff {LITERAL}'>" + "".join(parts) + "</div>"
 
 
 def diff(a: Trace, b: Trace) -> TraceDiff:

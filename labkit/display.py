@@ -13,6 +13,10 @@ from typing import Any
 from labkit import winapi
 from labkit.trace import Kind, TraceEvent
 
+LITERAL = "mathjax_ignore tex2jax_ignore"
+"""The HTML class that keeps MathJax away: JupyterLab typesets ``$...$`` in HTML outputs and widget values,
+so a provider named ``$\\alpha$`` would show as a Greek letter. Every labkit HTML wrapper carries it
+(MathJax 3 skips ``mathjax_ignore``, MathJax 2 ``tex2jax_ignore``)."""
 NO_SUBJECT = "(no subject)"
 """How an empty subject is named where it needs a name (a timeline lane, a Perfetto track)."""
 

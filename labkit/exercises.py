@@ -15,6 +15,7 @@ from typing import Any
 
 from labkit import winapi
 from labkit.cluster.resdll import RESOURCE_STATUS_EX, ClusWorker, ResourceDll, Sleep
+from labkit.display import LITERAL
 from labkit.nspv2.provider import Box, NamespaceProvider
 from labkit.nspv2.queryset import WSAQUERYSET2, addresses, buffer_size
 from labkit.winapi import CLUSTER_RESOURCE_STATE as S
@@ -165,7 +166,7 @@ class Source:
         return self.text
 
     def _repr_html_(self) -> str:
-        return f"<pre><code>{html.escape(self.text)}</code></pre>"
+        return f"<pre class='{LITERAL}'><code>{html.escape(self.text)}</code></pre>"
 
 
 def solution(name: str) -> Source:

@@ -212,7 +212,9 @@ def timeline(
         cursor_line(ax, at)
 
     _axes_dress(ax, lanes, t1 - t0)
-    ax.set_title(plain(title if title is not None else _default_title(trace)), loc="left", fontsize=10)
+    ax.set_title(
+        title if title is not None else _default_title(trace), loc="left", fontsize=10, parse_math=False
+    )
     if legend:
         _legend(ax, states, marks)
     if labels and roomy:  # last: the room labels take is measured on the Axes as laid out beside the legend
@@ -654,9 +656,8 @@ def session_lifecycle(
     ax.set_yticks(range(lanes), [plain(text) for text in labels], fontsize=8)
     head = trace.header
     ax.set_title(
-        plain(
-            title if title is not None else f"{head.scenario or 'trace'} · {_plural(lanes, 'client session')}"
-        ),
+        title if title is not None else f"{head.scenario or 'trace'} · {_plural(lanes, 'client session')}",
+        parse_math=False,
         loc="left",
         fontsize=10,
     )
@@ -902,7 +903,7 @@ def flag_matrix_figure(
     default = f"OfflineV2 flag matrix: {len(bits)} combinations × outcome" + (
         f" ({', '.join(profiles)})" if profiles else ""
     )
-    ax.set_title(plain(title if title is not None else default), loc="left", fontsize=10)
+    ax.set_title(title if title is not None else default, loc="left", fontsize=10, parse_math=False)
     handles: list[Any] = []
     for name in MATRIX_ROWS:
         for value, colour in palettes[name].items():

@@ -1,6 +1,8 @@
 """pandas tables over traces: the events frame (one row per event) and the tables built on it.
 
 Flags, states and codes are shown by SDK name (`labkit.display`); virtual times are milliseconds.
+Importing this module turns off MathJax for DataFrame HTML (``display.html.use_mathjax``), so text from a
+trace shows literally in Jupyter.
 """
 
 from __future__ import annotations
@@ -19,6 +21,11 @@ from labkit.trace import Evidence, Kind, Trace, TraceEvent
 
 if TYPE_CHECKING:
     from pandas.io.formats.style import Styler
+
+# JupyterLab typesets $...$ in every HTML output with MathJax: in a DataFrame of a trace, a resource named
+# "$x$" would show as an italic x. Text from traces is never mathematics, so DataFrames are shown without
+# MathJax (pandas marks their tables mathjax_ignore). A display option, set once for the session.
+pd.set_option("display.html.use_mathjax", False)
 
 
 def events_frame(trace: Trace) -> pd.DataFrame:

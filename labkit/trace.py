@@ -383,7 +383,7 @@ class Trace(Sequence[TraceEvent]):
         return events_frame(self)
 
     def _repr_html_(self) -> str:
-        from labkit.display import args_text
+        from labkit.display import LITERAL, args_text
 
         def short(text: str) -> str:
             return text if len(text) <= 160 else text[:157] + "..."
@@ -408,7 +408,7 @@ class Trace(Sequence[TraceEvent]):
             f"<th>{h}</th>" for h in ("seq", "t (ms)", "kind", "name", "actor", "subject", "result", "args")
         )
         return (
-            f"<div class='labkit-trace'><p><b>{title}</b></p><table><thead><tr>{heads}</tr></thead>"
+            f"<div class='labkit-trace {LITERAL}'><p><b>{title}</b></p><table><thead><tr>{heads}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>{more}</div>"
         )
 

@@ -24,6 +24,7 @@ import pandas as pd
 from IPython.display import Image, clear_output, display
 
 from labkit import cluster, nspv2, winapi
+from labkit.display import LITERAL
 from labkit.exceptions import LabkitError
 from labkit.explore import (
     OfflineChoice,
@@ -43,24 +44,22 @@ from labkit.winapi import OfflineFlags
 
 __all__ = ["OfflineFlagExplorer", "SessionExplorer", "TraceReplayer"]
 
-_TABLE_STYLE = "max-height: 22em; overflow: auto; font-size: 85%"
+_TABLE_STYLE = "max-height: 22em; overflow: auto; font-size: 85%; white-space: nowrap"
+"""One line per row: a wide table scrolls instead of wrapping its cells into towers (cells inherit it)."""
 
 
 def table_html(frame: pd.DataFrame, *, more: int = 0) -> str:
-    """A table as HTML with every cell escaped (text from a trace shows as text, never as markup)."""
+    """A table as HTML with every cell escaped (text from a trace shows as text, never as markup or
+    mathematics)."""
     body = frame.to_html(index=False, escape=True, na_rep="", border=0)
-    # one line per row (a wide table scrolls instead of wrapping its cells into towers)
-    body = body.replace(
-        '<table border="0" class="dataframe">', '<table class="dataframe" style="white-space: nowrap">', 1
-    )
     tail = f"<p>… and {more} more</p>" if more else ""
-    return f"<div style='{_TABLE_STYLE}'>{body}{tail}</div>"
+    return f"<div class='{LITERAL}' style='{_TABLE_STYLE}'>{body}{tail}</div>"
 
 
 def text_html(text: str, *, error: bool = False) -> str:
-    """One line of text, escaped; errors in red."""
+    """One line of text, escaped and kept from MathJax; errors in red."""
     colour = "#C62828" if error else "inherit"
-    return f"<p style='color: {colour}; margin: 0.3em 0'>{html.escape(text)}</p>"
+    return f"<p class='{LITERAL}' style='color: {colour}; margin: 0.3em 0'>{html.escape(text)}</p>"
 
 
 def labelled(name: str, tooltip: str, *, disabled: bool = False) -> str:
@@ -71,7 +70,7 @@ def labelled(name: str, tooltip: str, *, disabled: bool = False) -> str:
     """
     colour = "#9E9E9E" if disabled else "inherit"
     title = html.escape(tooltip, quote=True)
-    return f'<span title="{title}" style="color: {colour}">{html.escape(name)}</span>'
+    return f'<span class="{LITERAL}" title="{title}" style="color: {colour}">{html.escape(name)}</span>'
 
 
 def _with_first(

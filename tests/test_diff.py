@@ -126,7 +126,7 @@ def test_html_escapes_whatever_the_traces_hold():
         tracer.record(Kind.STATE, state, actor="rhs", subject=evil, state=(None, state), t=0)
     page = diff(a.trace, b.trace)._repr_html_()
     assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
-    assert page.startswith("<div class='labkit-diff'><p><b>dll A → &lt;img")
+    assert page.startswith("<div class='labkit-diff mathjax_ignore tex2jax_ignore'><p><b>dll A → &lt;img")
 
 
 def test_a_shorter_trace_diverges_where_it_ends():

@@ -32,7 +32,9 @@ def test_solution_shows_escaped_source_on_demand():
     source = solution("provider")
     assert str(source).startswith("class ReferenceDirectory(NamespaceProvider):")
     shown = solution("dll")._repr_html_()
-    assert shown.startswith("<pre><code>class ReferenceDll(ResourceDll):")
+    assert shown.startswith(
+        "<pre class='mathjax_ignore tex2jax_ignore'><code>class ReferenceDll(ResourceDll):"
+    )
     assert "-&gt; int:" in shown and "-> int:" not in shown
     with pytest.raises(UnknownNameError, match="valid: provider, dll"):
         solution("kernel-driver")

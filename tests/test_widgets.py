@@ -21,7 +21,8 @@ def test_offline_explorer_has_a_checkbox_per_flag_with_its_meaning_as_tooltip():
     assert explorer.checkboxes[F.QUEUE_ENABLED].tooltip == flag_info(F.QUEUE_ENABLED).tooltip
     assert all(box.description == "" for box in explorer.checkboxes.values())
     assert labelled("A&B", 'say "<b>"') == (
-        '<span title="say &quot;&lt;b&gt;&quot;" style="color: inherit">A&amp;B</span>'
+        '<span class="mathjax_ignore tex2jax_ignore" title="say &quot;&lt;b&gt;&quot;" '
+        'style="color: inherit">A&amp;B</span>'
     )
     assert explorer.renders == 1
     assert explorer.last.state.flags == F(0)

@@ -51,6 +51,8 @@ def flag_matrix(
     """
     import pandas as pd
 
+    import labkit.tables  # noqa: F401 - node names show as text in Jupyter, not as MathJax
+
     chosen = scenarios.get(scenario)
     profiles = [os] if isinstance(os, str) else list(os)
     rows = [

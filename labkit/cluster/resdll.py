@@ -63,7 +63,7 @@ class Sleep:
 class ClusWorker:
     """A worker thread (CLUS_WORKER) running a generator in virtual time."""
 
-    __slots__ = ("id", "monitor_terminated", "terminate_requested")
+    __slots__ = ("id", "monitor_terminated", "stop_ignored", "terminate_requested", "told_to_stop_at")
 
     def __init__(self, worker_id: int) -> None:
         self.id = worker_id
@@ -71,6 +71,10 @@ class ClusWorker:
         """Set by ClusWorkerTerminate; read by ClusWorkerCheckTerminate."""
         self.monitor_terminated = False
         """The monitor called Terminate while this worker ran: its reports get ResourceExitStateTerminate."""
+        self.told_to_stop_at: float | None = None
+        """When a report of this worker was first answered ResourceExitStateTerminate."""
+        self.stop_ignored = False
+        """The worker reported again after that (an IgnoredTerminate fault, recorded once)."""
 
     @property
     def name(self) -> str:

@@ -413,6 +413,8 @@ class Rhs:
             )
             return RESOURCE_EXIT_STATE.ResourceExitStateContinue
         if worker.monitor_terminated if worker is not None else inst.terminated:
+            if worker is not None:
+                self._told_to_stop(worker, res)
             return RESOURCE_EXIT_STATE.ResourceExitStateTerminate
         if not isinstance(status, RESOURCE_STATUS_EX):
             self._bad_call(
@@ -469,6 +471,25 @@ class Rhs:
             sim.resource_state(res, new_state, actor="rhs", section="§4", evidence=evidence)
             pending.settled.succeed(settled)
         return RESOURCE_EXIT_STATE.ResourceExitStateContinue
+
+    def _told_to_stop(self, worker: ClusWorker, res: Resource) -> None:
+        """A worker answered ResourceExitStateTerminate must end; its next report breaks that rule (once)."""
+        sim = self.sim
+        told = worker.told_to_stop_at
+        if told is None:
+            worker.told_to_stop_at = float(sim.env.now)
+        elif not worker.stop_ignored:
+            worker.stop_ignored = True
+            sim.fault(
+                "IgnoredTerminate",
+                subject=res.name,
+                rule=f"{worker.name} reported again after SetResourceStatusEx answered "
+                f"ResourceExitStateTerminate at {told:g} ms; the DLL must then end the operation and "
+                "all its workers at once",
+                routine="SetResourceStatusEx",
+                section="§4",
+                actor=worker.name,
+            )
 
     def _classify(
         self, inst: Instance, pending: Pending, state: int, flags: ResourceStatusFlags

@@ -14,6 +14,7 @@ from labkit.cluster.model import Group, Resource
 from labkit.cluster.policies import Policies
 from labkit.cluster.resdll import ClusWorker
 from labkit.guard import Guarded, UserCodeGuard
+from labkit.runloop import Runaway
 from labkit.trace import Evidence, Kind, TraceEvent, TraceHeader, Tracer
 from labkit.winapi import ClusterOsProfile, GroupStatusFlags
 
@@ -44,6 +45,8 @@ class Sim:
         self.actor = "dll"
         """Who runs user code right now (``dll`` or ``worker:<n>``): the actor of its callbacks."""
         self.worker: ClusWorker | None = None
+        self.last_user_code = ("(no DLL code ran)", "")
+        """The routine that ran last and its resource: whom a runaway run is blamed on."""
         self._workers = 0
         self._handles = 0
         self._processes: list[simpy.Process] = []
@@ -169,6 +172,18 @@ class Sim:
             ref=ref(section),
         )
 
+    def runaway(self, runaway: Runaway) -> None:
+        """The run loop stopped the run (`labkit.runloop`): blame the DLL code that ran last."""
+        routine, subject = self.last_user_code
+        self.fault(
+            runaway.name,
+            subject=subject,
+            rule=f"{runaway.rule}; the last to run: {routine}",
+            routine=routine,
+            section="§3",
+            evidence=Evidence.INFERRED,
+        )
+
     # -- user code ---------------------------------------------------------------------------------------
 
     def call_user(
@@ -183,6 +198,7 @@ class Sim:
         """Run user code under the guard as ``actor``; misbehaviour becomes a fault event."""
         outer = (self.actor, self.worker)
         self.actor, self.worker = actor, worker
+        self.last_user_code = (routine, subject)
         try:
             outcome = self.guard.call(routine, fn, *args)
         finally:

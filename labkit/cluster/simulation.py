@@ -10,6 +10,7 @@ import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from labkit import runloop
 from labkit.cluster.dlls import dlls
 from labkit.cluster.policies import Policies
 from labkit.cluster.rcm import Cluster
@@ -40,6 +41,7 @@ def simulate(
     properties: Mapping[str, int] | None = None,
     horizon_ms: float = HORIZON_MS,
     guard_limit_s: float = DEFAULT_LIMIT_S,
+    max_steps: int = runloop.MAX_STEPS,
 ) -> Run:
     """Run ``scenario`` and return its `Run` (trace + outcome summary).
 
@@ -48,7 +50,9 @@ def simulate(
     `dlls`, a `ResourceDll` subclass, an instance (copied for every node) or a factory; default the
     scenario's. ``policies`` / ``properties``: inferred choices and resource common properties that
     differ from the scenario's. The run stops at ``horizon_ms`` of virtual time at the latest; user code
-    that blocks longer than ``guard_limit_s`` real seconds is stopped and recorded as a fault.
+    that blocks longer than ``guard_limit_s`` real seconds is stopped and recorded as a fault; DLL code
+    that keeps virtual time from advancing, or the run going past ``max_steps`` events, is a fault that
+    ends the run (`labkit.runloop`). Calls still waiting when the run ends are closed as ``abandoned``.
     """
     chosen = scenarios.get(scenario)
     requested = chosen.flags if flags is None else _flags(flags)
@@ -88,9 +92,13 @@ def simulate(
                 message="the scenario has no client request to carry the requested flags",
             )
         sim.spawn(cluster.run(chosen.steps))
-        sim.env.run(until=horizon_ms)
-        finished = not sim.busy
-        if not finished:
+        runaway = runloop.run(sim.env, horizon_ms, inclusive=False, max_steps=max_steps)
+        if runaway is not None:
+            sim.runaway(runaway)
+        elif sim.env.now < horizon_ms:
+            sim.env.run(until=horizon_ms)  # nothing is left before the horizon: move the clock there
+        finished = runaway is None and not sim.busy
+        if runaway is None and not finished:
             sim.note(
                 "HorizonReached",
                 actor="rcm",
@@ -99,6 +107,12 @@ def simulate(
                 evidence=Evidence.INFERRED,
                 message=f"the run stopped at its horizon of {horizon_ms:g} ms with work still scheduled",
             )
+        why = (
+            f"labkit stopped the run ({runaway.name})"
+            if runaway is not None
+            else f"the run reached its horizon of {horizon_ms:g} ms"
+        )
+        runloop.close_open_spans(sim.tracer, why)
     trace = sim.tracer.close()
     main = cluster.requests[0].result if cluster.requests else None
     effective = 0

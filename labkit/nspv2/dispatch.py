@@ -17,6 +17,7 @@ from labkit.guard import Misbehaviour, UserCodeGuard
 from labkit.nspv2.faults import code_name, is_wsa_error, record_fault
 from labkit.nspv2.host import FAILED, Worker
 from labkit.nspv2.records import Instance, Lookup, Session
+from labkit.runloop import Runaway
 from labkit.trace import Evidence, Kind, TraceEvent, Tracer
 
 DOCUMENTED, INFERRED = Evidence.DOCUMENTED, Evidence.INFERRED
@@ -33,6 +34,8 @@ class Dispatcher:
         self.session_states: Counter[str] = Counter()
         """How many sessions are in each state now (for the run's outcome)."""
         self.fault_counts: Counter[str] = Counter()
+        self.last_user_code = ("(no provider code ran)", "")
+        """The provider routine or worker that ran last, and its subject: whom a runaway is blamed on."""
 
     def record(self, kind: Kind, name: str, **fields: Any) -> TraceEvent:
         return self.tracer.record(kind, name, **fields)
@@ -75,14 +78,30 @@ class Dispatcher:
             f"{stopped}; a routine must return quickly and leave long work to a worker",
         )
 
-    def bad_yield(self, worker: Worker, value: Any) -> None:
+    def runaway(self, runaway: Runaway) -> None:
+        """The run loop stopped the run (`labkit.runloop`): blame the provider code that ran last."""
+        routine, subject = self.last_user_code
         self.fault(
-            "BadReturnValue",
-            subject=worker.subject,
-            routine=worker.name,
-            rule=f"{worker.name} yielded {code_name(value)}; "
-            "a worker yields host.sleep(ms) or another simpy event",
+            runaway.name, subject=subject, routine=routine, rule=f"{runaway.rule}; the last to run: {routine}"
         )
+
+    def no_progress(self, worker: Worker, spins: int) -> None:
+        self._worker_fault(
+            worker,
+            "NoProgress",
+            f"resumed {spins} times in a row without virtual time advancing "
+            "(yield host.sleep(0) in a loop?); labkit stops the worker",
+        )
+
+    def bad_yield(self, worker: Worker, value: Any) -> None:
+        self._worker_fault(
+            worker,
+            "BadReturnValue",
+            f"yielded {code_name(value)}; a worker yields host.sleep(ms) or another simpy event",
+        )
+
+    def _worker_fault(self, worker: Worker, name: str, what: str) -> None:
+        self.fault(name, subject=worker.subject, routine=worker.name, rule=f"{worker.name} {what}")
 
     def call(
         self,

@@ -25,9 +25,12 @@ RULES: dict[str, tuple[str, Evidence]] = {
     "CancelIgnored": ("nspv2 §2.1.7", Evidence.DOCUMENTED),
     "UserCodeRaised": ("nspv2 §2.1.7", Evidence.INFERRED),
     "UserCodeBlocked": ("nspv2 §2.1.7", Evidence.DOCUMENTED),
+    "NoProgress": ("nspv2 §2.1.7", Evidence.INFERRED),
+    "TooManySteps": ("nspv2 §2.1.7", Evidence.INFERRED),
 }
 """Rule name → (reference section, evidence). Blocking rests on "Begin must return quickly" (D-Begin)
-and the sample's "client threads stay unblocked" (S-Prov)."""
+and the sample's "client threads stay unblocked" (S-Prov); NoProgress and TooManySteps are labkit's own
+limits on provider code that keeps virtual time from advancing or the run from ending."""
 
 _WSA_CODES = frozenset(
     value

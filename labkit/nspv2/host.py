@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from labkit.nspv2.broker import Broker
 
 WorkerBody = Generator[Any, Any, Any]
+SPIN_LIMIT = 1000
+"""Resumptions in a row at one virtual instant after which a worker is stopped: time would not advance."""
 
 
 class ProviderHost:
@@ -83,6 +85,7 @@ class ProviderHost:
         guard: UserCodeGuard = self._broker.guard
         previous = (self.actor, self.subject)
         self.actor, self.subject = actor, subject
+        self._broker.dispatch.last_user_code = (routine if actor == "provider" else actor, subject)
         try:
             outcome = guard.call(routine, fn)
         finally:
@@ -125,15 +128,23 @@ class Worker:
             self._process.interrupt(cause)
 
     def _run(self) -> Generator[simpy.Event, Any, None]:
+        env, dispatch = self.host._broker.env, self.host._broker.dispatch
         value: Any = None
         thrown: simpy.Interrupt | None = None
+        instant, spins = env.now, 0
         while True:
             step = functools.partial(_step, self._body, value, thrown)
             event = self.host.run_user_code(self._routine, self.name, self.subject, step)
             if event is _DONE or event is FAILED:
                 return
             if not isinstance(event, simpy.Event):
-                self.host._broker.dispatch.bad_yield(self, event)
+                dispatch.bad_yield(self, event)
+                return
+            spins = spins + 1 if env.now == instant else 0
+            instant = env.now
+            if spins >= SPIN_LIMIT:
+                dispatch.no_progress(self, spins)
+                self.host.run_user_code(self._routine, self.name, self.subject, self._body.close)
                 return
             try:
                 value, thrown = (yield event), None

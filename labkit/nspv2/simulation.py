@@ -15,7 +15,8 @@ from typing import Any
 
 import simpy
 
-from labkit import __version__
+from labkit import __version__, runloop
+from labkit.exceptions import SimulationError
 from labkit.gcfreeze import freeze_survivors
 from labkit.guard import DEFAULT_LIMIT_S, UserCodeGuard
 from labkit.nspv2.broker import Broker
@@ -43,6 +44,7 @@ def simulate(
     horizon_ms: float | None = None,
     async_deadline_ms: float | None = DEFAULT_ASYNC_DEADLINE_MS,
     guard_limit_s: float = DEFAULT_LIMIT_S,
+    max_steps: int = runloop.MAX_STEPS,
 ) -> Run:
     """Run ``scenario`` (a name or a `Scenario`) and return the `Run` with its trace.
 
@@ -50,7 +52,9 @@ def simulate(
     per run; an instance is used as it is, so its state (registrations, counters) carries over between runs.
     ``policy`` is a `Policy` or a mapping of choices to change (``{"crash": "both"}``); ``os`` an NSPv2
     profile (``vista``, ``win7``); ``clients`` replaces the scenario's clients. Provider code that raises
-    or blocks longer than ``guard_limit_s`` real seconds becomes a fault; the run goes on.
+    or blocks longer than ``guard_limit_s`` real seconds becomes a fault; the run goes on. Provider code
+    that keeps virtual time from advancing, or keeps the run going past ``max_steps`` events, is a fault
+    that ends the run (`labkit.runloop`); calls still waiting then are closed as ``abandoned``.
     """
     chosen = scenarios.get(scenario)
     profile = nsp_profile(os or chosen.os)
@@ -63,6 +67,8 @@ def simulate(
             providers.get(host.provider)  # an unknown name fails here, listing the valid ones
     specs = tuple(chosen.clients if clients is None else clients)
     horizon = chosen.horizon_ms if horizon_ms is None else horizon_ms
+    if isinstance(horizon, bool) or not isinstance(horizon, int | float) or not 0 < horizon < 1e12:
+        raise SimulationError(f"horizon_ms must be a positive number of milliseconds, not {horizon!r}")
     header = TraceHeader(
         domain="nspv2",
         labkit=__version__,
@@ -97,9 +103,17 @@ def simulate(
         for host in hosts:
             env.process(_host(broker, host))
         processes = [ClientProcess(broker, spec) for spec in specs]
-        while env.peek() <= horizon:
-            env.step()
+        runaway = runloop.run(env, horizon, inclusive=True, max_steps=max_steps)
+        if runaway is not None:
+            broker.dispatch.runaway(runaway)
         broker.finish()
+        if runaway is not None:
+            why = f"labkit stopped the run ({runaway.name})"
+        elif env.peek() != float("inf"):  # events remain, all of them after the horizon
+            why = f"the run reached its horizon of {horizon:g} ms"
+        else:
+            why = "the run ended: nothing more was scheduled"
+        runloop.close_open_spans(tracer, why)
     trace = tracer.close()
     outcome = {
         "sessions": {state: n for state, n in sorted(broker.dispatch.session_states.items()) if n},
