@@ -268,7 +268,11 @@ def _sessions(n: int) -> list[Client]:
 
 def _simulate_sessions(clients: list[Client]) -> None:
     # The scenario's horizon (60 s) would cut a long run short: give every client a minute after its start.
-    nspv2.simulate("happy-path", clients=clients, horizon_ms=clients[-1].start_ms + 60_000)
+    run = nspv2.simulate("happy-path", clients=clients, horizon_ms=clients[-1].start_ms + 60_000)
+    expected = {"sessions": {"CleanedUp": len(clients)}, "faults": {}, "clients": {"exited": len(clients)}}
+    if {key: run.outcome[key] for key in expected} != expected:
+        # A run cut short would make the cost per session look flat, or better, for the wrong reason.
+        raise RuntimeError(f"{len(clients)} client sessions did not all end cleanly: {run.outcome}")
 
 
 def nspv2_sessions(options: Options) -> list[Figure]:
