@@ -63,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     footer = (
         f"{kind}, {started:%Y-%m-%d %H:%M %Z}, {time.perf_counter() - start:.0f} s in all.\n"
         f"Machine: {about}.\n"
-        "Ratio = labkit ÷ baseline: below 1, labkit is faster (or uses less memory)."
+        "Ratio = labkit ÷ baseline: below 1, labkit is faster (or uses less memory). Times are medians of\n"
+        "CPU time of the measuring process (user + system), except the notebooks' (wall time)."
     )
     report = f"{render_table(rows)}\n\n{footer}\n"
     print(report, end="")

@@ -56,17 +56,20 @@ def take_turns(runs: Mapping[K, Callable[[], T]], rounds: int, warmup: int = 0) 
 
 
 def medians(runs: Mapping[K, Callable[[], object]], rounds: int = 5, warmup: int = 1) -> dict[K, float]:
-    """Median wall time in seconds of each of ``runs``, taking turns (`take_turns`).
+    """Median CPU time in seconds of each of ``runs``, taking turns (`take_turns`).
 
-    Each run starts after a full garbage collection, so none pays for the garbage of the one before.
+    CPU time of this process (user and system, so a write's system call counts), not wall time: on a
+    shared machine the wall clock also counts whoever else had the core, and varied twofold from run to
+    run where CPU time varied by a few percent. Each run starts after a full garbage collection, so none
+    pays for the garbage of the one before.
     """
 
     def timed(run: Callable[[], object]) -> Callable[[], float]:
         def measure() -> float:
             gc.collect()
-            start = time.perf_counter()
+            start = time.process_time()
             run()
-            return time.perf_counter() - start
+            return time.process_time() - start
 
         return measure
 

@@ -46,13 +46,34 @@ def test_what_is_alive_at_the_start_and_after_a_full_collection_is_frozen_until_
     assert (gc.get_freeze_count(), gc.callbacks) == (0, hooks)
 
 
+def test_survivors_of_the_middle_generation_are_frozen_rather_than_kept_for_full_collections():
+    """What survives a collection of generation 1 is frozen at once: the oldest generation stays empty."""
+    gc.disable()  # only the collections below: an automatic one could freeze the objects too early
+    try:
+        with freeze_survivors():
+            before = gc.get_freeze_count()
+            made_inside = [[] for _ in range(1000)]
+            gc.collect(0)
+            after_young = gc.get_freeze_count()
+            gc.collect(1)
+            after_middle = gc.get_freeze_count()
+    finally:
+        gc.enable()
+    assert after_young == before
+    assert after_middle >= before + len(made_inside)
+
+
 def test_young_cyclic_garbage_is_still_collected():
     """A cycle created after the last full collection and dropped is freed by the next one."""
-    with freeze_survivors():
-        gc.collect()
-        ref = cycle()
-        gc.collect()
-        assert ref() is None
+    gc.disable()  # only the collections below: an automatic one could catch the cycle while alive
+    try:
+        with freeze_survivors():
+            gc.collect()
+            ref = cycle()
+            gc.collect()
+            assert ref() is None
+    finally:
+        gc.enable()
 
 
 def test_a_cycle_frozen_alive_is_freed_after_the_scope():
