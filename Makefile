@@ -53,7 +53,7 @@ present: $(STAMP)
 # --- benchmarks (bench/README.md) ---
 .PHONY: bench lint-bench
 
-# Measure every figure against its baseline (about ten minutes); the table goes to bench/results/latest.md.
+# Measure every figure against its baseline (5-15 minutes); the table goes to bench/results/latest.md.
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
