@@ -267,8 +267,14 @@ def _sessions(n: int) -> list[Client]:
 
 
 def _simulate_sessions(clients: list[Client]) -> None:
-    # The scenario's horizon (60 s) would cut a long run short: give every client a minute after its start.
-    run = nspv2.simulate("happy-path", clients=clients, horizon_ms=clients[-1].start_ms + 60_000)
+    # The scenario's horizon (60 s) would cut a long run short: give every client a minute after its start;
+    # the runaway guard's step limit is sized for one scenario (~38 steps a session here), so scale it too.
+    run = nspv2.simulate(
+        "happy-path",
+        clients=clients,
+        horizon_ms=clients[-1].start_ms + 60_000,
+        max_steps=100 * len(clients) + 10_000,
+    )
     expected = {"sessions": {"CleanedUp": len(clients)}, "faults": {}, "clients": {"exited": len(clients)}}
     if {key: run.outcome[key] for key in expected} != expected:
         # A run cut short would make the cost per session look flat, or better, for the wrong reason.

@@ -103,7 +103,15 @@ def simulate(
         for host in hosts:
             env.process(_host(broker, host))
         processes = [ClientProcess(broker, spec) for spec in specs]
-        runaway = runloop.run(env, horizon, inclusive=True, max_steps=max_steps)
+        # Every client process starts at t=0 (then waits for its start_ms): a run with many clients does a
+        # lot at one instant without running away, so that limit grows with them.
+        runaway = runloop.run(
+            env,
+            horizon,
+            inclusive=True,
+            max_steps=max_steps,
+            max_steps_at_one_instant=max(runloop.MAX_STEPS_AT_ONE_INSTANT, 10 * len(processes)),
+        )
         if runaway is not None:
             broker.dispatch.runaway(runaway)
         broker.finish()
