@@ -23,13 +23,14 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure as MplFigure
 
 from bench.harness import Figure, medians, run_child, take_turns
-from labkit import cluster, notebooks, nspv2
+from labkit import cluster, nspv2
+from labkit.lab import notebooks
 from labkit.explore import OfflineChoice, OfflineExplorerModel, figure_png
-from labkit.gcfreeze import freeze_survivors
+from labkit.engine.gcfreeze import freeze_survivors
 from labkit.nspv2 import Client, Exit, Lookup
-from labkit.plots import state_colour, timeline
-from labkit.replay import replay
-from labkit.synthetic import write_synthetic_trace
+from labkit.views.plots import state_colour, timeline
+from labkit.readback.replay import replay
+from labkit.trace.synthetic import write_synthetic_trace
 from labkit.trace import JsonlFileSink, Kind, Trace, TraceHeader, Tracer
 from labkit.widgets import table_html
 from labkit.winapi import OfflineFlags
@@ -445,7 +446,7 @@ def explorer_update(options: Options) -> list[Figure]:
 
 
 def execute_notebooks(options: Options) -> list[Figure]:
-    """Execute every notebook of the lab as the tests do (`labkit.notebooks.execute`): absolute times.
+    """Execute every notebook of the lab as the tests do (`labkit.lab.notebooks.execute`): absolute times.
 
     Wall time, unlike the other figures: the work happens in a kernel process, and waiting for it is
     what a reader of the lab (or ``make test``) sees.

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from labkit import __version__
-from labkit.checks import violations
+from labkit.trace.checks import violations
 from labkit.exceptions import LabkitError, TraceFormatError
 from labkit.trace import read_trace
 
@@ -173,7 +173,7 @@ _TABLES = ("states", "calls", "faults")
 
 
 def _table(args: argparse.Namespace) -> int:
-    from labkit import tables  # pandas loads only for the commands that need it
+    from labkit.views import tables  # pandas loads only for the commands that need it
 
     trace = read_trace(args.trace)
     make = {"states": tables.state_table, "calls": tables.calls_table, "faults": tables.faults_table}
@@ -183,7 +183,7 @@ def _table(args: argparse.Namespace) -> int:
 
 def _print_frame(frame: pd.DataFrame, form: str) -> None:
     """A table on stdout as CSV (``csv``) or markdown (``md``)."""
-    from labkit import tables
+    from labkit.views import tables
 
     if form == "csv":
         sys.stdout.write(frame.to_csv(index=False, lineterminator="\n"))
@@ -192,7 +192,7 @@ def _print_frame(frame: pd.DataFrame, form: str) -> None:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from labkit import export
+    from labkit.views import export
 
     trace = read_trace(args.trace)
     write = export.write_perfetto if args.format == "perfetto" else export.write_csv
@@ -285,7 +285,7 @@ def _simulate_offline(args: argparse.Namespace) -> int:
 def _matrix(args: argparse.Namespace) -> int:
 
     from labkit import cluster
-    from labkit.files import write_new
+    from labkit.trace.files import write_new
 
     profiles = [p.strip() for p in args.os.split(",") if p.strip()]
     table = cluster.flag_matrix(

@@ -24,7 +24,7 @@ import pandas as pd
 from IPython.display import Image, clear_output, display
 
 from labkit import cluster, nspv2, winapi
-from labkit.display import LITERAL
+from labkit.text import LITERAL
 from labkit.exceptions import LabkitError
 from labkit.explore import (
     OfflineChoice,
@@ -37,8 +37,8 @@ from labkit.explore import (
     figure_png,
 )
 from labkit.nspv2.policy import CRASH_CHOICES
-from labkit.offline_flags import flag_info
-from labkit.registry import Registry
+from labkit.views.flagguide import flag_info
+from labkit.engine.registry import Registry
 from labkit.trace import Trace
 from labkit.winapi import OfflineFlags
 

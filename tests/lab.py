@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from labkit import notebooks, present, site
+from labkit.lab import notebooks
+from labkit.lab import present
+from labkit.lab import site
 
 ROOT = Path(__file__).resolve().parent.parent
 LAB = notebooks.find(ROOT / "notebooks")

@@ -3,7 +3,7 @@
 import pandas as pd
 
 from labkit import nspv2, winapi
-from labkit.diff import Change, diff
+from labkit.readback.diff import Change, diff
 from labkit.trace import Kind, TraceHeader, Tracer
 
 
@@ -139,7 +139,7 @@ def test_a_shorter_trace_diverges_where_it_ends():
 
 def test_event_text_and_duration_text_read_as_a_person_writes_them():
     """One line per event with flags and codes by SDK name; durations in the unit that reads best."""
-    from labkit.display import duration_text, event_text
+    from labkit.text import duration_text, event_text
 
     trace = move("QUEUE_ENABLED", busy=True)
     assert [event_text(e, "cluster") for e in trace] == [

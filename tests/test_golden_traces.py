@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from labkit.checks import violations
-from labkit.golden import DOMAIN_PACKAGES, regenerate
+from labkit.trace.checks import violations
+from labkit.lab.golden import DOMAIN_PACKAGES, regenerate
 from labkit.trace import read_trace
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "traces"

@@ -6,7 +6,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 from labkit import cluster, read_trace
-from labkit.plots import (
+from labkit.views.plots import (
     ARG_COLOUR,
     EMPTY_COLOUR,
     ENDING_COLOURS,

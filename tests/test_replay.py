@@ -2,7 +2,7 @@
 
 import pytest
 
-from labkit.replay import Cursor, pair_calls, replay, subject_kind
+from labkit.readback.replay import Cursor, pair_calls, replay, subject_kind
 from labkit.trace import Kind
 from tests.conftest import make_tracer
 from tests.traces import cluster_offline, nspv2_session

@@ -5,7 +5,7 @@ from collections import Counter
 import pytest
 
 from labkit.exceptions import OutputExistsError
-from labkit.synthetic import synthetic_trace, write_synthetic_trace
+from labkit.trace.synthetic import synthetic_trace, write_synthetic_trace
 from labkit.trace import read_trace
 
 

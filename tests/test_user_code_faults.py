@@ -12,7 +12,7 @@ import time
 import pytest
 
 from labkit import cluster, nspv2, read_trace, winapi
-from labkit.checks import open_spans, violations
+from labkit.trace.checks import open_spans, violations
 from labkit.cluster import RESOURCE_STATUS_EX, ResourceDll
 from labkit.exceptions import SimulationError
 from labkit.nspv2 import Client, EmailDirectory, Lookup, Wait

@@ -25,7 +25,7 @@ from labkit.exceptions import UnknownNameError
 from labkit.nspv2.host import Worker
 from labkit.nspv2.provider import Box, NamespaceProvider
 from labkit.nspv2.queryset import CSADDR_INFO, WSAQUERYSET2, addresses, buffer_size
-from labkit.registry import Registry
+from labkit.engine.registry import Registry
 from labkit.winapi import WSAESETSERVICEOP, LupFlags, SetServiceFlags
 
 DIRECTORY = {

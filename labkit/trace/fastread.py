@@ -93,7 +93,7 @@ def read_frame(path: str | os.PathLike[str], *, strict: bool = True) -> pd.DataF
     """
     import pandas as pd
 
-    from labkit.tables import frame_from_columns
+    from labkit.views.tables import frame_from_columns
 
     with gc_paused():
         try:

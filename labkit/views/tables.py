@@ -1,6 +1,6 @@
 """pandas tables over traces: the events frame (one row per event) and the tables built on it.
 
-Flags, states and codes are shown by SDK name (`labkit.display`); virtual times are milliseconds.
+Flags, states and codes are shown by SDK name (`labkit.text`); virtual times are milliseconds.
 Importing this module turns off MathJax for DataFrame HTML (``display.html.use_mathjax``), so text from a
 trace shows literally in Jupyter.
 """
@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from labkit.display import arg_text, args_text, counted, persistent_text, result_text
-from labkit.offlines import offline_operations
-from labkit.replay import pair_calls, replay, subject_kind
-from labkit.sessions import BEGIN, NEXT, SET, STARTUP, sessions
+from labkit.text import arg_text, args_text, counted, persistent_text, result_text
+from labkit.readback.offlines import offline_operations
+from labkit.readback.replay import pair_calls, replay, subject_kind
+from labkit.readback.sessions import BEGIN, NEXT, SET, STARTUP, sessions
 from labkit.trace import Evidence, Kind, Trace, TraceEvent
 
 if TYPE_CHECKING:
@@ -134,7 +134,7 @@ def _frame(columns: dict[str, tuple[Any, list[Any]]]) -> pd.DataFrame:
 
 
 def state_table(trace: Trace) -> pd.DataFrame:
-    """One row per state interval of every subject (see `labkit.replay.replay`).
+    """One row per state interval of every subject (see `labkit.readback.replay.replay`).
 
     Columns: subject, kind (session, lookup, resource, group, node, provider), state, from and to (virtual
     ms; ``to`` is missing while the subject is still in the state at the end of the trace), duration (ms,
@@ -212,7 +212,7 @@ def faults_table(trace: Trace) -> pd.DataFrame:
 
 
 def session_summary(trace: Trace) -> pd.DataFrame:
-    """NSPv2: one row per client session (see `labkit.sessions`).
+    """NSPv2: one row per client session (see `labkit.readback.sessions`).
 
     Columns: session (subject), client (process), provider (instance, with its implementation),
     session_arg (what NSPv2Startup produced; ``NULL`` for none), started_at (ms), lookups
@@ -278,7 +278,7 @@ def session_args_table(trace: Trace) -> pd.DataFrame:
 
 
 def offline_summary(trace: Trace) -> pd.DataFrame:
-    """Cluster: one row per offline operation of a resource (see `labkit.offlines`).
+    """Cluster: one row per offline operation of a resource (see `labkit.readback.offlines`).
 
     Columns: resource, t (ms of the call), request (the client API call served; ``(cluster)`` when the
     cluster acted on its own), routine (``OfflineV2``, ``Terminate``, or empty when the request was refused

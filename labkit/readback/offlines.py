@@ -10,7 +10,7 @@ An operation is one of:
   OS lacks).
 
 Works on any cluster trace that follows docs/trace-conventions.md. Plain frozen data:
-`labkit.tables.offline_summary` renders it.
+`labkit.views.tables.offline_summary` renders it.
 """
 
 from __future__ import annotations

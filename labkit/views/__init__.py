@@ -21,12 +21,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from labkit.checks import Violation, violations
-from labkit.diff import TraceDiff, diff
-from labkit.offline_flags import flag_bits_table, flag_guide
-from labkit.plots import session_lifecycle, timeline
-from labkit.replay import Cursor, replay
-from labkit.tables import (
+from labkit.trace.checks import Violation, violations
+from labkit.readback.diff import TraceDiff, diff
+from labkit.views.flagguide import flag_bits_table, flag_guide
+from labkit.views.plots import session_lifecycle, timeline
+from labkit.readback.replay import Cursor, replay
+from labkit.views.tables import (
     calls_table,
     events_frame,
     faults_table,
@@ -98,9 +98,9 @@ def flag_matrix_figure(
     dll: Any = None,
     title: str | None = None,
 ) -> Figure:
-    """The flag matrix as a picture (`labkit.plots.flag_matrix_figure`). ``matrix`` is a `flag_matrix`
+    """The flag matrix as a picture (`labkit.views.plots.flag_matrix_figure`). ``matrix`` is a `flag_matrix`
     frame, or a scenario (name or object) to run first on ``os`` with ``dll``."""
-    from labkit.plots import flag_matrix_figure as draw
+    from labkit.views.plots import flag_matrix_figure as draw
 
     if not hasattr(matrix, "columns"):
         matrix = flag_matrix(matrix, os=os, dll=dll)

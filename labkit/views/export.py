@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from labkit.display import NO_SUBJECT, args_text, result_text
-from labkit.files import write_new
-from labkit.replay import pair_calls, replay
-from labkit.tables import events_frame
+from labkit.text import NO_SUBJECT, args_text, result_text
+from labkit.trace.files import write_new
+from labkit.readback.replay import pair_calls, replay
+from labkit.views.tables import events_frame
 from labkit.trace import Kind, Trace
 
 PID = 1

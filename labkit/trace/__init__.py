@@ -371,19 +371,19 @@ class Trace(Sequence[TraceEvent]):
         that appears while the trace is being written. If writing fails, the file at ``path`` (if any) is
         untouched and no temporary file is left behind.
         """
-        from labkit.files import write_new
+        from labkit.trace.files import write_new
 
         return write_new(path, self._write_to, force=force)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per event: seq, t, kind, name, actor, subject, args, result, result_name, span,
         evidence, state_from, state_to, ref (categoricals for repeated text, nullable ints)."""
-        from labkit.tables import events_frame
+        from labkit.views.tables import events_frame
 
         return events_frame(self)
 
     def _repr_html_(self) -> str:
-        from labkit.display import LITERAL, args_text
+        from labkit.text import LITERAL, args_text
 
         def short(text: str) -> str:
             return text if len(text) <= 160 else text[:157] + "..."
@@ -873,13 +873,13 @@ def parse_event(obj: Any) -> TraceEvent:
 def read_trace(path: str | os.PathLike[str], *, strict: bool = True) -> Trace:
     """Read and validate a trace file.
 
-    A file as labkit writes it is read by the fast path (`labkit.fastread`); anything else, line by line
+    A file as labkit writes it is read by the fast path (`labkit.trace.fastread`); anything else, line by line
     here. Strict (the default): any problem raises `TraceFormatError` listing every problem as
     ``path:line: [field:] what is wrong`` (reading stops after `MAX_PROBLEMS`). Lenient
     (``strict=False``): returns every good event, with the problems in `Trace.problems`; only a file
     whose header cannot be read at all still raises.
     """
-    from labkit.fastread import read_events  # numpy and msgspec load on the first read, not on import
+    from labkit.trace.fastread import read_events  # numpy and msgspec load on the first read, not on import
 
     with gc_paused():
         fast = read_events(path)

@@ -2,7 +2,7 @@
 argument, lookups, sets, how it ended and its faults.
 
 Works on any nspv2 trace that follows docs/trace-conventions.md, simulated or recorded elsewhere. Plain
-frozen data: `labkit.tables.session_summary` and `labkit.plots.session_lifecycle` render it.
+frozen data: `labkit.views.tables.session_summary` and `labkit.views.plots.session_lifecycle` render it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from labkit.replay import subject_kind
+from labkit.readback.replay import subject_kind
 from labkit.trace import Kind, Trace, TraceEvent
 
 STARTUP = "NSPv2Startup"

@@ -30,9 +30,9 @@ from matplotlib.textpath import text_to_path
 from matplotlib.ticker import FuncFormatter, Locator, MaxNLocator
 
 from labkit import winapi
-from labkit.display import NO_SUBJECT, arg_text, counted, result_text, time_unit
-from labkit.replay import Call, Interval, pair_calls, replay
-from labkit.sessions import Session, sessions
+from labkit.text import NO_SUBJECT, arg_text, counted, result_text, time_unit
+from labkit.readback.replay import Call, Interval, pair_calls, replay
+from labkit.readback.sessions import Session, sessions
 from labkit.trace import Kind, Trace, TraceEvent
 from labkit.winapi import OfflineFlags
 
@@ -579,7 +579,7 @@ ENDING_COLOURS: dict[str, str] = {
     "orphaned": "#882255",
     "still open": STATE_COLOURS["Started"],
 }
-"""A session's life bar is coloured by how it ended (`labkit.sessions.Session.ended`)."""
+"""A session's life bar is coloured by how it ended (`labkit.readback.sessions.Session.ended`)."""
 ARG_COLOUR = "#117733"
 LOOKUP_COLOUR = "#B5CDE3"
 CRASH_COLOUR = "#8E0000"
