@@ -24,14 +24,14 @@ from matplotlib.figure import Figure as MplFigure
 
 from bench.harness import Figure, medians, run_child, take_turns
 from labkit import cluster, nspv2
-from labkit.lab import notebooks
-from labkit.explore import OfflineChoice, OfflineExplorerModel, figure_png
 from labkit.engine.gcfreeze import freeze_survivors
+from labkit.explore import OfflineChoice, OfflineExplorerModel, figure_png
+from labkit.lab import notebooks
 from labkit.nspv2 import Client, Exit, Lookup
-from labkit.views.plots import state_colour, timeline
 from labkit.readback.replay import replay
-from labkit.trace.synthetic import write_synthetic_trace
 from labkit.trace import JsonlFileSink, Kind, Trace, TraceHeader, Tracer
+from labkit.trace.synthetic import write_synthetic_trace
+from labkit.views.plots import state_colour, timeline
 from labkit.widgets import table_html
 from labkit.winapi import OfflineFlags
 

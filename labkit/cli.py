@@ -11,9 +11,9 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from labkit import __version__
-from labkit.trace.checks import violations
 from labkit.exceptions import LabkitError, TraceFormatError
 from labkit.trace import read_trace
+from labkit.trace.checks import violations
 
 if TYPE_CHECKING:
     import pandas as pd

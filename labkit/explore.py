@@ -28,14 +28,14 @@ from matplotlib.figure import Figure
 from matplotlib.image import imsave
 
 from labkit import cluster, nspv2, winapi
-from labkit.readback.diff import TraceDiff, diff
-from labkit.text import counted, event_text
-from labkit.exceptions import TraceProblem, UnknownNameError
-from labkit.views.plots import cursor_line, session_lifecycle, timeline
-from labkit.readback.replay import replay
 from labkit.engine.run import Run
-from labkit.views.tables import offline_summary, session_summary
+from labkit.exceptions import TraceProblem, UnknownNameError
+from labkit.readback.diff import TraceDiff, diff
+from labkit.readback.replay import replay
+from labkit.text import counted, event_text
 from labkit.trace import Trace, read_trace
+from labkit.views.plots import cursor_line, session_lifecycle, timeline
+from labkit.views.tables import offline_summary, session_summary
 from labkit.winapi import OfflineFlags
 
 DPI = 80

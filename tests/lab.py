@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from labkit.lab import notebooks
-from labkit.lab import present
-from labkit.lab import site
+from labkit.lab import notebooks, present, site
 
 ROOT = Path(__file__).resolve().parent.parent
 LAB = notebooks.find(ROOT / "notebooks")

@@ -12,10 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import labkit
-from labkit.trace import fastread
 from labkit.exceptions import TraceFormatError
+from labkit.trace import _read_exactly, fastread, read_trace
 from labkit.trace.synthetic import synthetic_trace, write_synthetic_trace
-from labkit.trace import _read_exactly, read_trace
 from tests.conftest import make_tracer
 from tests.strategies import JSON_VALUES, byte_mutations, field_mutations, line_mutations, traces
 from tests.test_corpus import CORPUS, EXPECTED

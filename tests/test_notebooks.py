@@ -4,8 +4,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from labkit.lab import notebooks
 from labkit.exceptions import NotebookExecutionError
+from labkit.lab import notebooks
 from tests.lab import FIXTURES, LAB, ROOT, executed
 
 WIDGET_STATE = {

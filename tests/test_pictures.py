@@ -6,6 +6,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 from labkit import cluster, read_trace
+from labkit.trace import Kind
 from labkit.views.plots import (
     ARG_COLOUR,
     EMPTY_COLOUR,
@@ -16,7 +17,6 @@ from labkit.views.plots import (
     flag_matrix_figure,
     session_lifecycle,
 )
-from labkit.trace import Kind
 from labkit.winapi import OfflineFlags
 from tests.conftest import make_tracer
 

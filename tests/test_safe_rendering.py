@@ -13,8 +13,8 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from labkit import cluster, views
-from labkit.lab.exercises import Source
 from labkit.explore import figure_png
+from labkit.lab.exercises import Source
 from labkit.views.tables import to_markdown
 from labkit.widgets import (
     OfflineFlagExplorer,

@@ -8,9 +8,8 @@ import pytest
 from bs4 import BeautifulSoup
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from labkit.lab import notebooks
-from labkit.lab import site
 from labkit.exceptions import SiteBuildError
+from labkit.lab import notebooks, site
 from labkit.lab.site import Page
 from tests.lab import FIXTURES, LAB, ROOT, executed, site_assets
 

@@ -10,17 +10,17 @@ import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from labkit.engine import runloop
 from labkit.cluster.dlls import dlls
 from labkit.cluster.policies import Policies
 from labkit.cluster.rcm import Cluster
 from labkit.cluster.resdll import ResourceDll
 from labkit.cluster.scenarios import Scenario, resource_properties, scenarios
 from labkit.cluster.sim import Sim
-from labkit.exceptions import SimulationError
+from labkit.engine import runloop
 from labkit.engine.gcfreeze import freeze_survivors
 from labkit.engine.guard import DEFAULT_LIMIT_S, UserCodeGuard
 from labkit.engine.run import Run
+from labkit.exceptions import SimulationError
 from labkit.trace import Evidence, TraceHeader
 from labkit.winapi import OfflineFlags, cluster_profile, error_name
 

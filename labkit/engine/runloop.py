@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import simpy
 
-from labkit.trace.checks import open_spans
 from labkit.trace import Evidence, TraceEvent, Tracer
+from labkit.trace.checks import open_spans
 
 MAX_STEPS = 200_000
 """Events one run may process: real runs take well under a thousand; this many take one to five seconds."""

@@ -47,8 +47,8 @@ from nbconvert import HTMLExporter
 from nbformat import NotebookNode
 
 from labkit import __version__
-from labkit.lab import notebooks
 from labkit.exceptions import LabkitError, SiteBuildError
+from labkit.lab import notebooks
 
 ROOT = Path(__file__).resolve().parent.parent
 """The project root when labkit runs from its source tree (``make docs``)."""

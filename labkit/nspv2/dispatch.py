@@ -14,10 +14,10 @@ from typing import Any
 
 from labkit import winapi
 from labkit.engine.guard import Misbehaviour, UserCodeGuard
+from labkit.engine.runloop import Runaway
 from labkit.nspv2.faults import code_name, is_wsa_error, record_fault
 from labkit.nspv2.host import FAILED, Worker
 from labkit.nspv2.records import Instance, Lookup, Session
-from labkit.engine.runloop import Runaway
 from labkit.trace import Evidence, Kind, TraceEvent, Tracer
 
 DOCUMENTED, INFERRED = Evidence.DOCUMENTED, Evidence.INFERRED

@@ -17,15 +17,15 @@ import simpy
 
 from labkit import __version__
 from labkit.engine import runloop
-from labkit.exceptions import SimulationError
 from labkit.engine.gcfreeze import freeze_survivors
 from labkit.engine.guard import DEFAULT_LIMIT_S, UserCodeGuard
+from labkit.engine.run import Run
+from labkit.exceptions import SimulationError
 from labkit.nspv2.broker import Broker
 from labkit.nspv2.clients import Client, ClientProcess
 from labkit.nspv2.policy import Policy
 from labkit.nspv2.providers import providers
 from labkit.nspv2.scenarios import Host, ProviderSpec, Scenario, scenarios
-from labkit.engine.run import Run
 from labkit.trace import TraceHeader, Tracer
 from labkit.winapi import NspOsProfile, nsp_profile
 

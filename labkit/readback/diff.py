@@ -19,8 +19,8 @@ from typing import Any
 
 import pandas as pd
 
-from labkit.text import LITERAL, arg_text, duration_text, event_text, persistent_text, result_text
 from labkit.readback.replay import Interval, replay
+from labkit.text import LITERAL, arg_text, duration_text, event_text, persistent_text, result_text
 from labkit.trace import Kind, Trace, TraceEvent
 from labkit.winapi import OfflineFlags
 

@@ -21,11 +21,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from labkit.trace.checks import Violation, violations
 from labkit.readback.diff import TraceDiff, diff
+from labkit.readback.replay import Cursor, replay
+from labkit.trace import Trace
+from labkit.trace.checks import Violation, violations
 from labkit.views.flagguide import flag_bits_table, flag_guide
 from labkit.views.plots import session_lifecycle, timeline
-from labkit.readback.replay import Cursor, replay
 from labkit.views.tables import (
     calls_table,
     events_frame,
@@ -36,7 +37,6 @@ from labkit.views.tables import (
     session_summary,
     state_table,
 )
-from labkit.trace import Trace
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from labkit.text import NO_SUBJECT, args_text, result_text
-from labkit.trace.files import write_new
 from labkit.readback.replay import pair_calls, replay
-from labkit.views.tables import events_frame
+from labkit.text import NO_SUBJECT, args_text, result_text
 from labkit.trace import Kind, Trace
+from labkit.trace.files import write_new
+from labkit.views.tables import events_frame
 
 PID = 1
 

@@ -30,9 +30,9 @@ from matplotlib.textpath import text_to_path
 from matplotlib.ticker import FuncFormatter, Locator, MaxNLocator
 
 from labkit import winapi
-from labkit.text import NO_SUBJECT, arg_text, counted, result_text, time_unit
 from labkit.readback.replay import Call, Interval, pair_calls, replay
 from labkit.readback.sessions import Session, sessions
+from labkit.text import NO_SUBJECT, arg_text, counted, result_text, time_unit
 from labkit.trace import Kind, Trace, TraceEvent
 from labkit.winapi import OfflineFlags
 

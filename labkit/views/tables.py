@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from labkit.text import arg_text, args_text, counted, persistent_text, result_text
 from labkit.readback.offlines import offline_operations
 from labkit.readback.replay import pair_calls, replay, subject_kind
 from labkit.readback.sessions import BEGIN, NEXT, SET, STARTUP, sessions
+from labkit.text import arg_text, args_text, counted, persistent_text, result_text
 from labkit.trace import Evidence, Kind, Trace, TraceEvent
 
 if TYPE_CHECKING:
