@@ -2,7 +2,8 @@
 and a `Cursor` that answers "what was everything's state at event N / at time t".
 
 Works on any trace that follows docs/trace-conventions.md, whichever domain recorded it. Everything here
-is plain frozen data (no pandas): `labkit.views.tables`, `labkit.views.plots` and `labkit.views.export` render it.
+is plain frozen data (no pandas): `labkit.views.tables`, `labkit.views.plots` and `labkit.views.export`
+render it.
 """
 
 from __future__ import annotations
