@@ -6,8 +6,9 @@ widget areas stay blank. Here every page loads only files of the site itself:
 - require.js and ``@jupyter-widgets/html-manager`` (which renders the saved widget state, figures in
   ``Output`` widgets included) are copied into ``_static/`` from their npm packages. No PyPI package ships
   the html-manager bundle, so ``python -m labkit.lab.site assets`` fetches the two tarballs with
-  ``npm pack`` at pinned versions and checks them against pinned sha512 integrity values (what ``npm ci`` checks, without
-  installing the html-manager's 200-odd build dependencies: only its prebuilt ``dist/`` is needed).
+  ``npm pack`` at pinned versions and checks them against pinned sha512 integrity values (what
+  ``npm ci`` checks, without installing the html-manager's 200-odd build dependencies: only its
+  prebuilt ``dist/`` is needed).
 - MathJax and Mermaid are left out: the notebooks use neither, and a page must not reach the network.
 - Relative links keep working: a link to a notebook points at its page, a linked markdown document gets a
   page of its own, any other linked file is copied. Each page links back to the index and to its executed
