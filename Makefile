@@ -20,6 +20,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check labkit tests notebooks
 	$(BIN)/ruff format --check labkit tests notebooks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # The site tests need the npm files `assets` fetches; without npm they are skipped with how to enable
 # them (under CI, where .ci/run installs npm, they are required), so a machine with only Python and make
