@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from labkit.readback.memo import remembered
 from labkit.readback.replay import subject_kind
 from labkit.trace import Kind, Trace, TraceEvent
 
@@ -119,7 +120,11 @@ class Session:
 
 
 def sessions(trace: Trace) -> list[Session]:
-    """Every client session of an nspv2 trace, in order of first appearance."""
+    """Every client session of an nspv2 trace, in order of first appearance (worked out once per trace)."""
+    return list(remembered(trace, "sessions", lambda t: tuple(_sessions(t))))
+
+
+def _sessions(trace: Trace) -> list[Session]:
     by_subject: dict[str, list[TraceEvent]] = {}
     lookup_of: dict[str, str] = {}
     client_states: dict[str, str] = {}

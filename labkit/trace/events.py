@@ -165,7 +165,7 @@ class Trace(Sequence[TraceEvent]):
     ``problems`` lists what a lenient read dropped (empty for traces that were recorded or read strictly).
     """
 
-    __slots__ = ("_events", "header", "problems")
+    __slots__ = ("__weakref__", "_events", "header", "problems")  # weakly referenced: readback's memo
 
     def __init__(
         self,

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from labkit.trace.literal import LiteralFrame
 from labkit.trace.vocab import Evidence, Kind
 
 
@@ -39,7 +40,7 @@ def frame_from_columns(
     def strings(values: list[str] | list[str | None]) -> pd.api.extensions.ExtensionArray:
         return pd.array(values, dtype="string")
 
-    return pd.DataFrame(
+    return LiteralFrame(
         {
             "seq": pd.array(seq, dtype="int64"),
             "t": pd.array(t, dtype="float64"),

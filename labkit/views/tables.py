@@ -1,8 +1,8 @@
 """pandas tables over traces: the events frame (one row per event) and the tables built on it.
 
-Flags, states and codes are shown by SDK name (`labkit.text`); virtual times are milliseconds.
-Importing this module turns off MathJax for DataFrame HTML (``display.html.use_mathjax``), so text from a
-trace shows literally in Jupyter.
+Flags, states and codes are shown by SDK name (`labkit.text`); virtual times are milliseconds. Every
+table is a `labkit.trace.literal.LiteralFrame`: its HTML keeps MathJax away, so text from a trace shows
+literally in Jupyter, without changing any pandas option.
 """
 
 from __future__ import annotations
@@ -12,19 +12,16 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from labkit.readback.diff import TraceDiff
 from labkit.readback.offlines import offline_operations
-from labkit.readback.replay import pair_calls, replay, subject_kind
+from labkit.readback.replay import replay, subject_kind
 from labkit.readback.sessions import BEGIN, NEXT, SET, STARTUP, sessions
-from labkit.text import arg_text, args_text, counted, persistent_text, result_text
+from labkit.text import LITERAL, arg_text, args_text, counted, persistent_text, result_text
 from labkit.trace import Trace, TraceEvent
+from labkit.trace.literal import LiteralFrame
 
 if TYPE_CHECKING:
     from pandas.io.formats.style import Styler
-
-# JupyterLab typesets $...$ in every HTML output with MathJax: in a DataFrame of a trace, a resource named
-# "$x$" would show as an italic x. Text from traces is never mathematics, so DataFrames are shown without
-# MathJax (pandas marks their tables mathjax_ignore). A display option, set once for the session.
-pd.set_option("display.html.use_mathjax", False)
 
 
 def events_frame(trace: Trace) -> pd.DataFrame:
@@ -37,15 +34,15 @@ def readable(frame: pd.DataFrame) -> Styler:
     written (``4``, ``0.25``), missing values blank, no row numbers (a named index stays).
 
     pandas cuts each cell at 50 characters, and a fault's rule or an erratum is a sentence. Cells are
-    HTML-escaped like any text from a trace; long SDK names may wrap after ``_`` and flag words after
-    ``|``. The frame itself is ``readable(frame).data``.
+    HTML-escaped like any text from a trace and kept from MathJax; long SDK names may wrap after ``_`` and
+    flag words after ``|``. The frame itself is ``readable(frame).data``.
     """
     text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
     shown: dict[Any, str | Callable[[object], str] | None] = {
         c: "{:g}" if pd.api.types.is_float_dtype(frame[c]) else _wrappable if c in text else None
         for c in frame
     }
-    styler = frame.style.format(shown, na_rep="", escape="html")
+    styler = frame.style.format(shown, na_rep="", escape="html").set_table_attributes(f'class="{LITERAL}"')
     top: list[tuple[str, str | float]] = [("vertical-align", "top")]
     left: list[tuple[str, str | float]] = [("text-align", "left")]
     styler = styler.set_table_styles(
@@ -63,7 +60,7 @@ def _wrappable(value: object) -> str:
 
 def _frame(columns: dict[str, tuple[Any, list[Any]]]) -> pd.DataFrame:
     """A DataFrame from ``{column: (dtype, values)}``; the dtypes hold even when there are no rows."""
-    return pd.DataFrame({name: pd.array(values, dtype=dtype) for name, (dtype, values) in columns.items()})
+    return LiteralFrame({name: pd.array(values, dtype=dtype) for name, (dtype, values) in columns.items()})
 
 
 def state_table(trace: Trace) -> pd.DataFrame:
@@ -98,7 +95,7 @@ def calls_table(trace: Trace) -> pd.DataFrame:
     when it never returned), completed_by (name of the ``complete`` event), completion (its code by SDK
     name), completed_after (call to completion, ms).
     """
-    calls = pair_calls(trace)
+    calls = replay(trace).calls
     domain = trace.domain
     return _frame(
         {
@@ -248,6 +245,20 @@ def offline_summary(trace: Trace) -> pd.DataFrame:
                 [persistent_text(*o.persistent_state) if o.persistent_state else None for o in ops],
             ),
             "faults": ("string", [counted(e.name for e in o.faults) for o in ops]),
+        }
+    )
+
+
+def changes_table(found: TraceDiff) -> pd.DataFrame:
+    """What `labkit.views.diff` found, as a table: one row per parameter, then per outcome change, with
+    columns aspect, what, a, b (empty: absent in that trace)."""
+    rows = found.changes()
+    return _frame(
+        {
+            "aspect": ("string", [c.aspect for c in rows]),
+            "what": ("string", [c.subject for c in rows]),
+            "a": ("string", [c.a for c in rows]),
+            "b": ("string", [c.b for c in rows]),
         }
     )
 
