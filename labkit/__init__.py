@@ -8,6 +8,7 @@ Both record every callback in a `Trace`; `labkit.views` turns traces into tables
 
 from typing import TYPE_CHECKING, Any
 
+from labkit._version import __version__
 from labkit.exceptions import (
     LabkitError,
     OutputExistsError,
@@ -22,7 +23,6 @@ from labkit.trace import Evidence, Kind, StateChange, Trace, TraceEvent, TraceHe
 if TYPE_CHECKING:
     from labkit.trace.fastread import read_frame
 
-__version__ = "0.1.0"
 
 __all__ = [
     "Evidence",

@@ -29,10 +29,10 @@ from labkit.cluster.client import (
     client_flags,
     forwarded,
 )
+from labkit.cluster.context import RunContext, ref
 from labkit.cluster.model import Group, Node, Resource
 from labkit.cluster.resdll import PropertyList, ResourceDll
 from labkit.cluster.rhs import FAILED, OFFLINE, ONLINE, Outcome, Rhs, Settled, property_list_size
-from labkit.cluster.sim import Sim, ref
 from labkit.trace import Evidence, Kind
 from labkit.winapi import (
     ERROR_CANCELLED,
@@ -59,11 +59,11 @@ DOC, INF = Evidence.DOCUMENTED, Evidence.INFERRED
 class ClientCall:
     """One client API call: ``call`` now, ``return`` when the cluster answers, ``complete`` when it ends."""
 
-    def __init__(self, sim: Sim, api: str, subject: str, args: Mapping[str, Any]) -> None:
-        self.sim = sim
+    def __init__(self, ctx: RunContext, api: str, subject: str, args: Mapping[str, Any]) -> None:
+        self.ctx = ctx
         self.api = api
         self.subject = subject
-        self.span = sim.record(
+        self.span = ctx.record(
             Kind.CALL, api, actor="client", subject=subject, args=dict(args), ref=ref("§6.4")
         ).span
         self.returned = False
@@ -73,7 +73,7 @@ class ClientCall:
         """The API returns ERROR_IO_PENDING: the operation goes on."""
         if not self.returned:
             self.returned = True
-            self.sim.record(
+            self.ctx.record(
                 Kind.RETURN,
                 self.api,
                 actor="rcm",
@@ -87,7 +87,7 @@ class ClientCall:
         self.result = code
         if self.returned:
             # The API itself reports no completion; a client watching the group sees it end now.
-            self.sim.record(
+            self.ctx.record(
                 Kind.COMPLETE,
                 self.api,
                 actor="rcm",
@@ -99,7 +99,7 @@ class ClientCall:
             )
         else:
             self.returned = True
-            self.sim.record(
+            self.ctx.record(
                 Kind.RETURN, self.api, actor="rcm", subject=self.subject, result=code, span=self.span
             )
 
@@ -129,7 +129,7 @@ class Cluster:
 
     def __init__(
         self,
-        sim: Sim,
+        ctx: RunContext,
         nodes: Sequence[str],
         groups: Sequence[tuple[str, str, Sequence[str]]],
         properties: Mapping[str, int],
@@ -138,11 +138,11 @@ class Cluster:
         requested: OfflineFlags,
         seed: int,
     ) -> None:
-        self.sim = sim
+        self.ctx = ctx
         self.factory = factory
         self.requested = requested
         self.nodes = {name: Node(name) for name in nodes}
-        self.rhs = {name: Rhs(sim, node, self._on_failure, seed) for name, node in self.nodes.items()}
+        self.rhs = {name: Rhs(ctx, node, self._on_failure, seed) for name, node in self.nodes.items()}
         self.groups: dict[str, Group] = {}
         self.resources: dict[str, Resource] = {}
         for name, owner, members in groups:
@@ -165,12 +165,12 @@ class Cluster:
                 if (yield from self.rhs[group.node].open(res, self.factory)):
                     yield from self.rhs[group.node].online(res, OnlineFlags(0), None)
             self._settle_group(group)
-        start = self.sim.env.now
+        start = self.ctx.env.now
         for step in steps:
-            self.sim.spawn(self._at(start + step.at_ms, step))
+            self.ctx.spawn(self._at(start + step.at_ms, step))
 
     def _at(self, when: float, step: Step) -> Process:
-        yield self.sim.env.timeout(when - self.sim.env.now)
+        yield self.ctx.env.timeout(when - self.ctx.env.now)
         if isinstance(step, OfflineResource):
             yield from self._offline_resource(step)
         elif isinstance(step, OfflineGroup):
@@ -196,7 +196,7 @@ class Cluster:
         if flags is None or not self._ready(call, res.group, [res], flags):
             return
         if res.state != ONLINE:
-            self.sim.note(
+            self.ctx.note(
                 "NotOnline",
                 actor="rcm",
                 subject=res.name,
@@ -207,7 +207,7 @@ class Cluster:
             return
         op = self._begin(res.group, cancellable=False)
         if step.force_with_termination:
-            self.sim.note(
+            self.ctx.note(
                 "ForceWithTermination",
                 actor="rcm",
                 subject=res.name,
@@ -245,7 +245,7 @@ class Cluster:
         call.finish(code)
 
     def _move_group(self, step: MoveGroup) -> Process:
-        sim, group = self.sim, self.groups[step.group]
+        ctx, group = self.ctx, self.groups[step.group]
         word, unmapped = client_flags(step.api, self.requested)
         args = {"hGroup": group.name, "hDestinationNode": step.node, "dwMoveFlags": word}
         call = self._request(step.api, group.subject, args, step.in_buffer)
@@ -258,7 +258,7 @@ class Cluster:
             if destination is None:
                 call.finish(ERROR_GROUP_NOT_AVAILABLE)
                 return
-            sim.note("BestNode", actor="rcm", subject=group.subject, section="§6.3", node=destination)
+            ctx.note("BestNode", actor="rcm", subject=group.subject, section="§6.3", node=destination)
         call.pending()  # MoveClusterGroupEx answers ERROR_IO_PENDING once the move is accepted (MCGX)
         op = self._begin(group, cancellable=True)
         code = yield from self._move(group, destination, flags, step.in_buffer, op, persist=True)
@@ -268,11 +268,11 @@ class Cluster:
     def _cancel(self, step: CancelGroupOperation) -> Process:
         group = self.groups[step.group]
         call = ClientCall(
-            self.sim, step.api, group.subject, {"hGroup": group.name, "dwCancelFlags_RESERVED": 0}
+            self.ctx, step.api, group.subject, {"hGroup": group.name, "dwCancelFlags_RESERVED": 0}
         )
         op = self.active.get(group.name)
         if op is None or not op.cancellable:
-            self.sim.note(
+            self.ctx.note(
                 "NothingToCancel",
                 actor="rcm",
                 subject=group.subject,
@@ -292,7 +292,7 @@ class Cluster:
     def _network_loss(self, step: NetworkLoss) -> Process:
         node = self.nodes[step.node]
         node.network_up = False
-        self.sim.note(
+        self.ctx.note(
             "NetworkLoss",
             actor="rcm",
             subject=f"node:{node.name}",
@@ -312,17 +312,17 @@ class Cluster:
     ) -> ClientCall:
         args["lpInBuffer"] = None if in_buffer is None else {str(k): int(v) for k, v in in_buffer.items()}
         args["cbInBufferSize"] = property_list_size(in_buffer)
-        call = ClientCall(self.sim, api, subject, args)
+        call = ClientCall(self.ctx, api, subject, args)
         self.requests.append(call)
         return call
 
     def _admit(self, call: ClientCall, word: int, unmapped: OfflineFlags) -> OfflineFlags | None:
         """The OfflineV2 flags of a request, or None when the request is refused (and answered)."""
-        sim, policies, profile = self.sim, self.sim.policies, self.sim.profile
+        ctx, policy, profile = self.ctx, self.ctx.policy, self.ctx.profile
         flags = forwarded(call.api, word)
         if flags:
             client_type = CLIENT_FLAGS[call.api][0]
-            sim.note(
+            ctx.note(
                 "FlagsForwarded",
                 actor="rcm",
                 subject=call.subject,
@@ -331,8 +331,8 @@ class Cluster:
                 message=f"{call.api} flags {client_type(word)} become OfflineFlags {flags}",
             )
         if unmapped:
-            refuse = policies.unmapped_flags == "refuse"
-            sim.note(
+            refuse = policy.unmapped_flags == "refuse"
+            ctx.note(
                 "FlagRefused" if refuse else "FlagPassed",
                 actor="rcm",
                 subject=call.subject,
@@ -340,7 +340,7 @@ class Cluster:
                 OfflineFlags=int(unmapped),
                 message=f"{call.api} has no flag for {unmapped}; "
                 + ("the request is refused" if refuse else "labkit passes it to OfflineV2 as a what-if")
-                + f" (policy unmapped_flags={policies.unmapped_flags})",
+                + f" (policy unmapped_flags={policy.unmapped_flags})",
             )
             if refuse:
                 call.finish(ERROR_INVALID_PARAMETER)
@@ -348,8 +348,8 @@ class Cluster:
             flags |= unmapped
         unknown = flags & ~profile.offline_flags
         if unknown:
-            refuse = policies.unknown_flags == "refuse"
-            sim.note(
+            refuse = policy.unknown_flags == "refuse"
+            ctx.note(
                 "FlagNotSupported",
                 actor="rcm",
                 subject=call.subject,
@@ -357,7 +357,7 @@ class Cluster:
                 OfflineFlags=int(unknown),
                 message=f"{profile.title} does not know {unknown}; "
                 + ("the request is refused" if refuse else "the bit is dropped")
-                + f" (policy unknown_flags={policies.unknown_flags})",
+                + f" (policy unknown_flags={policy.unknown_flags})",
             )
             if refuse:
                 call.finish(ERROR_INVALID_PARAMETER)
@@ -374,7 +374,7 @@ class Cluster:
             return False
         locked = next((r for r in resources if r.locked), None)
         if locked is not None and not flags & F.IGNORE_RESOURCE_STATUS:
-            self.sim.note(
+            self.ctx.note(
                 "LockedStatus",
                 actor="rcm",
                 subject=locked.name,
@@ -388,7 +388,7 @@ class Cluster:
         return True
 
     def _begin(self, group: Group, *, cancellable: bool) -> Operation:
-        op = Operation(self.sim.env, cancellable=cancellable)
+        op = Operation(self.ctx.env, cancellable=cancellable)
         self.active[group.name] = op
         return op
 
@@ -415,9 +415,9 @@ class Cluster:
         if (
             overridable
             and flags & F.IGNORE_RESOURCE_STATUS
-            and self.sim.policies.busy_with_ignore_status == "terminate"
+            and self.ctx.policy.busy_with_ignore_status == "terminate"
         ):
-            self.sim.note(
+            self.ctx.note(
                 "IgnoreResourceStatus",
                 actor="rcm",
                 subject=res.name,
@@ -436,7 +436,7 @@ class Cluster:
         keep = bool(flags & F.DO_NOT_UPDATE_PERSISTENT_STATE)
         if not keep:
             res.persistent_state = False
-        self.sim.note(
+        self.ctx.note(
             "PersistentState",
             actor="rcm",
             subject=res.name,
@@ -453,7 +453,7 @@ class Cluster:
         settled: Settled = yield from rhs.online(res, flags, in_buffer)
         if settled.outcome is Outcome.DONE and not res.persistent_state:
             res.persistent_state = True
-            self.sim.note(
+            self.ctx.note(
                 "PersistentState",
                 actor="rcm",
                 subject=res.name,
@@ -488,7 +488,7 @@ class Cluster:
             new = "Online"  # partially online counts as online for the group's lane
         else:
             new = "Offline"
-        self.sim.group_state(group, new, section="§5.3")
+        self.ctx.group_state(group, new, section="§5.3")
 
     # -- moves -------------------------------------------------------------------------------------------
 
@@ -503,8 +503,8 @@ class Cluster:
         persist: bool,
     ) -> Process:
         """Offline on the source (queued if asked), online on the destination; back or recover on failure."""
-        sim, env, source = self.sim, self.sim.env, group.node
-        sim.group_state(group, "Moving", section="§5.3")
+        ctx, env, source = self.ctx, self.ctx.env, group.node
+        ctx.group_state(group, "Moving", section="§5.3")
         while True:
             settled = yield from self._offline_for_move(group, flags, destination, in_buffer, op, persist)
             if op.cancel_requested() or settled.outcome is Outcome.CANCELLED:
@@ -512,8 +512,8 @@ class Cluster:
             if settled.outcome is Outcome.NOT_NOW and flags & F.QUEUE_ENABLED:
                 yield from self._online_group(group, OnlineFlags(0), None)
                 group.status |= GroupStatusFlags.WAITING_IN_QUEUE_FOR_MOVE
-                sim.group_state(group, "Queued", section="§6.2", evidence=INF)
-                yield op.cancelled | env.timeout(sim.policies.queue_retry_ms)
+                ctx.group_state(group, "Queued", section="§6.2", evidence=INF)
+                yield op.cancelled | env.timeout(ctx.policy.queue_retry_ms)
                 group.status &= ~GroupStatusFlags.WAITING_IN_QUEUE_FOR_MOVE
                 if op.cancel_requested():
                     return (yield from self._stay(group, ERROR_CANCELLED))
@@ -523,7 +523,7 @@ class Cluster:
                     and not flags & F.IGNORE_RESOURCE_STATUS
                     and not locked.locked_keeps_queue
                 ):
-                    sim.note(
+                    ctx.note(
                         "LockedStatus",
                         actor="rcm",
                         subject=locked.name,
@@ -532,7 +532,7 @@ class Cluster:
                         "(no LOCKED_MODE_FLAGS_DONT_REMOVE_FROM_MOVE_QUEUE)",
                     )
                     return (yield from self._stay(group, ERROR_CLUSTER_RESOURCE_LOCKED_STATUS))
-                sim.group_state(group, "Moving", section="§5.3")
+                ctx.group_state(group, "Moving", section="§5.3")
                 continue
             if settled.outcome in (Outcome.NOT_NOW, Outcome.REFUSED):
                 return (yield from self._stay(group, settled.code))
@@ -540,7 +540,7 @@ class Cluster:
         yield from self._hand_over(group, destination)
         code = yield from self._online_group(group, self._online_flags(flags), in_buffer)
         if code == ERROR_SUCCESS:
-            sim.group_state(group, "Online", section="§5.3")
+            ctx.group_state(group, "Online", section="§5.3")
             return ERROR_SUCCESS
         if flags & F.RETURN_TO_SOURCE_NODE_ON_ERROR:
             returned = yield from self._return_to_source(group, source, flags, persist)
@@ -579,8 +579,8 @@ class Cluster:
 
     def _return_to_source(self, group: Group, source: str, flags: OfflineFlags, persist: bool) -> Process:
         """RETURN_TO_SOURCE_NODE_ON_ERROR: offline on the destination with 0x08, online on the source."""
-        sim = self.sim
-        sim.note(
+        ctx = self.ctx
+        ctx.note(
             "ReturnToSource",
             actor="rcm",
             subject=group.subject,
@@ -598,7 +598,7 @@ class Cluster:
         yield from self._hand_over(group, source)
         code = yield from self._online_group(group, OnlineFlags(0), None)
         if code == ERROR_SUCCESS:
-            sim.group_state(group, "Online", section="§6.2")
+            ctx.group_state(group, "Online", section="§6.2")
         return code
 
     def _online_flags(self, flags: OfflineFlags) -> OnlineFlags:
@@ -615,15 +615,15 @@ class Cluster:
 
     def _cluster_flag(self, bit: OfflineFlags, subject: str) -> OfflineFlags:
         """A flag the cluster sets itself, unless the OS profile does not know it (inferred)."""
-        if bit & self.sim.profile.offline_flags:
+        if bit & self.ctx.profile.offline_flags:
             return bit
-        self.sim.note(
+        self.ctx.note(
             "FlagNotSet",
             actor="rcm",
             subject=subject,
             section="§6.1",
             OfflineFlags=int(bit),
-            message=f"{self.sim.profile.title} does not know {bit}; the cluster does not set it",
+            message=f"{self.ctx.profile.title} does not know {bit}; the cluster does not set it",
         )
         return OfflineFlags(0)
 
@@ -640,12 +640,12 @@ class Cluster:
 
     def _on_failure(self, res: Resource, kind: FAILURE_TYPE, code: int) -> None:
         """SignalFailure from a DLL: handled by the cluster in its own process."""
-        self.sim.spawn(self._handle_failure(res, kind, code))
+        self.ctx.spawn(self._handle_failure(res, kind, code))
 
     def _handle_failure(self, res: Resource, kind: FAILURE_TYPE, code: int) -> Process:
-        sim, group = self.sim, res.group
+        ctx, group = self.ctx, res.group
         if group.name in self.active or res.state != ONLINE:
-            sim.note(
+            ctx.note(
                 "FailureNotHandled",
                 actor="rcm",
                 subject=res.name,
@@ -656,7 +656,7 @@ class Cluster:
         op = self._begin(group, cancellable=False)
         if kind is FAILURE_TYPE.FAILURE_TYPE_EMBEDDED:
             group.status |= GroupStatusFlags.EMBEDDED_FAILURE
-            sim.group_state(group, "Failed", section="§6.2", evidence=INF)
+            ctx.group_state(group, "Failed", section="§6.2", evidence=INF)
             flags = self._cluster_flag(F.DUE_TO_EMBEDDED_FAILURE, res.name)
             yield from self._take_offline(res, flags, None, None, persist=False)
             group.status &= ~GroupStatusFlags.EMBEDDED_FAILURE
@@ -664,17 +664,17 @@ class Cluster:
         elif kind is FAILURE_TYPE.FAILURE_TYPE_NETWORK_LOSS:
             yield from self._network_failover(group, op)
         else:
-            sim.resource_state(res, FAILED, actor="rcm", section="§5.2")
+            ctx.resource_state(res, FAILED, actor="rcm", section="§5.2")
             yield from self.rhs[res.node].terminate(res, None)
             yield from self._recover(group)
         self._end(group, op)
 
     def _network_failover(self, group: Group, op: Operation) -> Process:
         """Move the group off a node without network, with IGNORE_NETWORK_CONNECTIVITY where known."""
-        sim = self.sim
+        ctx = self.ctx
         target = self._best_node(group, {group.node})
         if target is None:
-            sim.note(
+            ctx.note(
                 "NoNodeLeft",
                 actor="rcm",
                 subject=group.subject,
@@ -683,26 +683,26 @@ class Cluster:
             )
             return
         group.status |= GroupStatusFlags.NETWORK_FAILURE
-        sim.note("Failover", actor="rcm", subject=group.subject, section="§5.3", evidence=DOC, node=target)
+        ctx.note("Failover", actor="rcm", subject=group.subject, section="§5.3", evidence=DOC, node=target)
         flags = self._cluster_flag(F.IGNORE_NETWORK_CONNECTIVITY, group.subject)
         yield from self._move(group, target, flags, None, op, persist=False)
         group.status &= ~GroupStatusFlags.NETWORK_FAILURE
 
     def _recover(self, group: Group) -> Process:
         """Failure policy (§5.3): restart within RestartThreshold, then fail the group over node by node."""
-        sim, env = self.sim, self.sim.env
+        ctx, env = self.ctx, self.ctx.env
         tried = {group.node}
         while True:
             down = [r for r in group.resources if r.state in (FAILED, OFFLINE)]
             if not down:
-                sim.group_state(group, "Online", section="§5.3")
+                ctx.group_state(group, "Online", section="§5.3")
                 return
             res = down[0]
-            sim.group_state(group, "Failed", section="§5.3")
+            ctx.group_state(group, "Failed", section="§5.3")
             action = res.properties["RestartAction"]
             if action and self._may_restart(res):
                 res.restarts.append(float(env.now))
-                sim.note(
+                ctx.note(
                     "Restart",
                     actor="rcm",
                     subject=res.name,
@@ -717,7 +717,7 @@ class Cluster:
                 continue
             target = self._best_node(group, tried) if action == 2 else None
             if target is None:
-                sim.note(
+                ctx.note(
                     "NoFailover",
                     actor="rcm",
                     subject=group.subject,
@@ -727,7 +727,7 @@ class Cluster:
                 )
                 return
             tried.add(target)
-            sim.note(
+            ctx.note(
                 "Failover", actor="rcm", subject=group.subject, section="§5.3", evidence=DOC, node=target
             )
             for other in reversed(group.resources):
@@ -739,6 +739,6 @@ class Cluster:
             yield from self._online_group(group, OnlineFlags(0), None)
 
     def _may_restart(self, res: Resource) -> bool:
-        window = self.sim.env.now - res.properties["RestartPeriod"]
+        window = self.ctx.env.now - res.properties["RestartPeriod"]
         recent = [t for t in res.restarts if t > window]
         return len(recent) < res.properties["RestartThreshold"]

@@ -23,6 +23,7 @@ from typing import Any, TypeGuard, cast
 
 import simpy
 
+from labkit.cluster.context import RunContext
 from labkit.cluster.model import Node, Resource
 from labkit.cluster.resdll import (
     RESOURCE_STATUS_EX,
@@ -32,7 +33,6 @@ from labkit.cluster.resdll import (
     Sleep,
     WorkerRoutine,
 )
-from labkit.cluster.sim import Sim
 from labkit.trace import Evidence, Kind
 from labkit.winapi import (
     CLUSTER_RESOURCE_STATE,
@@ -169,8 +169,8 @@ FailureHandler = Callable[[Resource, FAILURE_TYPE, int], None]
 class Rhs:
     """The Resource Monitor of one node."""
 
-    def __init__(self, sim: Sim, node: Node, on_failure: FailureHandler, seed: int) -> None:
-        self.sim = sim
+    def __init__(self, ctx: RunContext, node: Node, on_failure: FailureHandler, seed: int) -> None:
+        self.ctx = ctx
         self.node = node
         self.on_failure = on_failure
         self.seed = seed
@@ -180,10 +180,10 @@ class Rhs:
 
     def open(self, res: Resource, factory: Callable[[], ResourceDll]) -> Step:
         """Load the DLL object for ``res`` and call OpenV2; True when the instance exists."""
-        sim = self.sim
-        made = sim.call_user("StartupEx", res.name, lambda: _prepare(factory(), self, res))
+        ctx = self.ctx
+        made = ctx.call_user("StartupEx", res.name, lambda: _prepare(factory(), self, res))
         if not made.ok:
-            sim.resource_state(res, FAILED, actor="rhs", section="§2.1")
+            ctx.resource_state(res, FAILED, actor="rhs", section="§2.1")
             return False
         inst: Instance = made.value
         self.instances[res.name] = inst
@@ -202,10 +202,10 @@ class Rhs:
         )
         if how != "ok" or resid is None:
             self.instances.pop(res.name, None)
-            sim.resource_state(res, FAILED, actor="rhs", section="§2.2")
+            ctx.resource_state(res, FAILED, actor="rhs", section="§2.2")
             return False
         inst.resid = resid
-        sim.resource_state(res, OFFLINE, actor="rhs", section="§2.2")
+        ctx.resource_state(res, OFFLINE, actor="rhs", section="§2.2")
         return True
 
     def close(self, res: Resource) -> Step:
@@ -236,10 +236,10 @@ class Rhs:
             return Settled(Outcome.FAILED, ERROR_OPERATION_ABORTED)
         ok = how == "ok"
         if ok and code == ERROR_IO_PENDING:
-            self.sim.resource_state(res, ONLINE_PENDING, actor="rhs", section="§4")
+            self.ctx.resource_state(res, ONLINE_PENDING, actor="rhs", section="§4")
             return (yield from self._await(inst, "OnlineV2", span))
         if ok and code == ERROR_SUCCESS:
-            self.sim.resource_state(res, ONLINE, actor="rhs", section="§2.4")
+            self.ctx.resource_state(res, ONLINE, actor="rhs", section="§2.4")
             return Settled(Outcome.DONE, ERROR_SUCCESS)
         return (yield from self._error_return(inst, "OnlineV2", code if ok else None, FAILED))
 
@@ -252,10 +252,10 @@ class Rhs:
         on_pending: Callable[[], None] = lambda: None,
     ) -> Step:
         """OfflineV2 and the pending protocol; returns a `Settled`. ``on_pending`` runs on IO_PENDING."""
-        sim = self.sim
+        ctx = self.ctx
         inst = self.instances[res.name]
         inst.terminated = False
-        sim.offline_flags.append(int(flags))
+        ctx.offline_flags.append(int(flags))
         args = {
             "Resource": _shown(inst.resid),
             "DestinationNodeName": destination,
@@ -272,11 +272,11 @@ class Rhs:
             return Settled(Outcome.TERMINATED, ERROR_OPERATION_ABORTED)
         ok = how == "ok"
         if ok and code == ERROR_IO_PENDING:
-            sim.resource_state(res, OFFLINE_PENDING, actor="rhs", section="§4")
+            ctx.resource_state(res, OFFLINE_PENDING, actor="rhs", section="§4")
             on_pending()
             return (yield from self._await(inst, "OfflineV2", span))
-        if ok and code == ERROR_SUCCESS and sim.policies.error_return_rule == "teach":
-            sim.resource_state(res, OFFLINE, actor="rhs", section="§2.5")
+        if ok and code == ERROR_SUCCESS and ctx.policy.error_return_rule == "teach":
+            ctx.resource_state(res, OFFLINE, actor="rhs", section="§2.5")
             return Settled(Outcome.DONE, ERROR_SUCCESS)
         return (
             yield from self._error_return(inst, "OfflineV2", code if ok else None, self._terminated_state())
@@ -307,7 +307,7 @@ class Rhs:
             pending, inst.pending = inst.pending, None
             if pending is not None and not pending.settled.triggered:
                 # Terminate ends the pending operation; whoever waits for it learns so now.
-                self.sim.record(
+                self.ctx.record(
                     Kind.COMPLETE,
                     pending.kind,
                     actor="rhs",
@@ -322,7 +322,7 @@ class Rhs:
                 worker.monitor_terminated = True
             yield from self._entry(inst, "Terminate", {"Resource": _shown(inst.resid)}, (inst.resid,), "void")
         if then is not None:
-            self.sim.resource_state(res, then, actor="rhs", section="§2.6")
+            self.ctx.resource_state(res, then, actor="rhs", section="§2.6")
 
     def is_pending(self, res: Resource) -> bool:
         inst = self.instances.get(res.name)
@@ -331,7 +331,7 @@ class Rhs:
     # -- the pending protocol ----------------------------------------------------------------------------
 
     def _await(self, inst: Instance, routine: str, span: int | None) -> Step:
-        sim, env, res = self.sim, self.sim.env, inst.resource
+        ctx, env, res = self.ctx, self.ctx.env, inst.resource
         pending = Pending(env, routine, span)
         inst.pending = pending
         limit = res.properties["PendingTimeout"]
@@ -349,7 +349,7 @@ class Rhs:
                     return Settled(Outcome.TERMINATED, settled.code, settled.flags)
             return settled
         inst.pending = None
-        sim.fault(
+        ctx.fault(
             "PendingTimeout",
             subject=res.name,
             rule=f"no status report for PendingTimeout ({limit} ms) since the last one at "
@@ -358,7 +358,7 @@ class Rhs:
             section="§4",
             PendingTimeout=limit,
         )
-        sim.record(
+        ctx.record(
             Kind.COMPLETE,
             routine,
             actor="rhs",
@@ -373,7 +373,7 @@ class Rhs:
 
     def report(self, inst: Instance, handle: object, status: object) -> int:
         """SetResourceStatusEx as the DLL calls it; returns a RESOURCE_EXIT_STATE."""
-        sim = self.sim
+        ctx = self.ctx
         if isinstance(status, RESOURCE_STATUS_EX):
             args: dict[str, Any] = {
                 "ResourceHandle": _shown(handle),
@@ -384,16 +384,16 @@ class Rhs:
             }
         else:
             args = {"ResourceHandle": _shown(handle), "ResourceStatus": type(status).__name__}
-        call = sim.record(
+        call = ctx.record(
             Kind.CALL,
             "SetResourceStatusEx",
-            actor=sim.actor,
+            actor=ctx.actor,
             subject=inst.resource.name,
             args=args,
             ref=_sheet("§4"),
         )
         exit_state = self._judge(inst, handle, status)
-        sim.record(
+        ctx.record(
             Kind.RETURN,
             "SetResourceStatusEx",
             actor="rhs",
@@ -406,7 +406,7 @@ class Rhs:
         return int(exit_state)
 
     def _judge(self, inst: Instance, handle: object, status: object) -> RESOURCE_EXIT_STATE:
-        sim, res, worker = self.sim, inst.resource, self.sim.worker
+        ctx, res, worker = self.ctx, inst.resource, self.ctx.worker
         if handle != inst.handle:
             self._bad_call(
                 "UnknownHandle", inst, f"got ResourceHandle {_shown(handle)}; OpenV2 gave {inst.handle}"
@@ -425,7 +425,7 @@ class Rhs:
             return RESOURCE_EXIT_STATE.ResourceExitStateContinue
         pending = inst.pending
         if pending is None:
-            sim.fault(
+            ctx.fault(
                 "StatusWithoutPending",
                 subject=res.name,
                 rule="SetResourceStatusEx is only allowed after OnlineV2 / OfflineV2 returned "
@@ -441,7 +441,7 @@ class Rhs:
             )
             return RESOURCE_EXIT_STATE.ResourceExitStateContinue
         if not _is_int(checkpoint) or checkpoint <= pending.checkpoint:
-            sim.fault(
+            ctx.fault(
                 "CheckPointNotIncreasing",
                 subject=res.name,
                 rule=f"CheckPoint {checkpoint!r} does not grow (last accepted {pending.checkpoint}); "
@@ -451,13 +451,13 @@ class Rhs:
             )
             return RESOURCE_EXIT_STATE.ResourceExitStateContinue
         pending.checkpoint = checkpoint
-        pending.last_report = float(sim.env.now)
+        pending.last_report = float(ctx.env.now)
         flags = ResourceStatusFlags(_flags_or_zero(status.Flags))
         end = self._classify(inst, pending, int(state), flags)
         if end is not None:
             settled, new_state, evidence = end
             inst.pending = None
-            sim.record(
+            ctx.record(
                 Kind.COMPLETE,
                 pending.kind,
                 actor="rhs",
@@ -468,19 +468,19 @@ class Rhs:
                 evidence=evidence,
                 ref=_sheet("§4"),
             )
-            sim.resource_state(res, new_state, actor="rhs", section="§4", evidence=evidence)
+            ctx.resource_state(res, new_state, actor="rhs", section="§4", evidence=evidence)
             pending.settled.succeed(settled)
         return RESOURCE_EXIT_STATE.ResourceExitStateContinue
 
     def _told_to_stop(self, worker: ClusWorker, res: Resource) -> None:
         """A worker answered ResourceExitStateTerminate must end; its next report breaks that rule (once)."""
-        sim = self.sim
+        ctx = self.ctx
         told = worker.told_to_stop_at
         if told is None:
-            worker.told_to_stop_at = float(sim.env.now)
+            worker.told_to_stop_at = float(ctx.env.now)
         elif not worker.stop_ignored:
             worker.stop_ignored = True
-            sim.fault(
+            ctx.fault(
                 "IgnoredTerminate",
                 subject=res.name,
                 rule=f"{worker.name} reported again after SetResourceStatusEx answered "
@@ -528,7 +528,7 @@ class Rhs:
         """The V1 rule (G3): an error return is logged as an event, then the monitor calls Terminate."""
         res = inst.resource
         shown = "misbehaved" if code is None else f"returned {error_name(code, 'cluster')} ({code})"
-        self.sim.note(
+        self.ctx.note(
             "EventLog",
             actor="rhs",
             subject=res.name,
@@ -541,10 +541,10 @@ class Rhs:
         return Settled(Outcome.TERMINATED if routine == "OfflineV2" else Outcome.FAILED, code)
 
     def _terminated_state(self) -> str:
-        return FAILED if self.sim.policies.terminated_state == "failed" else OFFLINE
+        return FAILED if self.ctx.policy.terminated_state == "failed" else OFFLINE
 
     def _bad_call(self, name: str, inst: Instance, rule: str) -> None:
-        self.sim.fault(
+        self.ctx.fault(
             name, subject=inst.resource.name, rule=rule, routine="SetResourceStatusEx", section="§2.11"
         )
 
@@ -564,13 +564,13 @@ class Rhs:
         return within DeadlockTimeout: the instance is gone and the resource Failed). ``returns`` says what
         the routine must return: ``dword``, ``void`` or ``resid``.
         """
-        sim, env, res = self.sim, self.sim.env, inst.resource
+        ctx, env, res = self.ctx, self.ctx.env, inst.resource
         exclusive = routine != "Terminate"
         while exclusive and inst.busy is not None:
             yield inst.busy
         if exclusive:
             inst.busy = env.event()
-        call = sim.record(
+        call = ctx.record(
             Kind.CALL,
             routine,
             actor="rhs",
@@ -578,9 +578,9 @@ class Rhs:
             args={**args, "node": self.node.name},
             ref=_sheet(_ENTRY_REFS.get(routine, "§2")),
         )
-        sim.calls[routine] += 1
+        ctx.calls[routine] += 1
         start = env.now
-        outcome = sim.call_user(routine, res.name, getattr(inst.dll, routine), *call_args)
+        outcome = ctx.call_user(routine, res.name, getattr(inst.dll, routine), *call_args)
         ok, value = outcome.ok, outcome.value
         how = "returned"
         if ok and inspect.isgenerator(value):
@@ -589,7 +589,7 @@ class Rhs:
             )
             ok = how == "returned"
         if how == "deadlock":
-            sim.fault(
+            ctx.fault(
                 "DeadlockTimeout",
                 subject=res.name,
                 rule=f"{routine} did not return within DeadlockTimeout "
@@ -599,7 +599,7 @@ class Rhs:
                 section="§3",
             )
             # The DLL never returns; the monitor gives up on the call, which closes its span.
-            sim.record(
+            ctx.record(
                 Kind.RETURN,
                 routine,
                 actor="rhs",
@@ -609,17 +609,17 @@ class Rhs:
                 evidence=Evidence.INFERRED,
             )
             self.instances.pop(res.name, None)
-            sim.resource_state(res, FAILED, actor="rhs", section="§3")
+            ctx.resource_state(res, FAILED, actor="rhs", section="§3")
         else:
             if ok:
                 ok, value = self._check_return(routine, value, returns, res)
             result = value if ok and returns == "dword" else None
             extra = {"Resource": _shown(value)} if ok and returns == "resid" else {}
-            sim.record(
+            ctx.record(
                 Kind.RETURN, routine, actor="dll", subject=res.name, result=result, span=call.span, args=extra
             )
             if env.now - start > SLOW_CALL_MS:
-                sim.fault(
+                ctx.fault(
                     "SlowEntryPoint",
                     subject=res.name,
                     rule=f"{routine} took {env.now - start:g} ms of virtual time; entry points should return "
@@ -644,7 +644,7 @@ class Rhs:
             good, expected = _is_int(value) and 0 <= value <= 0xFFFF, "a Win32 error code (0..65535)"
         if good:
             return True, value
-        self.sim.fault(
+        self.ctx.fault(
             "BadReturnValue",
             subject=res.name,
             rule=f"{routine} returned {_described(value)}; it must return {expected}",
@@ -663,18 +663,18 @@ class Rhs:
         deadline: float | None = None,
     ) -> Step:
         """Run a user generator in virtual time; ``(how, value)``, how: returned, misbehaved or deadlock."""
-        sim, env = self.sim, self.sim.env
+        ctx, env = self.ctx, self.ctx.env
         actor = worker.name if worker is not None else "dll"
         spins = 0
         while True:
-            step = sim.call_user(routine, res.name, _advance, gen, actor=actor, worker=worker)
+            step = ctx.call_user(routine, res.name, _advance, gen, actor=actor, worker=worker)
             if not step.ok:
                 return "misbehaved", None
             done, value = step.value
             if done:
                 return "returned", value
             if not _is_sleep(value):
-                sim.fault(
+                ctx.fault(
                     "BadReturnValue",
                     subject=res.name,
                     rule=f"{routine} yielded {_described(value)}; workers may only yield monitor.sleep(ms)",
@@ -682,11 +682,11 @@ class Rhs:
                     section="§3",
                     actor=actor,
                 )
-                sim.call_user(routine, res.name, gen.close, actor=actor, worker=worker)
+                ctx.call_user(routine, res.name, gen.close, actor=actor, worker=worker)
                 return "misbehaved", None
             spins = spins + 1 if value.ms == 0 else 0
             if spins > SPIN_LIMIT:
-                sim.fault(
+                ctx.fault(
                     "NoProgress",
                     subject=res.name,
                     rule=f"{routine} yielded monitor.sleep(0) {SPIN_LIMIT} times in a row; virtual time "
@@ -695,25 +695,25 @@ class Rhs:
                     section="§3",
                     actor=actor,
                 )
-                sim.call_user(routine, res.name, gen.close, actor=actor, worker=worker)
+                ctx.call_user(routine, res.name, gen.close, actor=actor, worker=worker)
                 return "misbehaved", None
             if deadline is not None and env.now + value.ms > deadline:
                 yield env.timeout(max(0.0, deadline - env.now))
-                sim.call_user(routine, res.name, gen.close, actor=actor, worker=worker)
+                ctx.call_user(routine, res.name, gen.close, actor=actor, worker=worker)
                 return "deadlock", None
             yield env.timeout(value.ms)
 
     def run_worker(self, inst: Instance, worker: ClusWorker, start: WorkerRoutine, parameter: Any) -> Step:
         """The body of a worker thread: call the start routine, drive its generator, note its end."""
-        sim, res = self.sim, inst.resource
+        ctx, res = self.ctx, inst.resource
         routine = getattr(start, "__name__", "worker")
-        first = sim.call_user(routine, res.name, start, worker, parameter, actor=worker.name, worker=worker)
+        first = ctx.call_user(routine, res.name, start, worker, parameter, actor=worker.name, worker=worker)
         how = "returned" if first.ok else "misbehaved"
         if first.ok and inspect.isgenerator(first.value):
             how, _ = yield from self.drive(first.value, routine, res, worker=worker)
         if worker in inst.workers:
             inst.workers.remove(worker)
-        sim.note(
+        ctx.note(
             "WorkerEnded",
             actor=worker.name,
             subject=res.name,
@@ -732,7 +732,7 @@ class Callbacks:
 
     @property
     def now(self) -> float:
-        return float(self._rhs.sim.env.now)
+        return float(self._rhs.ctx.env.now)
 
     @property
     def network_up(self) -> bool:
@@ -796,10 +796,10 @@ class Callbacks:
         if not self._helper("SignalFailure", ResourceHandle, args, ERROR_SUCCESS):
             return ERROR_INVALID_HANDLE
         kind = _int(FailureType)
-        if not rhs.sim.profile.signal_failure_has_type:
+        if not rhs.ctx.profile.signal_failure_has_type:
             # Windows Server 2012 declares BOOL IsEmbeddedFailure in this position (G11).
             kind = FAILURE_TYPE.FAILURE_TYPE_EMBEDDED if kind else FAILURE_TYPE.FAILURE_TYPE_GENERAL
-            rhs.sim.note(
+            rhs.ctx.note(
                 "SignalFailureAsBool",
                 actor="rhs",
                 subject=self._inst.resource.name,
@@ -815,20 +815,20 @@ class Callbacks:
         return ERROR_SUCCESS
 
     def ClusWorkerCreate(self, StartAddress: WorkerRoutine, Parameter: Any = None) -> ClusWorker:
-        rhs, sim = self._rhs, self._rhs.sim
-        worker = sim.next_worker()
+        rhs, ctx = self._rhs, self._rhs.ctx
+        worker = ctx.next_worker()
         res = self._inst.resource
-        call = sim.record(
+        call = ctx.record(
             Kind.CALL,
             "ClusWorkerCreate",
-            actor=sim.actor,
+            actor=ctx.actor,
             subject=res.name,
             args={"Worker": worker.name},
             ref=_sheet("§3"),
         )
         self._inst.workers.append(worker)
-        sim.spawn(rhs.run_worker(self._inst, worker, StartAddress, Parameter))
-        sim.record(
+        ctx.spawn(rhs.run_worker(self._inst, worker, StartAddress, Parameter))
+        ctx.record(
             Kind.RETURN,
             "ClusWorkerCreate",
             actor="rhs",
@@ -842,27 +842,27 @@ class Callbacks:
         return bool(Worker.terminate_requested)
 
     def ClusWorkerTerminate(self, Worker: ClusWorker) -> None:
-        sim = self._rhs.sim
-        call = sim.record(
+        ctx = self._rhs.ctx
+        call = ctx.record(
             Kind.CALL,
             "ClusWorkerTerminate",
-            actor=sim.actor,
+            actor=ctx.actor,
             subject=self._inst.resource.name,
             args={"Worker": getattr(Worker, "name", str(Worker))},
             ref=_sheet("§3"),
         )
         Worker.terminate_requested = True
-        sim.record(
+        ctx.record(
             Kind.RETURN, "ClusWorkerTerminate", actor="rhs", subject=self._inst.resource.name, span=call.span
         )
 
     def _helper(self, name: str, handle: object, args: dict[str, Any], result: int | None) -> bool:
         """Record a callback as call + return; False (and a fault) when the handle is not this resource's."""
-        sim, inst = self._rhs.sim, self._inst
-        call = sim.record(
+        ctx, inst = self._rhs.ctx, self._inst
+        call = ctx.record(
             Kind.CALL,
             name,
-            actor=sim.actor,
+            actor=ctx.actor,
             subject=inst.resource.name,
             args={"ResourceHandle": _shown(handle), **args},
             ref=_sheet("§2.11"),
@@ -875,7 +875,7 @@ class Callbacks:
                 f"{name} got ResourceHandle {_shown(handle)}; OpenV2 gave {inst.handle}",
             )
             result = ERROR_INVALID_HANDLE if result is not None else None
-        sim.record(Kind.RETURN, name, actor="rhs", subject=inst.resource.name, result=result, span=call.span)
+        ctx.record(Kind.RETURN, name, actor="rhs", subject=inst.resource.name, result=result, span=call.span)
         return good
 
 
@@ -885,7 +885,7 @@ class Callbacks:
 def _prepare(dll: ResourceDll, rhs: Rhs, res: Resource) -> Instance:
     if not isinstance(dll, ResourceDll):
         raise TypeError(f"a DLL factory must return a labkit.cluster.ResourceDll, not {type(dll).__name__}")
-    inst = Instance(res, dll, rhs.sim.next_handle())
+    inst = Instance(res, dll, rhs.ctx.next_handle())
     dll.monitor = Callbacks(rhs, inst)
     dll.node = rhs.node.name
     dll.random = random.Random(f"{rhs.seed}/{rhs.node.name}/{res.name}")  # noqa: S311 - simulation, not security
