@@ -13,17 +13,11 @@ import simpy
 from labkit.cluster.model import Group, Resource
 from labkit.cluster.policy import Policy
 from labkit.cluster.resdll import ClusWorker
+from labkit.cluster.values import ref
 from labkit.engine.guard import Guarded, UserCodeGuard
 from labkit.engine.runloop import Runaway
 from labkit.trace import Evidence, Kind, TraceEvent, TraceHeader, Tracer
 from labkit.winapi import ClusterOsProfile, GroupStatusFlags
-
-SHEET = "cluster-offline"
-
-
-def ref(section: str) -> str:
-    """``cluster-offline §4`` for ``"§4"``."""
-    return f"{SHEET} {section}"
 
 
 class RunContext:

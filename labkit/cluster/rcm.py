@@ -29,10 +29,12 @@ from labkit.cluster.client import (
     client_flags,
     forwarded,
 )
-from labkit.cluster.context import RunContext, ref
+from labkit.cluster.context import RunContext
 from labkit.cluster.model import Group, Node, Resource
+from labkit.cluster.pending import FAILED, OFFLINE, ONLINE, Outcome, Settled
 from labkit.cluster.resdll import PropertyList, ResourceDll
-from labkit.cluster.rhs import FAILED, OFFLINE, ONLINE, Outcome, Rhs, Settled, property_list_size
+from labkit.cluster.rhs import Rhs
+from labkit.cluster.values import property_list_size, ref
 from labkit.trace import Evidence, Kind
 from labkit.winapi import (
     ERROR_CANCELLED,

@@ -48,6 +48,8 @@ class Policy:
     @classmethod
     def of(cls, value: Self | Mapping[str, Any] | None, base: Self | None = None) -> Self:
         """``value`` itself when it is a policy, else ``base`` (or the defaults) with its choices."""
-        if isinstance(value, cls):
+        if isinstance(value, Policy):
+            if not isinstance(value, cls):
+                raise TypeError(f"a {cls.__qualname__} is needed here, not a {type(value).__qualname__}")
             return value
         return (base if base is not None else cls()).with_choices(value)

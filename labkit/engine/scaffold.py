@@ -28,9 +28,29 @@ from labkit._version import __version__
 from labkit.engine import runloop
 from labkit.exceptions import SimulationError
 from labkit.trace import Trace, TraceHeader, Tracer
+from labkit.winapi import Domain
 
 MAX_YIELDS_AT_ONE_INSTANT = 1000
 """Yields in a row of one user generator without virtual time advancing, after which labkit stops it."""
+
+
+class InstantCounter:
+    """Counts a user generator's yields in a row at one virtual instant (`MAX_YIELDS_AT_ONE_INSTANT`)."""
+
+    __slots__ = ("count", "instant")
+
+    def __init__(self, now: float) -> None:
+        self.instant = now
+        self.count = 0
+
+    def stalled(self, now: float) -> bool:
+        """Count a yield at ``now``; True once the generator yielded the limit's number of times without
+        virtual time advancing (the first yield after time advanced counts 0)."""
+        if now == self.instant:
+            self.count += 1
+        else:
+            self.instant, self.count = now, 0
+        return self.count >= MAX_YIELDS_AT_ONE_INSTANT
 
 
 def check_horizon(horizon_ms: object) -> float:
@@ -40,7 +60,7 @@ def check_horizon(horizon_ms: object) -> float:
     return horizon_ms
 
 
-def header(domain: str, scenario: str, params: Mapping[str, Any]) -> TraceHeader:
+def header(domain: Domain, scenario: str, params: Mapping[str, Any]) -> TraceHeader:
     """The trace header of a run, stamped with this labkit's version (as the written file says)."""
     return TraceHeader(domain=domain, labkit=__version__, scenario=scenario, params=dict(params))
 
