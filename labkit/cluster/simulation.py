@@ -71,9 +71,7 @@ def simulate(
         "flags": str(requested),
         "policies": rules.as_params(),
         "properties": values,
-        "private": _jsonable(chosen.private),
-        "nodes": list(chosen.nodes),
-        "groups": {g.name: {"node": g.node, "resources": list(g.resources)} for g in chosen.groups},
+        **_layout(chosen),
         "horizon_ms": horizon,
         "guard_limit_s": guard_limit_s,
     }
@@ -82,20 +80,42 @@ def simulate(
         ctx = RunContext(header, profile, rules, guard)
         layout = [(g.name, g.node, g.resources) for g in chosen.groups]
         cluster = Cluster(ctx, chosen.nodes, layout, values, chosen.private, factory, requested, seed)
-        if requested and not chosen.requests:
-            ctx.note(
-                "FlagsUnused",
-                actor="rcm",
-                subject="",
-                section="§6.4",
-                OfflineFlags=int(requested),
-                message="the scenario has no client request to carry the requested flags",
-            )
-        ctx.spawn(cluster.run(chosen.steps))
-        ending = scaffold.run_to_horizon(ctx.env, horizon, max_steps=max_steps)
-        _record_ending(ctx, ending)
+        ending = _run(ctx, cluster, chosen, requested, horizon, max_steps)
         trace = scaffold.close_run(ctx.tracer, ending)
     return Run(trace, _outcome(trace, ending, ctx, cluster))
+
+
+def _run(
+    ctx: RunContext,
+    cluster: Cluster,
+    chosen: Scenario,
+    requested: OfflineFlags,
+    horizon: float,
+    max_steps: int,
+) -> scaffold.Ending:
+    """Play the scenario to the horizon and record how the run ended."""
+    if requested and not chosen.requests:
+        ctx.note(
+            "FlagsUnused",
+            actor="rcm",
+            subject="",
+            section="§6.4",
+            OfflineFlags=int(requested),
+            message="the scenario has no client request to carry the requested flags",
+        )
+    ctx.spawn(cluster.run(chosen.steps))
+    ending = scaffold.run_to_horizon(ctx.env, horizon, max_steps=max_steps)
+    _record_ending(ctx, ending)
+    return ending
+
+
+def _layout(scenario: Scenario) -> dict[str, Any]:
+    """The header's private properties, nodes and groups of ``scenario``."""
+    return {
+        "private": _jsonable(scenario.private),
+        "nodes": list(scenario.nodes),
+        "groups": {g.name: {"node": g.node, "resources": list(g.resources)} for g in scenario.groups},
+    }
 
 
 def _record_ending(ctx: RunContext, ending: scaffold.Ending) -> None:

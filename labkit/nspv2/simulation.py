@@ -64,8 +64,7 @@ def simulate(
     horizon = scaffold.check_horizon(chosen.horizon_ms if horizon_ms is None else horizon_ms)
     params = {
         "scenario": chosen.name,
-        "provider": provider_label(hosts[0].provider),
-        "providers": {host.label: provider_label(host.provider) for host in hosts},
+        **_providers(hosts),
         "os": profile.name,
         "seed": seed,
         "policies": rules.as_params(),
@@ -87,15 +86,7 @@ def simulate(
             qualify_subjects=len(hosts) > 1,
         )
         processes = _start(broker, hosts, specs)
-        # Every client process starts at t=0 (then waits for its start_ms): a run with many clients does a
-        # lot at one instant without running away, so that limit grows with them.
-        at_one_instant = max(runloop.MAX_STEPS_AT_ONE_INSTANT, 10 * len(processes))
-        ending = scaffold.run_to_horizon(
-            env, horizon, max_steps=max_steps, max_steps_at_one_instant=at_one_instant
-        )
-        if ending.runaway is not None:
-            broker.dispatch.runaway(ending.runaway)
-        broker.finish()
+        ending = _run(broker, horizon, max_steps, clients=len(processes))
         trace = scaffold.close_run(tracer, ending)
     sessions = {state: n for state, n in sorted(broker.dispatch.session_states.items()) if n}
     clients_by_outcome = dict(sorted(Counter(p.outcome for p in processes).items()))
@@ -111,6 +102,28 @@ def _hosts(chosen: Scenario, provider: ProviderSpec | None) -> list[Host]:
         if isinstance(host.provider, str):
             providers.get(host.provider)  # an unknown name fails here, listing the valid ones
     return hosts
+
+
+def _run(broker: Broker, horizon: float, max_steps: int, *, clients: int) -> scaffold.Ending:
+    """Run to the horizon; a runaway is blamed on the provider code that ran last; open calls end."""
+    # Every client process starts at t=0 (then waits for its start_ms): a run with many clients does a
+    # lot at one instant without running away, so that limit grows with them.
+    at_one_instant = max(runloop.MAX_STEPS_AT_ONE_INSTANT, 10 * clients)
+    ending = scaffold.run_to_horizon(
+        broker.env, horizon, max_steps=max_steps, max_steps_at_one_instant=at_one_instant
+    )
+    if ending.runaway is not None:
+        broker.dispatch.runaway(ending.runaway)
+    broker.finish()
+    return ending
+
+
+def _providers(hosts: list[Host]) -> dict[str, Any]:
+    """The header's providers: the first host's, and every host's by label."""
+    return {
+        "provider": provider_label(hosts[0].provider),
+        "providers": {host.label: provider_label(host.provider) for host in hosts},
+    }
 
 
 def _start(broker: Broker, hosts: list[Host], specs: tuple[Client, ...]) -> list[ClientProcess]:
