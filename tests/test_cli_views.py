@@ -15,14 +15,13 @@ def test_table_prints_the_state_table_as_markdown(tmp_path, capsys):
     assert capsys.readouterr().out.splitlines() == [
         "| subject | kind | state | from | to | duration | entered_by | entered_seq | left_by |",
         "|---|---|---|---|---|---|---|---|---|",
-        "| group:SQL | group | Online | 0 | 10 | 10 | Online | 0 | Moving |",
-        "| Disk | resource | ClusterResourceOnline | 0 | 10.2 | 10.2 | ClusterResourceOnline | 1 | "
-        "ClusterResourceOfflinePending |",
-        "| group:SQL | group | Moving | 10 | 181016 | 181006 | Moving | 2 | Offline |",
-        "| Disk | resource | ClusterResourceOfflinePending | 10.2 | 181015 | 181004.8 | "
-        "ClusterResourceOfflinePending | 5 | ClusterResourceOffline |",
-        "| Disk | resource | ClusterResourceOffline | 181015 |  |  | ClusterResourceOffline | 12 |  |",
-        "| group:SQL | group | Offline | 181016 |  |  | Offline | 13 |  |",
+        "| group:SQL | group | Online | 0 | 10 | 10 |  | 0 | Moving |",
+        "| Disk | resource | ClusterResourceOnline | 0 | 10 | 10 |  | 1 | ClusterResourceOfflinePending |",
+        "| group:SQL | group | Moving | 10 | 181016 | 181006 |  | 2 | Offline |",
+        "| Disk | resource | ClusterResourceOfflinePending | 10 | 181015 | 181005 | OfflineV2 | 5 | "
+        "ClusterResourceOffline |",
+        "| Disk | resource | ClusterResourceOffline | 181015 |  |  | Terminate | 12 |  |",
+        "| group:SQL | group | Offline | 181016 |  |  |  | 13 |  |",
     ]
 
 
@@ -32,7 +31,7 @@ def test_table_as_csv_and_of_calls(tmp_path, capsys):
     assert main(["table", str(path), "--format", "csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "subject,kind,state,from,to,duration,entered_by,entered_seq,left_by"
-    assert lines[-1] == "session:4242,session,RunDown,8.0,,,RunDown,26,"
+    assert lines[-1] == "session:4242,session,RunDown,8,,,NSPv2ClientSessionRundown,26,"
     assert main(["table", str(path), "--of", "calls", "--format", "csv"]) == 0
     calls = capsys.readouterr().out.splitlines()
     assert len(calls) == 9 and ",WSA_E_NO_MORE," in calls[5]

@@ -54,7 +54,7 @@ def test_drain_and_failback_attributes_every_offline_to_its_own_group_request():
     """Three moves, a refused one, an offline of one resource and of a group overlap: each offline names
     the request of its own group, and each group goes dependents first and comes back."""
     table = views.summary(cluster.simulate("drain-and-failback").trace)
-    assert rows(table[["resource", "t", "request", "DestinationNodeName", "result", "node"]]) == [
+    assert rows(table[["resource", "t", "request", "DestinationNodeName", "result", "node_after"]]) == [
         ("SqlAgent", 1000.0, "MoveClusterGroupEx", "NODE2", "ERROR_IO_PENDING", "NODE1"),
         ("Share", 1000.0, "MoveClusterGroupEx", "NODE3", "ERROR_IO_PENDING", "NODE1"),
         ("Spooler", 1000.0, "MoveClusterGroupEx", "NODE2", "ERROR_IO_PENDING", "NODE1"),

@@ -144,10 +144,12 @@ OFFLINE_COLUMNS = [
     "pending_ms",
     "checkpoints",
     "terminated",
-    "state",
-    "node",
+    "state_after",
+    "node_after",
     "persistent_state",
     "faults",
+    "final_state",
+    "final_node",
 ]
 PENDING, SUCCESS, TIMEOUT = "ERROR_IO_PENDING", "ERROR_SUCCESS", "ERROR_TIMEOUT"
 RTS_QUEUE = "CLUS_RESDLL_OFFLINE_RETURN_TO_SOURCE_NODE_ON_ERROR|CLUS_RESDLL_OFFLINE_QUEUE_ENABLED"
@@ -156,10 +158,11 @@ RTS_QUEUE = "CLUS_RESDLL_OFFLINE_RETURN_TO_SOURCE_NODE_ON_ERROR|CLUS_RESDLL_OFFL
 @pytest.mark.parametrize(
     ("timeout", "row"),
     [
-        (True, ("Disk", 10.0, "(cluster)", "OfflineV2", None, RTS_QUEUE, "node2", PENDING, TIMEOUT, 181004.8,
-                "1", True, "ClusterResourceOffline", "node1", None, "PendingTimeout")),
-        (False, ("Disk", 10.0, "(cluster)", "OfflineV2", None, RTS_QUEUE, "node2", PENDING, SUCCESS, 2004.8,
-                 "1, 2", False, "ClusterResourceOffline", "node1", None, "")),
+        (True, ("Disk", 10, "(cluster)", "OfflineV2", None, RTS_QUEUE, "node2", PENDING, TIMEOUT, 181005,
+                "1", True, "ClusterResourceOffline", "node1", None, "PendingTimeout", "ClusterResourceOffline",
+                "node1")),
+        (False, ("Disk", 10, "(cluster)", "OfflineV2", None, RTS_QUEUE, "node2", PENDING, SUCCESS, 2005,
+                 "1, 2", False, "ClusterResourceOffline", "node1", None, "", "ClusterResourceOffline", "node1")),
     ],
 )  # fmt: skip
 def test_offline_summary_of_a_pending_offline(timeout, row):
@@ -206,14 +209,15 @@ def test_offline_summary_of_a_refused_request_a_forced_termination_and_a_client_
     tr.record(Kind.NOTE, "PersistentState", actor="rcm", subject="Disk", t=40, args=kept)
     tr.record(Kind.RETURN, third.name, actor="rcm", subject="Disk", span=third.span, t=40, result=0)
     ignore = "CLUS_RESDLL_OFFLINE_IGNORE_RESOURCE_STATUS"
+    final = ("ClusterResourceOffline", "NODE1")  # every row: how the resource's story ended
     assert records(offline_summary(tr.trace)) == [
-        ("Disk", 10.0, "OfflineClusterResourceEx", "", ignore, None, "NULL",
-         "ERROR_CLUSTER_RESOURCE_LOCKED_STATUS", None, None, "", False, None, None, None, ""),
-        ("Disk", 20.0, "OfflineClusterResourceEx", "Terminate", ignore, None, "NULL", None, None, None, "",
-         True, "ClusterResourceOffline", "NODE1", "offline", ""),
-        ("Disk", 40.0, "OfflineClusterResourceEx", "OfflineV2", ignore, ignore, "NULL",
+        ("Disk", 10, "OfflineClusterResourceEx", "", ignore, None, "NULL",
+         "ERROR_CLUSTER_RESOURCE_LOCKED_STATUS", None, None, "", False, None, None, None, "", *final),
+        ("Disk", 20, "OfflineClusterResourceEx", "Terminate", ignore, None, "NULL", None, None, None, "",
+         True, "ClusterResourceOffline", "NODE1", "offline", "", *final),
+        ("Disk", 40, "OfflineClusterResourceEx", "OfflineV2", ignore, ignore, "NULL",
          "ERROR_OPERATION_ABORTED", None, None, "", True, "ClusterResourceOffline", "NODE1",
-         "online (not updated)", ""),
+         "online (not updated)", "", *final),
     ]  # fmt: skip
 
 

@@ -18,7 +18,8 @@ def records(frame):
 
 
 def test_state_table_of_an_nspv2_session():
-    """One row per interval, in the order they were entered; open ones have no end."""
+    """One row per interval, in the order they were entered; open ones have no end. Times are whole ms
+    (durations the difference of the rounded times); entered_by names the call that caused the change."""
     table = state_table(nspv2_session())
     assert list(table.columns) == [
         "subject",
@@ -32,22 +33,22 @@ def test_state_table_of_an_nspv2_session():
         "left_by",
     ]
     assert records(table) == [
-        ("session:4242", "session", "Started", 0.0, 8.0, 8.0, "Started", 2, "RunDown"),
-        ("lookup:0x1001", "lookup", "Open", 1.0, 2.0, 1.0, "Open", 5, "NextPending"),
-        ("lookup:0x1001", "lookup", "NextPending", 2.0, 3.5, 1.5, "NextPending", 8, "Open"),
-        ("lookup:0x1001", "lookup", "Open", 3.5, 5.0, 1.5, "Open", 12, "NextPending"),
-        ("lookup:0x1001", "lookup", "NextPending", 5.0, 6.5, 1.5, "NextPending", 15, "Open"),
-        ("lookup:0x1001", "lookup", "Open", 6.5, 7.0, 0.5, "Open", 19, "Ended"),
-        ("lookup:0x1001", "lookup", "Ended", 7.0, NA, NA, "Ended", 22, NA),
-        ("session:4242", "session", "RunDown", 8.0, NA, NA, "RunDown", 26, NA),
+        ("session:4242", "session", "Started", 0, 8, 8, "NSPv2Startup", 2, "RunDown"),
+        ("lookup:0x1001", "lookup", "Open", 1, 2, 1, "NSPv2LookupServiceBegin", 5, "NextPending"),
+        ("lookup:0x1001", "lookup", "NextPending", 2, 4, 2, "NSPv2LookupServiceNextEx", 8, "Open"),
+        ("lookup:0x1001", "lookup", "Open", 4, 5, 1, "WSAProviderCompleteAsyncCall", 12, "NextPending"),
+        ("lookup:0x1001", "lookup", "NextPending", 5, 6, 1, "NSPv2LookupServiceNextEx", 15, "Open"),
+        ("lookup:0x1001", "lookup", "Open", 6, 7, 1, "WSAProviderCompleteAsyncCall", 19, "Ended"),
+        ("lookup:0x1001", "lookup", "Ended", 7, NA, NA, "NSPv2LookupServiceEnd", 22, NA),
+        ("session:4242", "session", "RunDown", 8, NA, NA, "NSPv2ClientSessionRundown", 26, NA),
     ]
     assert [str(t) for t in table.dtypes] == [
         "string",
         "string",
         "string",
-        "Float64",
-        "Float64",
-        "Float64",
+        "Int64",
+        "Int64",
+        "Int64",
         "string",
         "Int64",
         "string",
@@ -66,7 +67,7 @@ def test_calls_table_of_a_pending_offline():
     assert records(calls_table(cluster_offline())) == [
         (
             3,
-            10.0,
+            10,
             "OfflineV2",
             "rhs",
             "Disk",
@@ -74,26 +75,26 @@ def test_calls_table_of_a_pending_offline():
             "OfflineFlags=CLUS_RESDLL_OFFLINE_RETURN_TO_SOURCE_NODE_ON_ERROR"
             "|CLUS_RESDLL_OFFLINE_QUEUE_ENABLED, DestinationNodeName=node2",
             "ERROR_IO_PENDING",
-            pytest.approx(0.2),
+            0,  # returned after 0.2 ms: times and durations in tables are whole ms
             "OfflineV2",
             "ERROR_TIMEOUT",
-            181005.0,
+            181005,
         ),
         (
             6,
-            1010.0,
+            1010,
             "SetResourceStatusEx",
             "worker:1",
             "Disk",
             "resource",
             "ResourceState=ClusterResourceOfflinePending, CheckPoint=1, StatusFlags=0",
             "ResourceExitStateContinue",
-            0.0,
+            0,
             NA,
             NA,
             NA,
         ),
-        (9, 181010.0, "Terminate", "rhs", "Disk", "resource", "", "", 5.0, NA, NA, NA),
+        (9, 181010, "Terminate", "rhs", "Disk", "resource", "", "", 5, NA, NA, NA),
     ]
 
 

@@ -183,6 +183,61 @@ def _work_out(trace: Trace) -> _History:
     return tuple(i for _, _, i in done), tuple(subjects), tuple(at for at, _, _ in done)
 
 
+def causes(trace: Trace) -> dict[int, TraceEvent]:
+    """The call that caused each state change, by the state event's seq (worked out once per trace).
+
+    A state event carries no span, so its cause is read from what its subject was doing when it was
+    recorded: the latest made of its innermost call still running and the calls whose call, return or
+    completion came at the same instant; for a subject doing nothing, the call the same actor made just before
+    the state (a lookup opened by NSPv2LookupServiceBegin on its session), else the latest call running
+    anywhere (a lookup opened inside a client's WSALookupServiceBegin). A state an actor changed on its
+    own (a timer, a queue retry, a group following its resources) has no cause and is left out.
+    """
+    return remembered(trace, "causes", _causes)
+
+
+def _causes(trace: Trace) -> dict[int, TraceEvent]:
+    calls: dict[int, TraceEvent] = {}
+    running: dict[str, list[TraceEvent]] = {}  # subject → calls not returned yet, in the order made
+    last: dict[str, tuple[float, TraceEvent]] = {}  # subject → (when, latest call) of its last instant
+    found: dict[int, TraceEvent] = {}
+    before: TraceEvent | None = None  # the call of the event just before, if it was a call-ish one
+    for event in trace:
+        subject = event.subject
+        if event.kind is Kind.CALL:
+            calls[event.seq] = event
+            running.setdefault(subject, []).append(event)
+        if event.kind in (Kind.CALL, Kind.RETURN, Kind.COMPLETE) and event.span in calls:
+            before = call = calls[event.span]
+            t, latest = last.get(subject, (None, call))
+            last[subject] = (event.t, max(call, latest, key=lambda c: c.seq) if t == event.t else call)
+            if event.kind is Kind.RETURN:
+                running[call.subject] = [c for c in running.get(call.subject, ()) if c.seq != call.seq]
+            continue
+        if event.kind is Kind.STATE:
+            cause = _cause(event, running, last, before)
+            if cause is not None:
+                found[event.seq] = cause
+        before = None
+    return found
+
+
+def _cause(
+    event: TraceEvent,
+    running: dict[str, list[TraceEvent]],
+    last: dict[str, tuple[float, TraceEvent]],
+    before: TraceEvent | None,
+) -> TraceEvent | None:
+    candidates = running.get(event.subject, [])[-1:]
+    if event.subject in last and last[event.subject][0] == event.t:
+        candidates.append(last[event.subject][1])
+    if not candidates:  # a lookup opened by a call on its session, or inside a client's call
+        if before is not None and before.actor == event.actor and before.t == event.t:
+            return before
+        candidates = [c for cs in running.values() for c in cs[-1:]]
+    return max(candidates, key=lambda c: c.seq, default=None)
+
+
 def _replace_end(interval: Interval, end: float | None, left_by: TraceEvent | None) -> Interval:
     return Interval(interval.subject, interval.state, interval.start, end, interval.entered_by, left_by)
 

@@ -1,20 +1,21 @@
 """pandas tables over traces: the events frame (one row per event) and the tables built on it.
 
-Flags, states and codes are shown by SDK name (`labkit.text`); virtual times are milliseconds. Every
+Flags, states and codes are shown by SDK name (`labkit.text`); virtual times and durations are whole
+milliseconds (``182000``, never ``182000.0``: `MS`), the unit a virtual clock counts in. Every
 table is a `labkit.trace.literal.LiteralFrame`: its HTML keeps MathJax away, so text from a trace shows
 literally in Jupyter, without changing any pandas option.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from labkit.readback.diff import TraceDiff
-from labkit.readback.offlines import offline_operations
-from labkit.readback.replay import replay, subject_kind
+from labkit.readback.offlines import OfflineOperation, offline_operations
+from labkit.readback.replay import Interval, causes, replay, subject_kind
 from labkit.readback.sessions import BEGIN, NEXT, SET, STARTUP, sessions
 from labkit.text import LITERAL, arg_text, args_text, counted, persistent_text, result_text
 from labkit.trace import Trace, TraceEvent
@@ -58,6 +59,20 @@ def _wrappable(value: object) -> str:
     return str(value).replace("|", "|<wbr>").replace("_", "_<wbr>")
 
 
+MS = "Int64"
+"""The dtype of every time column: whole virtual ms, missing values allowed."""
+
+
+def ms(values: Iterable[float | None]) -> list[int | None]:
+    """Virtual times as whole milliseconds (rounded; None stays missing)."""
+    return [None if v is None else round(v) for v in values]
+
+
+def ms_between(pairs: Iterable[tuple[float | None, float | None]]) -> list[int | None]:
+    """Durations as the difference of the rounded times, so that a row's ``to - from`` is its duration."""
+    return [None if a is None or b is None else round(b) - round(a) for a, b in pairs]
+
+
 def _frame(columns: dict[str, tuple[Any, list[Any]]]) -> pd.DataFrame:
     """A DataFrame from ``{column: (dtype, values)}``; the dtypes hold even when there are no rows."""
     return LiteralFrame({name: pd.array(values, dtype=dtype) for name, (dtype, values) in columns.items()})
@@ -68,23 +83,32 @@ def state_table(trace: Trace) -> pd.DataFrame:
 
     Columns: subject, kind (session, lookup, resource, group, node, provider), state, from and to (virtual
     ms; ``to`` is missing while the subject is still in the state at the end of the trace), duration (ms,
-    missing when open), entered_by (event name; missing when the state is known only from the ``from`` of
-    the first change), entered_seq, left_by.
+    missing when open), entered_by (the routine whose call caused the change, see
+    `labkit.readback.replay.causes`; missing when an actor changed the state on its own, or when the state
+    is known only from the ``from`` of the first change), entered_seq (the state event's seq), left_by
+    (the state it left for).
     """
     intervals = replay(trace).intervals
+    cause = causes(trace)
     return _frame(
         {
             "subject": ("string", [i.subject for i in intervals]),
             "kind": ("string", [i.kind for i in intervals]),
             "state": ("string", [i.state for i in intervals]),
-            "from": ("Float64", [i.start for i in intervals]),
-            "to": ("Float64", [i.end for i in intervals]),
-            "duration": ("Float64", [i.duration for i in intervals]),
-            "entered_by": ("string", [i.entered_by.name if i.entered_by else None for i in intervals]),
+            "from": (MS, ms(i.start for i in intervals)),
+            "to": (MS, ms(i.end for i in intervals)),
+            "duration": (MS, ms_between((i.start, i.end) for i in intervals)),
+            "entered_by": ("string", [caused_by(i, cause) for i in intervals]),
             "entered_seq": ("Int64", [i.entered_by.seq if i.entered_by else None for i in intervals]),
             "left_by": ("string", [i.left_by.name if i.left_by else None for i in intervals]),
         }
     )
+
+
+def caused_by(interval: Interval, cause: dict[int, TraceEvent]) -> str | None:
+    """The routine whose call entered ``interval`` (None: no call did)."""
+    call = cause.get(interval.entered_by.seq) if interval.entered_by is not None else None
+    return call.name if call is not None else None
 
 
 def calls_table(trace: Trace) -> pd.DataFrame:
@@ -100,20 +124,23 @@ def calls_table(trace: Trace) -> pd.DataFrame:
     return _frame(
         {
             "seq": ("int64", [c.call.seq for c in calls]),
-            "t": ("float64", [c.call.t for c in calls]),
+            "t": (MS, ms(c.call.t for c in calls)),
             "routine": ("string", [c.call.name for c in calls]),
             "actor": ("string", [c.call.actor for c in calls]),
             "subject": ("string", [c.call.subject for c in calls]),
             "kind": ("string", [subject_kind(c.call.subject) for c in calls]),
             "args": ("string", [args_text(c.call.args, c.call.name) for c in calls]),
             "result": ("string", [result_text(c.returned, domain) if c.returned else None for c in calls]),
-            "duration": ("Float64", [c.duration for c in calls]),
+            "duration": (MS, ms_between((c.call.t, c.returned.t if c.returned else None) for c in calls)),
             "completed_by": ("string", [c.completed.name if c.completed else None for c in calls]),
             "completion": (
                 "string",
                 [result_text(c.completed, domain) if c.completed else None for c in calls],
             ),
-            "completed_after": ("Float64", [c.completed_after for c in calls]),
+            "completed_after": (
+                MS,
+                ms_between((c.call.t, c.completed.t if c.completed else None) for c in calls),
+            ),
         }
     )
 
@@ -129,7 +156,7 @@ def faults_table(trace: Trace) -> pd.DataFrame:
     return _frame(
         {
             "seq": ("int64", [e.seq for e in faults]),
-            "t": ("float64", [e.t for e in faults]),
+            "t": (MS, ms(e.t for e in faults)),
             "fault": ("string", [e.name for e in faults]),
             "subject": ("string", [e.subject for e in faults]),
             "routine": ("string", arg("routine")),
@@ -159,13 +186,13 @@ def session_summary(trace: Trace) -> pd.DataFrame:
             "client": ("string", [s.client for s in found]),
             "provider": ("string", [s.provider for s in found]),
             "session_arg": ("string", [arg_text("pvClientSessionArg", s.session_arg) for s in found]),
-            "started_at": ("Float64", [s.started_at for s in found]),
+            "started_at": (MS, ms(s.started_at for s in found)),
             "lookups": ("int64", [s.count(BEGIN) for s in found]),
             "nexts": ("int64", [s.count(NEXT) for s in found]),
             "sets": ("int64", [s.count(SET) for s in found]),
             "ended": ("string", [s.ended for s in found]),
             "ended_by": ("string", [", ".join(c.name for c in s.ended_by) for s in found]),
-            "ended_at": ("Float64", [s.ended_at for s in found]),
+            "ended_at": (MS, ms(s.ended_at for s in found)),
             "final_state": ("string", [s.final_state for s in found]),
             "client_state": ("string", [s.client_state for s in found]),
             "arg_mismatches": ("int64", [sum(not p.matches for p in s.arg_passes) for s in found]),
@@ -198,7 +225,7 @@ def session_args_table(trace: Trace) -> pd.DataFrame:
     return _frame(
         {
             "seq": ("int64", [call.seq for call, _, _ in rows]),
-            "t": ("float64", [call.t for call, _, _ in rows]),
+            "t": (MS, ms(call.t for call, _, _ in rows)),
             "routine": ("string", [call.name for call, _, _ in rows]),
             "subject": ("string", [call.subject for call, _, _ in rows]),
             "session_arg": ("string", [text for _, text, _ in rows]),
@@ -215,11 +242,14 @@ def offline_summary(trace: Trace) -> pd.DataFrame:
     before the DLL was called), requested and effective (OfflineFlags by SDK name: what the client asked
     for, what OfflineV2 received), DestinationNodeName, result (what OfflineV2 — or the refused request —
     returned, by SDK name), completion (the code a pending OfflineV2 settled with), pending_ms,
-    checkpoints (the CheckPoint of each status report), terminated (Terminate called), state and node
-    (the resource's when the operation was over), persistent_state (``online`` / ``offline`` as recorded,
-    ``(not updated)`` when the cluster left it), faults.
+    checkpoints (the CheckPoint of each status report), terminated (Terminate called), state_after and
+    node_after (the resource's state and node when this operation was over: a queued move's early tries
+    end back Online), persistent_state (``online`` / ``offline`` as recorded, ``(not updated)`` when the
+    cluster left it), faults, final_state and final_node (the resource's state and node at the end of the
+    trace: how the whole story ended).
     """
     ops = offline_operations(trace)
+    finals = _finals(trace)
 
     def flags(value: int | None) -> str | None:
         return None if value is None else arg_text("OfflineFlags", int(value))
@@ -227,7 +257,7 @@ def offline_summary(trace: Trace) -> pd.DataFrame:
     return _frame(
         {
             "resource": ("string", [o.resource for o in ops]),
-            "t": ("float64", [o.start.t for o in ops]),
+            "t": (MS, ms(o.start.t for o in ops)),
             "request": ("string", [o.request.name if o.request else "(cluster)" for o in ops]),
             "routine": ("string", [o.routine for o in ops]),
             "requested": ("string", [flags(o.requested) for o in ops]),
@@ -235,18 +265,37 @@ def offline_summary(trace: Trace) -> pd.DataFrame:
             "DestinationNodeName": ("string", [arg_text("DestinationNodeName", o.destination) for o in ops]),
             "result": ("string", [_result(o.returned) for o in ops]),
             "completion": ("string", [_result(o.completed) for o in ops]),
-            "pending_ms": ("Float64", [o.pending_ms for o in ops]),
+            "pending_ms": (MS, ms_between(_pending(o) for o in ops)),
             "checkpoints": ("string", [", ".join(map(str, o.checkpoints)) for o in ops]),
             "terminated": ("bool", [o.terminated for o in ops]),
-            "state": ("string", [o.state for o in ops]),
-            "node": ("string", [o.node for o in ops]),
+            "state_after": ("string", [o.state for o in ops]),
+            "node_after": ("string", [o.node for o in ops]),
             "persistent_state": (
                 "string",
                 [persistent_text(*o.persistent_state) if o.persistent_state else None for o in ops],
             ),
             "faults": ("string", [counted(e.name for e in o.faults) for o in ops]),
+            "final_state": ("string", [finals.get(o.resource, (None, None))[0] for o in ops]),
+            "final_node": ("string", [finals.get(o.resource, (None, None))[1] for o in ops]),
         }
     )
+
+
+def _pending(op: OfflineOperation) -> tuple[float | None, float | None]:
+    """When a pending OfflineV2 returned and when it completed (None, None when it did not pend)."""
+    if op.pending_ms is None or op.returned is None or op.completed is None:
+        return None, None
+    return op.returned.t, op.completed.t
+
+
+def _finals(trace: Trace) -> dict[str, tuple[str, str | None]]:
+    """Each subject's last state and the node it was on then (the end of the trace's story)."""
+    found: dict[str, tuple[str, str | None]] = {}
+    for interval in replay(trace).intervals:
+        event = interval.entered_by
+        node = event.args.get("node") if event is not None else None
+        found[interval.subject] = (interval.state, node if isinstance(node, str) else None)
+    return found
 
 
 def changes_table(found: TraceDiff) -> pd.DataFrame:
