@@ -79,13 +79,11 @@ def test_cluster_timeline_shows_pending_window_timeout_and_minutes():
         texts(ax)
     )
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend[:6] == [
-        "ClusterResourceOnline",
-        "ClusterResourceOffline",
+    assert legend[:4] == [  # a resource state and a group state of one meaning share an entry
+        "ClusterResourceOnline / Online",
+        "ClusterResourceOffline / Offline",
         "ClusterResourceOfflinePending",
-        "Online",
         "Moving",
-        "Offline",
     ]
     assert {"timeout", "call pending until completion"} <= set(legend)
     dashed = [c for c in ax.collections if isinstance(c, LineCollection) and c.get_linestyle()[0][1]]
@@ -223,3 +221,40 @@ def test_marker_labels_keep_apart_once_drawn(width, dpi):
         (a, b) for row in rows.values() for i, a in enumerate(row) for b in row[i + 1 :] if a.overlaps(b)
     ]
     assert sum(map(len, rows.values())) > 10 and close == []
+
+
+def test_a_window_shows_that_stretch_of_time_in_its_own_unit():
+    """window=(t0, t1): the axis spans exactly that, reads in the unit of the span, and only what happens
+    inside it is marked and labelled."""
+    from labkit import read_trace
+
+    trace = read_trace("data/traces/cluster-pending-timeout.jsonl")
+    whole = timeline(trace).axes[0]
+    assert whole.get_xlabel() == "virtual time (min)"
+    ax = timeline(trace, window=(0, 3_500)).axes[0]
+    assert ax.get_xlim() == (0.0, 3_500.0)
+    assert ax.get_xlabel() == "virtual time (s)"
+    assert "OfflineV2" in texts(ax) and "Terminate" not in texts(ax)
+    assert "Terminate" in texts(whole)
+    with pytest.raises(ValueError, match="from earlier to later"):
+        timeline(trace, window=(5, 5))
+
+
+def test_lanes_keep_a_kind_or_a_pattern():
+    """lanes= keeps the lanes of a subject kind, or those matching a shell pattern, or of any of several;
+    a filter that keeps nothing says which kinds there are."""
+    from labkit import read_trace
+    from labkit.exceptions import UnknownNameError
+
+    trace = read_trace("data/traces/nspv2-many-clients.jsonl")
+
+    def lanes(ax):
+        return [t.get_text() for t in ax.get_yticklabels()]
+
+    sessions = lanes(timeline(trace, lanes="session").axes[0])
+    assert len(sessions) == 50 and all(s.startswith("session:") for s in sessions)
+    assert lanes(timeline(trace, lanes="session:101*").axes[0]) == [f"session:{n}" for n in range(1010, 1020)]
+    both = lanes(timeline(trace, lanes=["provider", "client:1001"]).axes[0])
+    assert both == ["provider:contoso-mail", "client:1001"]
+    with pytest.raises(UnknownNameError, match="'sesion'; valid: provider, client, session, lookup"):
+        timeline(trace, lanes="sesion")

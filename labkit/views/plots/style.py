@@ -132,7 +132,7 @@ def plain(text: str) -> str:
     return " " + text if text.startswith("_") else text
 
 
-class _UnitLocator(Locator):
+class UnitLocator(Locator):
     """Ticks at round numbers of the display unit while the data stays in ms."""
 
     def __init__(self, per_unit: float) -> None:
@@ -204,7 +204,7 @@ def dress_axes(ax: Axes, lanes: Sequence[str], span_ms: float) -> None:
     ticks = list(range(0, len(lanes), step))
     ax.set_yticks(ticks, [plain(short(lanes[i] or NO_SUBJECT)) for i in ticks], fontsize=8)
     unit, per_unit = time_unit(span_ms)
-    ax.xaxis.set_major_locator(_UnitLocator(per_unit))
+    ax.xaxis.set_major_locator(UnitLocator(per_unit))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x / per_unit:g}"))
     ax.set_xlabel(f"virtual time ({unit})", fontsize=9)
     ax.tick_params(axis="x", labelsize=8)
