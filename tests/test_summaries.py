@@ -152,6 +152,7 @@ OFFLINE_COLUMNS = [
     "final_node",
 ]
 PENDING, SUCCESS, TIMEOUT = "ERROR_IO_PENDING", "ERROR_SUCCESS", "ERROR_TIMEOUT"
+OFFLINE = "ClusterResourceOffline"
 RTS_QUEUE = "CLUS_RESDLL_OFFLINE_RETURN_TO_SOURCE_NODE_ON_ERROR|CLUS_RESDLL_OFFLINE_QUEUE_ENABLED"
 
 
@@ -159,10 +160,9 @@ RTS_QUEUE = "CLUS_RESDLL_OFFLINE_RETURN_TO_SOURCE_NODE_ON_ERROR|CLUS_RESDLL_OFFL
     ("timeout", "row"),
     [
         (True, ("Disk", 10, "(cluster)", "OfflineV2", None, RTS_QUEUE, "node2", PENDING, TIMEOUT, 181005,
-                "1", True, "ClusterResourceOffline", "node1", None, "PendingTimeout", "ClusterResourceOffline",
-                "node1")),
+                "1", True, OFFLINE, "node1", None, "PendingTimeout", OFFLINE, "node1")),
         (False, ("Disk", 10, "(cluster)", "OfflineV2", None, RTS_QUEUE, "node2", PENDING, SUCCESS, 2005,
-                 "1, 2", False, "ClusterResourceOffline", "node1", None, "", "ClusterResourceOffline", "node1")),
+                 "1, 2", False, OFFLINE, "node1", None, "", OFFLINE, "node1")),
     ],
 )  # fmt: skip
 def test_offline_summary_of_a_pending_offline(timeout, row):

@@ -1,7 +1,6 @@
 """State, calls and faults tables: whole tables checked, flags and codes by SDK name, safe markdown."""
 
 import pandas as pd
-import pytest
 from bs4 import BeautifulSoup
 
 from labkit import views
