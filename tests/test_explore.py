@@ -1,22 +1,25 @@
-"""The explorers' models, without Jupyter: choices in, figure + table + sentence out."""
+"""The explorers' models, without Jupyter: choices in, picture + table + sentence out."""
 
-import io
 from pathlib import Path
 
 import pytest
-from matplotlib.image import imread
+from bs4 import BeautifulSoup
 
 from labkit import nspv2
 from labkit.exceptions import UnknownNameError
 from labkit.explore import (
+    Kept,
     OfflineChoice,
     OfflineExplorerModel,
+    PendingChoice,
+    PendingExplorerModel,
     ReplayModel,
     SessionChoice,
     SessionExplorerModel,
+    Throttle,
+    bursts,
     clients_for,
     data_traces,
-    figure_png,
 )
 from labkit.winapi import OfflineFlags as F
 
@@ -51,12 +54,18 @@ def test_offline_view_of_no_flags_then_one_flag():
 
 
 def test_offline_view_is_deterministic_down_to_the_picture():
-    """The same choice twice gives the same rows, sentence and PNG bytes."""
-    model = OfflineExplorerModel()
+    """The same choice in two models gives the same rows, sentence and SVG; one model keeps the view."""
     choice = OfflineChoice("pending-timeout", os="2012r2", flags=F.IGNORE_RESOURCE_STATUS)
-    one, two = model.view(choice), model.view(choice)
-    assert one.rendered() == two.rendered()
-    assert figure_png(one.figure) == figure_png(two.figure)
+    one, two = OfflineExplorerModel().view(choice), OfflineExplorerModel().view(choice)
+    assert one.rendered() == two.rendered() and one.picture == two.picture
+    model = OfflineExplorerModel()
+    assert model.view(choice) is model.view(choice)
+    svg = BeautifulSoup(one.picture, "html.parser")
+    assert svg.find("svg")["aria-label"] == choice.title
+    assert [t.get_text() for t in svg.find_all("text") if t.get_text() in ("Disk", "group:SqlGroup")] == [
+        "Disk",
+        "group:SqlGroup",
+    ]
 
 
 def test_offline_model_names_what_does_not_exist():
@@ -97,30 +106,73 @@ def test_session_view_with_more_clients_and_the_both_policy():
     ]
     assert view.text == "4 client sessions: 2 ended by Rundown + Cleanup, 2 by Cleanup · faults: none"
     assert view.rendered().title == "crash-during-lookup · slow · crash → both"
+    assert "crash-during-lookup · slow · crash → both" in view.picture
     leaky = SessionExplorerModel().view(SessionChoice("leaky-rundown"))
     assert leaky.text == "2 client sessions: 1 leaked, 1 by Cleanup · faults: SessionStateLeaked"
     with pytest.raises(UnknownNameError):
         SessionExplorerModel(["happy-path"]).view(SessionChoice("two-clients"))
 
 
-def test_replay_model_seeks_and_moves_only_the_cursor():
-    """Seeking gives the states there and the event; the cursor line moves; the PNG changes with it."""
+def test_session_model_ranges_follow_the_scenario_and_refuse_the_rest():
+    """Fifty clients for many-clients, up to twelve elsewhere; a number outside is refused with the range."""
+    model = SessionExplorerModel()
+    assert model.clients_range("many-clients") == (1, 50) and model.own_clients("many-clients") == 50
+    assert model.clients_range("crash-during-lookup") == (1, 12)
+    assert len(model.view(SessionChoice("many-clients", clients=50)).table) == 50
+    with pytest.raises(ValueError, match="crash-during-lookup runs 1 to 12 clients here, not 13"):
+        model.view(SessionChoice("crash-during-lookup", clients=13))
+
+
+def test_replay_model_seeks_and_draws_the_cursor_where_it_is():
+    """Seeking gives the states there (since in whole ms, entered_by the call that caused the state), the
+    event, and the picture with its cursor line at the event's time."""
     model = ReplayModel.open("data/traces/cluster-move-busy-dll.jsonl")
     frame = model.seek(30)
     assert (
         frame.text == "seq 30 · t = 3000 ms · state VM ClusterResourceOfflinePending → ClusterResourceOnline"
     )
     assert [tuple(r.values()) for r in model.rendered(frame).rows] == [
-        ("VM", "resource", "ClusterResourceOnline", 3000.0, "ClusterResourceOnline"),
-        ("group:VMGroup", "group", "Moving", 2500.0, "Moving"),
+        ("VM", "resource", "ClusterResourceOnline", 3000, "SetResourceStatusEx"),
+        ("group:VMGroup", "group", "Moving", 2500, None),
     ]
-    assert list(model.line.get_xdata()) == [3000.0, 3000.0]
-    at_30 = model.png()
+    at_30 = model.picture(frame)
+    cursor = BeautifulSoup(at_30, "html.parser").find("line", class_="labkit-cursor")
+    assert cursor is not None
     assert model.seek(-5).text == "before the first event" and model.seek(10_000).position == len(model) - 1
-    assert model.png() != at_30
-    assert model.seek(30).text == frame.text and model.png() == at_30
-    pixels = imread(io.BytesIO(at_30))
-    assert pixels.shape[1] == int(model.figure.get_figwidth() * 80)
+    assert model.picture(model.seek(10_000)) != at_30
+    assert model.picture(model.seek(30)) == at_30
+
+
+def test_the_replayer_follows_bursts_of_events():
+    """pending-timeout: 18 events in 3 s, then a pause of three minutes: each burst is a window of its
+    own, read in its own unit; without follow, the whole trace."""
+    model = ReplayModel.open("data/traces/cluster-pending-timeout.jsonl")
+    times = [e.t for e in model.trace]
+    assert bursts(times) == [(0, 17), (18, 27), (28, 30)]
+    first = model.seek(5)
+    assert first.window == (-60.0, 3120.0)
+    assert "virtual time (s)" in model.picture(first)
+    assert model.seek(20).window[0] > 180_000
+    model.follow = False
+    whole = model.seek(5)
+    assert whole.window[0] < 0 < 240_000 < whole.window[1]
+    assert "virtual time (min)" in model.picture(whole)
+
+
+def test_a_trace_with_many_lanes_shows_those_busy_around_the_cursor_or_those_a_filter_picks():
+    """nspv2-many-clients has 156 subjects: the replayer shows at most 40 lanes, those with events near
+    the cursor (the cursor's own among them); a filter picks others; one that keeps nothing is refused."""
+    model = ReplayModel.open("data/traces/nspv2-many-clients.jsonl")
+    frame = model.seek(1000)
+    assert 0 < len(frame.lanes) <= 40 and model.trace[1000].subject in frame.lanes
+    assert frame.note == f"{len(frame.lanes)} of 156 lanes: those busy in view (a lane filter picks others)"
+    model.set_lanes("session:101*, provider")
+    frame = model.seek(1000)
+    assert frame.lanes == ("provider:contoso-mail", *(f"session:{n}" for n in range(1010, 1020)))
+    assert frame.note == "lanes session:101*, provider: 11 of 156"
+    with pytest.raises(UnknownNameError, match="lane filter 'nobody'"):
+        model.set_lanes("nobody")
+    assert model.lanes == "session:101*, provider"
 
 
 def test_replay_model_of_an_nspv2_trace_names_client_processes():
@@ -208,3 +260,64 @@ def test_the_replay_model_replays_its_trace_once(worked_out):
     model = ReplayModel(trace)
     model.seek(10)
     assert worked_out == [("replay", trace)]
+
+
+def test_pending_model_says_when_terminate_comes():
+    """Hung goes quiet: PendingTimeout after its last report, Terminate; its late report is told to stop.
+    SlowFlush keeps reporting: no Terminate, however long the offline takes in all."""
+    model = PendingExplorerModel()
+    hung = model.view(PendingChoice("Hung", pending_timeout_ms=5_000, report_ms=1_000))
+    assert hung.text == (
+        "Hung reported 3 times; 5 s without a report passed PendingTimeout (5 s): Terminate at 8 s; "
+        "its report at 4.05 min got ResourceExitStateTerminate"
+    )
+    assert [(r["t"], r["gap"], r["what"], r["CheckPoint"], r["answer"]) for r in hung.rendered().rows] == [
+        (1000, None, "OfflineV2 returned", None, "ERROR_IO_PENDING"),
+        (2000, 1000, "SetResourceStatusEx", 1, "ResourceExitStateContinue"),
+        (3000, 1000, "SetResourceStatusEx", 2, "ResourceExitStateContinue"),
+        (8000, 5000, "Terminate", None, None),
+        (243000, 235000, "SetResourceStatusEx", 3, "ResourceExitStateTerminate"),
+    ]
+    slow = model.view(PendingChoice("SlowFlush", pending_timeout_ms=1_000, report_ms=500))
+    assert slow.text == (
+        "SlowFlush reported 4 times, never more than PendingTimeout (1 s) apart: Offline at 3 s, "
+        "no Terminate (pending 2 s in all: PendingTimeout bounds the gap between reports)"
+    )
+    assert slow.rendered().title == "SlowFlush · a report every 500 ms · PendingTimeout 1 s"
+    with pytest.raises(ValueError, match="unknown DLL 'Busy'"):
+        model.view(PendingChoice("Busy"))
+
+
+def test_kept_keeps_the_latest():
+    """A view asked for again comes back at once; the oldest is dropped beyond the size."""
+    kept = Kept(2)
+    made = []
+    for key in ("a", "b", "a", "c", "b"):
+        kept.get(key, lambda key=key: made.append(key) or key.upper())
+    assert made == ["a", "b", "c", "b"] and len(kept) == 2
+
+
+def test_the_throttle_shows_the_first_change_at_once_and_the_last_after_the_interval():
+    """A burst of changes: the first shown at once, the rest held and shown once, with the state as it is
+    then; without an event loop every change is shown at once."""
+    now = [0.0]
+    shown = []
+    state = {"value": 0}
+    throttle = Throttle(lambda: shown.append(state["value"]), 0.1, clock=lambda: now[0])
+    scheduled = []
+
+    def later(delay, callback):
+        scheduled.append((delay, callback))
+
+    for value in range(1, 6):
+        state["value"] = value
+        throttle.changed(later)
+        now[0] += 0.01
+    assert shown == [1] and [round(d, 3) for d, _ in scheduled] == [0.09] and throttle.held
+    now[0] = 0.2
+    scheduled.pop()[1]()
+    assert shown == [1, 5] and not throttle.held
+    now[0] = 0.25
+    state["value"] = 6
+    throttle.changed(None)
+    assert shown == [1, 5, 6]

@@ -26,18 +26,26 @@ from labkit.widgets import (
     table_html,
     text_html,
 )
+from labkit.winapi import OfflineFlags
 from tests import hostile
 from tests.hostile import DLL_NAME, GROUP, IMG, MATH, NODES, PAYLOADS, PROVIDER, QUOTE, RESOURCE, SCRIPT
 
 NO_MATH = {"mathjax_ignore", "tex2jax_ignore"}
+FLAG_NAMES = {str(flag.name) for flag in OfflineFlags.single_flags()}
 INJECTED = ["script", "img", "svg", "iframe", "object", "embed"]
+
+
+def own_picture(tag):
+    """An explorer's own picture: an ``svg`` right inside labkit's picture ``div``, with no script."""
+    parent_classes = tag.parent.get("class") or () if tag.parent is not None else ()
+    return tag.name == "svg" and "labkit-picture" in parent_classes and not tag.find_all(INJECTED)
 
 
 def assert_literal(markup, *names):
     """``markup`` has no element or handler a name could have made, shows each of ``names`` as text, and
     keeps every ``$`` away from MathJax."""
     soup = BeautifulSoup(markup, "html.parser")
-    assert soup.find_all(INJECTED) == []
+    assert [tag for tag in soup.find_all(INJECTED) if not own_picture(tag)] == []
     handlers = [(tag.name, a) for tag in soup.find_all(True) for a in tag.attrs if a.lower().startswith("on")]
     assert handlers == []
     text = soup.get_text()
@@ -175,12 +183,17 @@ def widget_tree(widget):
 
 
 def assert_widgets_literal(explorer, *names):
-    """Every HTML value in the explorer is literal; no other widget reads its text as HTML."""
+    """Every HTML value in the explorer is literal; the only descriptions read as HTML are the flag
+    names (labkit's own escaped span with the flag's meaning as its title)."""
     values = [w.value for w in widget_tree(explorer) if type(w).__name__ == "HTML"]
     for value in values:
         assert_literal(value)
     assert_literal("".join(values), *names)
-    assert [w for w in widget_tree(explorer) if getattr(w, "description_allow_html", False)] == []
+    described = [w for w in widget_tree(explorer) if getattr(w, "description_allow_html", False)]
+    for widget in described:
+        assert type(widget).__name__ == "Checkbox"
+        [span] = BeautifulSoup(widget.description, "html.parser").find_all(True)
+        assert span.name == "span" and set(span["class"]) >= NO_MATH and span.get_text() in FLAG_NAMES
 
 
 def test_offline_explorer_with_hostile_names():
@@ -241,4 +254,4 @@ def test_pictures_draw_names_as_text(runs):
     assert {f"node: {NODES[1]}", f"{MATH} flags"} <= set(texts)  # a node in the legend, the title
     explorer = OfflineFlagExplorer(hostile.CLUSTER, dlls={DLL_NAME: hostile.HostileDll}, dll=DLL_NAME)
     view = explorer.model.view(explorer.choice)
-    assert any(DLL_NAME in t for t in drawn_texts(view.figure))
+    assert_literal(view.picture, DLL_NAME, RESOURCE)  # the explorers' SVG: names as text nodes

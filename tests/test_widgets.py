@@ -1,9 +1,13 @@
-"""The three explorers driven like a person would, by setting their controls; checked through `.last`."""
+"""The explorers driven like a person would, by setting their controls; checked through `.last`."""
 
 from pathlib import Path
 
+import pytest
+from traitlets import TraitError
+
 from labkit import cluster
 from labkit.cluster.client import OfflineResource
+from labkit.explore import SessionChoice
 from labkit.views.flagguide import flag_info
 from labkit.widgets import OfflineFlagExplorer, SessionExplorer, TraceReplayer, labelled
 from labkit.winapi import OfflineFlags as F
@@ -12,14 +16,14 @@ EVIL = "<img src=x onerror=alert(1)>"
 
 
 def test_offline_explorer_has_a_checkbox_per_flag_with_its_meaning_as_tooltip():
-    """Seven checkboxes named by flag, in bit order, each with the flag's meaning and evidence on hover
-    (boxes without description: ipywidgets drops a Checkbox tooltip when it has one)."""
+    """Seven checkboxes named by flag, in bit order: the name is the box's own description (a click on
+    it ticks the box), carrying the flag's meaning and evidence as its hover title."""
     explorer = OfflineFlagExplorer("move-busy-dll")
-    assert [name.value for name in explorer.names.values()] == [
+    assert [box.description for box in explorer.checkboxes.values()] == [
         labelled(str(f.name), flag_info(f).tooltip) for f in F.single_flags()
     ]
     assert explorer.checkboxes[F.QUEUE_ENABLED].tooltip == flag_info(F.QUEUE_ENABLED).tooltip
-    assert all(box.description == "" for box in explorer.checkboxes.values())
+    assert all(box.description_allow_html for box in explorer.checkboxes.values())
     assert labelled("A&B", 'say "<b>"') == (
         '<span class="mathjax_ignore tex2jax_ignore" title="say &quot;&lt;b&gt;&quot;" '
         'style="color: inherit">A&amp;B</span>'
@@ -121,6 +125,32 @@ def test_session_explorer_follows_crash_policy_provider_and_clients():
     assert explorer.last.state.scenario == "happy-path"
 
 
+@pytest.mark.parametrize("start", [12, 3])
+def test_many_clients_runs_its_fifty_from_any_slider_position(start):
+    """From the slider at 12 (its old maximum) or anywhere else: choosing many-clients widens the range
+    to 50, runs all 50 clients and draws once; going back narrows the range again."""
+    explorer = SessionExplorer("crash-during-lookup", clients=start)
+    before = explorer.renders
+    explorer.scenario.value = "many-clients"
+    assert explorer.renders == before + 1
+    assert (explorer.clients.min, explorer.clients.max, explorer.clients.value) == (1, 50, 50)
+    assert explorer.last.state == SessionChoice("many-clients", "", "rundown", 50)
+    assert len(explorer.last.rows) == 50 and explorer.last.title.startswith("many-clients · ")
+    explorer.scenario.value = "crash-during-lookup"
+    assert explorer.renders == before + 2
+    assert (explorer.clients.max, explorer.clients.value) == (12, 2) and len(explorer.last.rows) == 2
+
+
+def test_a_number_of_clients_the_scenario_cannot_take_is_refused():
+    """Not cut to fit: the constructor raises, the slider refuses, and the explorer shows what it showed."""
+    with pytest.raises(ValueError, match="crash-during-lookup runs 1 to 12 clients here, not 50"):
+        SessionExplorer("crash-during-lookup", clients=50)
+    explorer = SessionExplorer("crash-during-lookup")
+    with pytest.raises(TraitError, match="clients takes 1 to 12, not 13"):
+        explorer.clients.value = 13
+    assert explorer.clients.value == 2 and explorer.renders == 1 and explorer.last.state.clients == 2
+
+
 def test_replayer_steps_through_a_recorded_trace():
     """The slider and the step buttons move the cursor; the state table and the event follow."""
     replayer = TraceReplayer("data/traces/cluster-move-busy-dll.jsonl")
@@ -147,6 +177,23 @@ def test_replayer_steps_through_a_recorded_trace():
     assert replayer.last.state[1] == 69
 
 
+def test_replayer_follow_and_lane_filter():
+    """Unticking follow shows the whole trace; a lane filter picks lanes, one that keeps none is refused
+    in red and the box goes back to the filter in use; each change renders once."""
+    replayer = TraceReplayer("data/traces/cluster-pending-timeout.jsonl")
+    replayer.slider.value = 5
+    assert "virtual time (s)" in replayer.picture.value
+    replayer.follow.value = False
+    assert "virtual time (min)" in replayer.picture.value and replayer.last.state[2:] == (False, "")
+    renders = replayer.renders
+    replayer.lanes.value = "group"
+    assert replayer.renders == renders + 1 and replayer.last.state[3] == "group"
+    assert "lanes group: 1 of 2" in replayer.picture.value
+    replayer.lanes.value = "nobody"
+    assert replayer.renders == renders + 1 and replayer.lanes.value == "group"
+    assert "lane filter &#x27;nobody&#x27;" in replayer.notice.value and "#C62828" in replayer.notice.value
+
+
 def test_replayer_opens_files_from_its_list_or_a_path_and_reports_bad_ones(tmp_path):
     """The dropdown lists a folder's traces; a bad path or bad lines are reported, never raised."""
     source = Path("data/traces/nspv2-happy-path.jsonl").read_text(encoding="utf-8").splitlines()
@@ -158,10 +205,10 @@ def test_replayer_opens_files_from_its_list_or_a_path_and_reports_bad_ones(tmp_p
         "bad.jsonl",
         "good.jsonl",
     ]
-    assert replayer.last.state == (str(tmp_path / "bad.jsonl"), 0)
+    assert replayer.last.state[:2] == (str(tmp_path / "bad.jsonl"), 0)
     assert "1 bad line skipped" in replayer.notice.value
     replayer.file.value = str(tmp_path / "good.jsonl")
-    assert replayer.notice.value == "" and replayer.last.state == (str(tmp_path / "good.jsonl"), 0)
+    assert replayer.notice.value == "" and replayer.last.state[:2] == (str(tmp_path / "good.jsonl"), 0)
     outside = tmp_path / "elsewhere" / "copy.jsonl"
     outside.parent.mkdir()
     outside.write_text("\n".join(source) + "\n", encoding="utf-8")
@@ -186,3 +233,23 @@ def test_replayer_of_a_trace_object_escapes_its_subjects():
     replayer = TraceReplayer(tracer.trace)
     assert replayer.last.rows[0]["subject"] == EVIL
     assert "<img" not in replayer.table.value and "&lt;img" in replayer.table.value
+
+
+def test_a_slider_dragged_in_the_browser_never_queues_redraws(monkeypatch):
+    """Positions a browser sends faster than they can be drawn: the first is drawn at once, the others
+    wait for one drawing of the last (in the kernel, `call_later` of its event loop). A position set from
+    Python is drawn at once."""
+    import labkit.widgets.base as base
+
+    scheduled = []
+    monkeypatch.setattr(base, "later", lambda: lambda _delay, callback: scheduled.append(callback))
+    replayer = TraceReplayer("data/traces/cluster-move-busy-dll.jsonl")
+    replayer.throttle.clock = lambda: 0.0  # every position arrives within the interval
+    renders = replayer.renders
+    for position in range(1, 31):
+        replayer.slider.set_state({"value": position})  # as ipywidgets applies a change from the browser
+    assert replayer.renders == renders + 1 and replayer.last.state[1] == 1 and len(scheduled) == 1
+    scheduled.pop()()
+    assert replayer.renders == renders + 2 and replayer.last.state[1] == 30
+    replayer.slider.value = 40
+    assert replayer.renders == renders + 3 and replayer.last.state[1] == 40 and scheduled == []

@@ -9,7 +9,7 @@ literally in Jupyter, without changing any pandas option.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
 
@@ -59,7 +59,7 @@ def _wrappable(value: object) -> str:
     return str(value).replace("|", "|<wbr>").replace("_", "_<wbr>")
 
 
-MS = "Int64"
+MS: Final = "Int64"
 """The dtype of every time column: whole virtual ms, missing values allowed."""
 
 
