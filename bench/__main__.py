@@ -64,7 +64,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{kind}, {started:%Y-%m-%d %H:%M %Z}, {time.perf_counter() - start:.0f} s in all.\n"
         f"Machine: {about}.\n"
         "Ratio = labkit ÷ baseline: below 1, labkit is faster (or uses less memory). Times are medians of\n"
-        "CPU time of the measuring process (user + system), except the notebooks' (wall time)."
+        "CPU time of the measuring process (user + system), except the notebooks' and the browser's (wall\n"
+        "time: the kernel and the browser run in other processes, and waiting is what a reader sees)."
     )
     report = f"{render_table(rows)}\n\n{footer}\n"
     print(report, end="")

@@ -13,6 +13,7 @@ import itertools
 import json
 import logging
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from pathlib import Path
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure as MplFigure
 
+from bench import browser
 from bench.harness import Figure, medians, run_child, take_turns
 from labkit import cluster, nspv2
 from labkit.engine.gcfreeze import freeze_survivors
@@ -404,44 +406,52 @@ def timeline_png(options: Options) -> list[Figure]:
 
 
 def explorer_update(options: Options) -> list[Figure]:
-    """One OfflineV2 flag toggled in the explorer: simulate, timeline, summary, drawn with Agg.
-
-    Exactly what `labkit.widgets.OfflineFlagExplorer` does on a click, through the same model
-    (`labkit.explore`), against drawing an empty figure of the same size the same way.
-    """
-    model = OfflineExplorerModel()
+    """One OfflineV2 flag toggled in the explorer's model: simulate, offline summary, comparison with no
+    flags, SVG timeline and HTML table, as `labkit.widgets.OfflineFlagExplorer` does on a click (nothing
+    kept from one toggle to the next), against what a click drew before: the matplotlib timeline of the
+    same run, rasterised to PNG."""
+    model = OfflineExplorerModel(keep=0)
     choice = OfflineChoice("move-busy-dll")
     flags = [flag for flag in OfflineFlags.single_flags() if flag & choice.available]
     toggles = itertools.cycle([(flag, on) for flag in flags for on in (True, False)])
-    size = (11.0, 4.0)
+    shown: list[OfflineChoice] = [choice]
 
     def update() -> None:
-        nonlocal choice, size
         flag, on = next(toggles)
-        choice = choice.toggled(flag, on)
-        view = model.view(choice)
-        figure_png(view.figure)
+        shown.append(shown[-1].toggled(flag, on))
+        view = model.view(shown[-1])
         view.rendered()
         table_html(view.table)
-        width, height = view.figure.get_size_inches()
-        size = (float(width), float(height))
 
-    def empty() -> None:
-        figure_png(MplFigure(figsize=size))
+    def png() -> None:
+        run = model.run(shown[-1])
+        figure_png(timeline(run.trace, title=shown[-1].title))
 
-    seconds = medians({"update": update, "empty": empty}, **options.turns(2 * len(flags)))
+    seconds = medians({"update": update, "png": png}, **options.turns(2 * len(flags)))
     ms = {name: s * 1e3 for name, s in seconds.items()}
     return [
         Figure(
-            "explorer update: one flag toggled → simulate, timeline, summary, drawn (Agg)",
+            "explorer update: one flag toggled → simulate, summary, comparison, SVG picture",
             ms["update"],
-            ms["empty"],
+            ms["png"],
             "ms",
             "≤ 150 ms median",
             ms["update"] <= 150,
-            "an empty figure of the same size, drawn the same way",
+            "the same run's matplotlib timeline to PNG, as clicks drew before",
         )
     ]
+
+
+def browser_clicks(options: Options) -> list[Figure]:
+    """Every explorer control in JupyterLab + Chromium, input → changed picture, against the replayer's ▶
+    (`bench.browser`); sliders dragged, last move → settled picture."""
+    if not browser.available():
+        missing = f"the browser figure needs Chromium at {browser.CHROMIUM} and Playwright"
+        if options.quick:  # a smoke run on a machine without a browser measures everything else
+            print(f" ({missing}: left out)", end="", file=sys.stderr)
+            return []
+        raise RuntimeError(missing)
+    return browser.browser_figure(options.quick)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -477,6 +487,7 @@ FIGURES: dict[str, Callable[[Options], list[Figure]]] = {
     "matrix": flag_matrix_move,
     "timeline": timeline_png,
     "explorer": explorer_update,
+    "browser": browser_clicks,
     "notebooks": execute_notebooks,
 }
 """Every figure by the name ``--only`` takes, in the order of the issue's table."""

@@ -4,7 +4,11 @@ import re
 import subprocess
 import sys
 
+from bench import browser
 from tests.lab import ROOT
+
+MEASURED = re.compile(r" \((p90 \d+ ms|[\d.]+ redraws a drag)\)")
+"""What a browser row's name says of its spread, which changes from run to run."""
 
 QUICK_ROWS = [
     "record one callback, memory sink",
@@ -19,7 +23,17 @@ QUICK_ROWS = [
     "simulate NSPv2: 100 client sessions",
     "flag matrix: 128 combinations × 1 OS profile, move-busy-dll",
     "timeline of 400 state intervals to PNG",
-    "explorer update: one flag toggled → simulate, timeline, summary, drawn (Agg)",
+    "explorer update: one flag toggled → simulate, summary, comparison, SVG picture",
+    *(
+        [
+            "browser: TraceReplayer: ▶, input → event line",
+            "browser: OfflineFlagExplorer: a flag (click on its name), input → picture",
+            "browser: TraceReplayer: drag the event slider, last move → settled",
+            "browser: SessionExplorer: drag the clients slider, last move → settled",
+        ]
+        if browser.available()
+        else []
+    ),
     "execute 00-Contents.ipynb",
     "execute every notebook (1)",
 ]
@@ -43,7 +57,7 @@ def test_quick_run_measures_every_figure_into_a_well_formed_table(tmp_path):
     assert lines[:2] == ["| figure | labkit | baseline | ratio | target | met |", "|---|---|---|---|---|---|"]
     rows = lines[2 : lines.index("")]
     assert [ROW.fullmatch(row) is not None for row in rows] == [True] * len(rows), rows
-    assert [ROW.fullmatch(row)["name"] for row in rows] == QUICK_ROWS
+    assert [MEASURED.sub("", ROW.fullmatch(row)["name"]) for row in rows] == QUICK_ROWS
     assert lines[lines.index("") + 1].startswith("quick smoke run (the figures mean nothing), ")
     assert (tmp_path / "latest.md").read_text() == out.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == ["latest.md", "synthetic-10000-seed0.jsonl"]

@@ -66,9 +66,11 @@ class Kept(Generic[K, V]):
         if key in self._kept:
             self._kept.move_to_end(key)
             return self._kept[key]
-        value = self._kept[key] = work_out()
-        if len(self._kept) > self.size:
-            self._kept.popitem(last=False)
+        value = work_out()
+        if self.size > 0:
+            self._kept[key] = value
+            if len(self._kept) > self.size:
+                self._kept.popitem(last=False)
         return value
 
     def __len__(self) -> int:

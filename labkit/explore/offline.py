@@ -84,13 +84,15 @@ class OfflineView:
 
 
 class OfflineExplorerModel:
-    """Runs offline choices; keeps the views of the last 128 choices and the no-flag runs they compare
-    with."""
+    """Runs offline choices; keeps the views of the last ``keep`` choices (0: none) and the no-flag runs
+    they compare with."""
 
     def __init__(
         self,
         scenarios: Iterable[str | cluster.Scenario] | None = None,
         dlls: Mapping[str, Any] | None = None,
+        *,
+        keep: int = 128,
     ) -> None:
         chosen = cluster.scenarios.names() if scenarios is None else list(scenarios)
         self.scenarios: dict[str, cluster.Scenario] = {}
@@ -98,7 +100,7 @@ class OfflineExplorerModel:
             scenario = cluster.scenarios.get(item)
             self.scenarios[scenario.name] = scenario
         self.dlls: dict[str, Any] = dict(cluster.dlls.items()) if dlls is None else dict(dlls)
-        self._views: Kept[tuple[OfflineChoice, float], OfflineView] = Kept(128)
+        self._views: Kept[tuple[OfflineChoice, float], OfflineView] = Kept(keep)
         self._baselines: Kept[tuple[str, str, str], Trace] = Kept(32)
 
     def scenario(self, name: str) -> cluster.Scenario:
