@@ -18,6 +18,7 @@ VISIBLE = (
     "areas => areas.filter(a => a.querySelector('.lm-Widget').getBoundingClientRect().height > 0).length"
 )
 LOADED = "images => images.filter(i => i.complete && i.naturalWidth > 0).length"
+DRAWN = "pictures => pictures.filter(p => p.getBoundingClientRect().width > 0).length"
 
 
 def figures(nb):
@@ -26,6 +27,15 @@ def figures(nb):
     models = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {}).values()
     outputs += [o for m in models if m["model_name"] == "OutputModel" for o in m["state"].get("outputs", [])]
     return sum(any(mime.startswith("image/") for mime in output.get("data", {})) for output in outputs)
+
+
+def explorer_pictures(nb):
+    """How many explorer pictures (SVG in an HTML widget) the notebook's saved widget state holds."""
+    models = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {}).values()
+    return sum(
+        m["model_name"] == "HTMLModel" and 'class="labkit-picture ' in m["state"].get("value", "")
+        for m in models
+    )
 
 
 def widget_views(nb):
@@ -39,14 +49,15 @@ def lab_site(tmp_path_factory, chromium):
     notebooks = {path: executed(path) for path in LAB + FIXTURES}
     out = tmp_path_factory.mktemp("rendered") / "site"
     pages = site.build_site(notebooks, out, assets=site_assets())
-    expected = {page.path: (0, 0) for page in pages}  # linked markdown documents: no outputs
+    expected = {page.path: (0, 0, 0) for page in pages}  # linked markdown documents: no outputs
     for nb, page in zip(notebooks.values(), pages, strict=False):  # notebook pages come first, in order
-        expected[page.path] = (figures(nb), widget_views(nb))
+        expected[page.path] = (figures(nb), widget_views(nb), explorer_pictures(nb))
     return out, pages, expected
 
 
 def test_every_page_shows_figures_and_widgets_offline(lab_site, page, guard, tmp_path):
-    """Each page loads only files of the site; its figures have pixels; its widget areas are rendered."""
+    """Each page loads only files of the site; its figures have pixels; its widget areas are rendered, the
+    explorers' pictures drawn."""
     out, pages, expected = lab_site
     seen = {}
     for entry in pages:
@@ -55,8 +66,10 @@ def test_every_page_shows_figures_and_widgets_offline(lab_site, page, guard, tmp
         page.wait_for_function(ALL_RENDERED, arg=WIDGET_AREAS)
         page.screenshot(path=tmp_path / f"{entry.path.replace('/', '_')}.png", full_page=True)
         images = page.locator("main .jp-OutputArea-output img").evaluate_all(LOADED)
-        seen[entry.path] = (images, page.locator(WIDGET_AREAS).evaluate_all(VISIBLE))
+        pictures = page.locator("main .labkit-picture svg").evaluate_all(DRAWN)
+        seen[entry.path] = (images, page.locator(WIDGET_AREAS).evaluate_all(VISIBLE), pictures)
     assert seen == expected
+    assert sum(pictures for _, _, pictures in expected.values()) >= 5  # 01, 02, 03, 05, 06 and the fixture
     assert guard.blocked == []
     outside = [
         url
