@@ -95,6 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_cluster_commands(simulate_commands, commands)
     # --- summary commands ---
     _add_summary_commands(commands)
+    # --- clusterlog commands ---
+    _add_import_commands(commands)
     return parser
 
 
@@ -348,6 +350,53 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 # --- end summary commands ---
+
+
+# --- clusterlog commands ---
+def _add_import_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
+    imports = commands.add_parser(
+        "import",
+        help="read logs from outside labkit into a trace",
+        description="Read logs written outside labkit into a labkit trace.",
+    )
+    sources = imports.add_subparsers(dest="source", metavar="SOURCE", parser_class=_Parser)
+    sources.required = True
+    clusterlog = sources.add_parser(
+        "clusterlog",
+        help="cluster.log files from every node, merged onto one timeline",
+        description="Read cluster.log files (or directories of them, one file per node) into one cluster "
+        "trace: recognised lines as typed events, every other line as a LogLine note, the section tables "
+        "into the header. A summary line goes to stderr.",
+    )
+    clusterlog.add_argument(
+        "paths", nargs="+", metavar="FILE_OR_DIR", help="cluster.log files or directories"
+    )
+    clusterlog.add_argument("--out", required=True, metavar="TRACE", help="where to write the trace")
+    clusterlog.add_argument("--force", action="store_true", help="overwrite TRACE if it exists")
+    clusterlog.add_argument(
+        "--utc-offset",
+        metavar="±HH:MM",
+        help="the stamps' offset from UTC (logs written with -UseLocalTime); default: what each log's "
+        "Cluster section says, else UTC",
+    )
+    clusterlog.add_argument(
+        "--node", metavar="NAME", help="the node of every file (default: from the file name)"
+    )
+    clusterlog.set_defaults(run=_import_clusterlog)
+
+
+def _import_clusterlog(args: argparse.Namespace) -> int:
+    from labkit import clusterlog
+
+    job = clusterlog.import_logs(
+        args.paths, args.out, force=args.force, utc_offset=args.utc_offset, node=args.node
+    )
+    print(f"{args.out}: {sum(c.recognised + c.log_lines for c in job.counts)} events")
+    print(f"labkit: {job.summary()}", file=sys.stderr)
+    return 0
+
+
+# --- end clusterlog commands ---
 
 
 def _one_line(text: str) -> str:

@@ -1,7 +1,9 @@
 """One cluster.log file as a stream of entries in time order.
 
 An entry is a line with a prefix (`labkit.clusterlog.shapes`) and the continuation lines under it (lines
-without any prefix, which the reader joins to the entry above). Every entry gets a UTC time in ms:
+without any prefix, which the reader joins to the entry above). A line without a prefix that follows no
+prefixed line (a pasted message without its prefix, before any line that has one) is an entry of its own.
+Every entry gets a UTC time in ms:
 
 - its own stamp, minus the file's UTC offset;
 - a time of day without a date takes the date of the line before it (the next day after midnight);
@@ -25,7 +27,7 @@ from typing import Any
 from labkit.clusterlog import sections as sec
 from labkit.clusterlog import stamps
 from labkit.clusterlog.decode import TextFile
-from labkit.clusterlog.shapes import Prefix, parse_line
+from labkit.clusterlog.shapes import Prefix, bare_line, parse_line
 
 REORDER_WINDOW_MS = 10_000
 """How far back in log time an out-of-order line is still sorted into place."""
@@ -55,6 +57,8 @@ class Entry:
     """Whether the time was carried from another line (this line had none of its own)."""
     logged_at: int | None = None
     """The entry's own stamp when it had to be placed later than that (out of order beyond the window)."""
+    bare: bool = False
+    """A line without any prefix part (a pasted message): it takes no continuation lines."""
 
     @property
     def text(self) -> str:
@@ -183,7 +187,7 @@ class _Scanner:
             if self._sectioned(number, line):
                 continue
             prefix = parse_line(line)
-            if prefix is None and current is not None:
+            if prefix is None and current is not None and not current.bare:
                 if current.more is None:
                     current.more = []
                 current.more.append(line)
@@ -192,7 +196,7 @@ class _Scanner:
                 continue
             if current is not None:
                 yield from self._finish(current)
-            current = Entry(0, self.log.index, number, prefix or Prefix(line), number)
+            current = Entry(0, self.log.index, number, prefix or bare_line(line), number, bare=prefix is None)
         if current is not None:
             yield from self._finish(current)
         self._close_section()
@@ -212,8 +216,7 @@ class _Scanner:
             return False
         prefix = parse_line(line)
         if prefix is not None and (prefix.pid is not None or prefix.date is not None):
-            self._close_section()  # a dated log line: the table ended without a marker
-            self.in_preamble = False
+            self._close_section()  # a dated log line: the section holds log lines after all
             return False
         self.section.add(number, line)
         self.stats.header += 1

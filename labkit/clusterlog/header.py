@@ -114,16 +114,19 @@ def layout(files: list[LogFile]) -> tuple[dict[str, dict[str, Any]], dict[str, d
             title = section["title"].lower()
             if title == "resources":
                 for record in sec.records(section, sec.RESOURCE_COLUMNS):
-                    resources.setdefault(record.pop("name"), record)
+                    resources.setdefault(record.pop("name"), dict(record))
             elif title == "groups":
                 for record in sec.records(section, sec.GROUP_COLUMNS):
-                    groups.setdefault(record.pop("name"), record)
+                    groups.setdefault(record.pop("name"), dict(record))
     for name, resource in resources.items():
         group = resource.get("group")
         if group:
-            members = groups.setdefault(group, {}).setdefault("resources", [])
+            known = groups.setdefault(group, {})
+            members = known.setdefault("resources", [])
             if name not in members:
                 members.append(name)
+            if "owner_node" not in known and resource.get("owner_node"):
+                known["owner_node"] = resource["owner_node"]  # a group is where its resources are
     return resources, groups
 
 

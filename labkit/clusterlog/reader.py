@@ -129,6 +129,7 @@ def import_logs(
     The events go to a temporary file beside ``out`` first: the header, which counts them, comes first
     in the file. An existing ``out`` is kept unless ``force`` (`labkit.exceptions.OutputExistsError`).
     """
+    _offset(utc_offset)  # a bad offset is refused before anything else
     target = Path(out)
     if target.exists() and not force:  # say so before reading gigabytes
         raise OutputExistsError(f"{target}: file exists; pass force=True (--force) to overwrite it")

@@ -156,6 +156,9 @@ def _unescape(found: Prefix, line: str) -> None:
         found.raw = line
 
 
-def is_prefixed(line: str) -> bool:
-    """Whether ``line`` starts an entry (has any prefix part): the rest are continuation lines."""
-    return parse_line(line) is not None
+def bare_line(line: str) -> Prefix:
+    """A line without any prefix part, read as a message on its own (escapes undone)."""
+    found = Prefix(line)
+    if "\\" in line or "`" in line:
+        _unescape(found, line)
+    return found
