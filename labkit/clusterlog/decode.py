@@ -133,27 +133,31 @@ class TextFile:
                 pieces, cut = pieces[1:], False
             pieces[0] = carry + pieces[0]
             carry = pieces.pop()
+            odd = "\0" in text or not text.isascii()  # only then can a line need more than its CR off
             for piece in pieces:
                 number += 1
-                yield number, self._clean(number, piece)
+                if piece[-1:] == "\r":
+                    piece = piece[:-1]
+                    self.crlf += 1
+                yield number, self._clean(number, piece) if odd else piece
             if len(carry) > MAX_LINE_CHARS:
                 number += 1
                 self.problems.add(number, f"longer than {MAX_LINE_CHARS} characters: kept cut to that length")
-                yield number, self._clean(number, carry[:MAX_LINE_CHARS])
+                yield number, self._clean(number, carry[:MAX_LINE_CHARS].removesuffix("\r"))
                 carry, cut = "", True
             if final:
                 break
             data = raw.read(BLOCK)
         if carry:
             number += 1
+            if carry.endswith("\r"):
+                carry = carry[:-1]
+                self.crlf += 1
             yield number, self._clean(number, carry)
         self.lines_read = number
 
     def _clean(self, number: int, line: str) -> str:
-        """One line without its CR, with bad bytes and NULs made visible and reported."""
-        if line.endswith("\r"):
-            line = line[:-1]
-            self.crlf += 1
+        """One line with bad bytes and NULs made visible and reported."""
         if "\0" in line:
             self.problems.add(number, f"{line.count(chr(0))} NUL characters removed (a damaged block?)")
             line = line.replace("\0", "")

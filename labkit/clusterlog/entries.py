@@ -19,7 +19,9 @@ the line before it, with its own stamp in ``logged_at`` and a problem saying so.
 
 from __future__ import annotations
 
+import bisect
 import heapq
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -116,7 +118,8 @@ class LogFile:
         assert self._scan is not None, "open() first"
         self._preamble.sort(key=_key)
         preamble, self._preamble = self._preamble, []
-        return heapq.merge(preamble, self._ordered(self._body()), key=_key)
+        body = self._ordered(self._body())
+        return heapq.merge(preamble, body, key=_key) if preamble else body
 
     def _body(self) -> Iterator[Entry]:
         assert self._scan is not None
@@ -127,26 +130,38 @@ class LogFile:
             yield entry
 
     def _ordered(self, entries: Iterator[Entry]) -> Iterator[Entry]:
-        """Sort through a window of log time; count and report lines that were out of order."""
-        held: list[tuple[int, int, Entry]] = []
+        """Sort through a window of log time; count and report lines that were out of order.
+
+        Entries wait in arrival order until they are `REORDER_WINDOW_MS` older than the newest one; the
+        rare entry older than one already waiting is inserted in its place (after equal stamps: stable).
+        """
+        held: deque[Entry] = deque()
         newest = released = UNTIMED
         for entry in entries:
-            if entry.stamp < released:
+            stamp = entry.stamp
+            if stamp >= newest:
+                newest = stamp
+                held.append(entry)
+                limit = newest - REORDER_WINDOW_MS
+                while held and (held[0].stamp <= limit or len(held) > MAX_HELD):
+                    first = held.popleft()
+                    released = first.stamp
+                    yield first
+                continue
+            if stamp < released:
                 self._late(entry, released)
-            elif entry.stamp < newest:
-                self.stats.reordered += 1
-                if self.stats.reordered <= 20:
-                    self.text.problems.add(
-                        entry.first,
-                        f"stamped {stamps.log_text(entry.stamp)}, before a line above it: sorted into place",
-                    )
-            newest = max(newest, entry.stamp)
-            heapq.heappush(held, (entry.stamp, entry.first, entry))
-            while held and (held[0][0] <= newest - REORDER_WINDOW_MS or len(held) > MAX_HELD):
-                released = held[0][0]
-                yield heapq.heappop(held)[2]
-        while held:
-            yield heapq.heappop(held)[2]
+            else:
+                self._reordered(entry)
+            held.insert(bisect.bisect_right(held, entry.stamp, key=_stamp), entry)
+        yield from held
+
+    def _reordered(self, entry: Entry) -> None:
+        self.stats.reordered += 1
+        if self.stats.reordered <= 20:
+            self.text.problems.add(
+                entry.first,
+                f"stamped {stamps.log_text(entry.stamp)}, before a line above it: sorted into place",
+            )
 
     def _late(self, entry: Entry, released: int) -> None:
         self.stats.late += 1
@@ -162,6 +177,10 @@ def _key(entry: Entry) -> tuple[int, int, int]:
     return entry.stamp, entry.file, entry.first
 
 
+def _stamp(entry: Entry) -> int:
+    return entry.stamp
+
+
 class _Scanner:
     """One pass over a file's lines: sections, entries, continuations and times."""
 
@@ -174,33 +193,45 @@ class _Scanner:
         self.last_local: int | None = None
         self.waiting: list[Entry] = []  # entries before the first time of the stream
         self.dateless_reported = False
+        self.offset_ms = (log.offset_minutes or 0) * 60_000
 
     def scan(self) -> Iterator[tuple[bool, Entry]]:
+        """Every entry with its time, and whether it belongs to the preamble (the part before the log)."""
         current: Entry | None = None
+        index, stats = self.log.index, self.stats
         for number, line in self.log.text.lines():
-            if not line.strip():
-                self.stats.blank += 1
+            if not line or line.isspace():
+                stats.blank += 1
                 continue
-            if current is not None and line.lstrip().startswith("[===") and sec.section_title(line):
-                yield from self._finish(current)  # before the marker changes the section
-                current = None
-            if self._sectioned(number, line):
-                continue
+            marker = line.startswith("[===") or (line[:1] in " \t" and line.lstrip().startswith("[==="))
+            if marker or self.section is not None:
+                if marker and current is not None and sec.section_title(line):
+                    yield from self._done(current)  # before the marker changes the section
+                    current = None
+                if self._sectioned(number, line):
+                    continue
             prefix = parse_line(line)
             if prefix is None and current is not None and not current.bare:
                 if current.more is None:
                     current.more = []
                 current.more.append(line)
                 current.last = number
-                self.stats.continuations += 1
+                stats.continuations += 1
                 continue
-            if current is not None:
-                yield from self._finish(current)
-            current = Entry(0, self.log.index, number, prefix or bare_line(line), number, bare=prefix is None)
+            if current is not None and self._finish(current):
+                if self.waiting:
+                    yield from self._release_waiting(current.stamp)
+                yield self.in_preamble, current
+            current = Entry(0, index, number, prefix or bare_line(line), number, bare=prefix is None)
         if current is not None:
-            yield from self._finish(current)
+            yield from self._done(current)
         self._close_section()
         yield from self._release_waiting(UNTIMED)
+
+    def _done(self, entry: Entry) -> Iterator[tuple[bool, Entry]]:
+        if self._finish(entry):
+            yield from self._release_waiting(entry.stamp)
+            yield self.in_preamble, entry
 
     def _sectioned(self, number: int, line: str) -> bool:
         """Handle a section marker or a table line; False for a line that belongs to the log."""
@@ -236,24 +267,29 @@ class _Scanner:
         facts, log = self.log.facts, self.log
         if log.offset_minutes is None and facts.get("local_time") and "bias_minutes" in facts:
             log.offset_minutes = -facts["bias_minutes"]  # UTC = local + bias
+            self.offset_ms = log.offset_minutes * 60_000
             log.offset_from = "the log's Cluster section (local time, time zone bias)"
 
-    def _finish(self, entry: Entry) -> Iterator[tuple[bool, Entry]]:
+    def _finish(self, entry: Entry) -> bool:
+        """Give the entry its UTC time; False when it has none yet (it waits for the first time)."""
         self.stats.entries += 1
         local = self._local_time(entry)
         if local is None:
             if self.last_local is None:
                 self.waiting.append(entry)
-                return
+                return False
             local = self.last_local
             entry.carried = True
             self.stats.carried += 1
         else:
             self.last_local = local
-        entry.stamp = local - (self.log.offset_minutes or 0) * 60_000
-        self._seen(entry.stamp)
-        yield from self._release_waiting(entry.stamp)
-        yield self.in_preamble, entry
+        stamp = entry.stamp = local - self.offset_ms
+        log = self.log
+        if log.first_stamp is None or stamp < log.first_stamp:
+            log.first_stamp = stamp
+        if log.last_stamp is None or stamp > log.last_stamp:
+            log.last_stamp = stamp
+        return True
 
     def _release_waiting(self, stamp: int) -> Iterator[tuple[bool, Entry]]:
         for waiting in self.waiting:
@@ -264,11 +300,6 @@ class _Scanner:
                 self.stats.carried += 1
             yield self.in_preamble, waiting
         self.waiting = []
-
-    def _seen(self, stamp: int) -> None:
-        log = self.log
-        log.first_stamp = stamp if log.first_stamp is None else min(log.first_stamp, stamp)
-        log.last_stamp = stamp if log.last_stamp is None else max(log.last_stamp, stamp)
 
     def _local_time(self, entry: Entry) -> int | None:
         """The entry's own time as written (local ms since 1970), or None when it has none."""

@@ -57,8 +57,7 @@ class Import:
         self.counts = [Counts() for _ in self.files]
         streams = [log.entries() for log in self.files]
         names = [log.text.name for log in self.files]
-        merged: Iterable[Entry] = heapq.merge(*streams, key=lambda e: (e.stamp, e.file, e.first))
-        for seq, entry in enumerate(merged):
+        for seq, entry in enumerate(merge(streams)):
             if self.utc_start is None and entry.stamp != UNTIMED:
                 self.utc_start = entry.stamp
             t = (
@@ -82,6 +81,28 @@ class Import:
     def summary(self) -> str:
         """One line: lines read, recognised, kept as log lines, joined as continuations (and the rest)."""
         return head.summary(self)
+
+
+def merge(streams: list[Iterator[Entry]]) -> Iterator[Entry]:
+    """Entries of sorted streams (one per file, in file order) by (time, file, line): heapq.merge without
+    a key function per entry."""
+    heap: list[tuple[int, int, int, Entry, Iterator[Entry]]] = []
+    for index, stream in enumerate(streams):
+        first = next(stream, None)
+        if first is not None:
+            heap.append((first.stamp, index, first.first, first, stream))
+    heapq.heapify(heap)
+    while len(heap) > 1:
+        _, index, _, entry, stream = heap[0]
+        yield entry
+        following = next(stream, None)
+        if following is None:
+            heapq.heappop(heap)
+        else:
+            heapq.heapreplace(heap, (following.stamp, index, following.first, following, stream))
+    if heap:
+        yield heap[0][3]
+        yield from heap[0][4]
 
 
 def start(
