@@ -6,6 +6,7 @@ Every command turns a bad file or a bad name into a one-line error and exit code
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -383,6 +384,8 @@ def _add_import_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
         "--node", metavar="NAME", help="the node of every file (default: from the file name)"
     )
     clusterlog.set_defaults(run=_import_clusterlog)
+    # argparse takes "-05:00" for an option; let an offset west of UTC be a value, as it takes "-5".
+    clusterlog._negative_number_matcher = re.compile(r"^-\d+$|^-\d*\.\d+$|^-\d{1,2}:?\d{2}$")
 
 
 def _import_clusterlog(args: argparse.Namespace) -> int:

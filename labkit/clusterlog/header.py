@@ -55,7 +55,9 @@ def build(job: Import) -> TraceHeader:
             name: {"node": group.get("owner_node"), "resources": group.get("resources", [])}
             for name, group in source["groups"].items()
         }
-    return TraceHeader(domain="cluster", scenario=SCENARIO, params=params)
+    from labkit import __version__
+
+    return TraceHeader(domain="cluster", scenario=SCENARIO, params=params, labkit=__version__)
 
 
 def source_of(job: Import) -> dict[str, Any]:

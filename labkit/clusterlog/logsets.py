@@ -190,7 +190,8 @@ def isalive_failover() -> LogSet:
         n1.log(5, "RCM", "TransitionToState(ag) ProcessingFailure-->WaitingToTerminate.")
         n1.log(300, "RCM", "TransitionToState(ag) WaitingToTerminate-->Failed.")
         gum = f"Node 3: Executing locally gumId: {412 + attempt}, updates: 1, first action: /rcm/gum/SetState"
-        n3.log(1006, "GUM", gum)
+        n3.now = n1.now + 3_600_000  # the same moment on N3's clock, which shows local time
+        n3.log(0, "GUM", gum)
         if attempt == 2:
             break
         n1.log(500, "RCM", "TransitionToState(ag) Failed-->OnlineCallIssued.")
