@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from labkit.checks import violations
-from labkit.golden import DOMAIN_PACKAGES, regenerate
+from labkit.lab.golden import DOMAIN_PACKAGES, regenerate
 from labkit.trace import read_trace
+from labkit.trace.checks import violations
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "traces"
 TRACES = sorted(DATA.glob("*.jsonl"))

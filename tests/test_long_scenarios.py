@@ -7,7 +7,7 @@ from labkit import cluster, nspv2, views
 from labkit.cluster import GroupLayout, Scenario
 from labkit.cluster.client import MoveGroup, NetworkLoss
 from labkit.exceptions import SimulationError
-from labkit.offlines import offline_operations
+from labkit.readback.offlines import offline_operations
 from labkit.trace import Kind, TraceHeader, Tracer
 
 

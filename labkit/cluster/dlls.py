@@ -18,7 +18,7 @@ from labkit.cluster.resdll import (
     Sleep,
     WorkerRoutine,
 )
-from labkit.registry import Registry
+from labkit.engine.registry import Registry
 from labkit.winapi import (
     CLUSTER_RESOURCE_STATE,
     ERROR_IO_PENDING,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from labkit.cluster.scenarios import Scenario, scenarios
 from labkit.cluster.simulation import DllChoice, simulate
-from labkit.run import Run
+from labkit.engine.run import Run
 from labkit.winapi import OfflineFlags, cluster_profile, error_name
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ def flag_matrix(
     """
     import pandas as pd
 
-    import labkit.tables  # noqa: F401 - node names show as text in Jupyter, not as MathJax
+    import labkit.views.tables  # noqa: F401 - node names show as text in Jupyter, not as MathJax
 
     chosen = scenarios.get(scenario)
     profiles = [os] if isinstance(os, str) else list(os)

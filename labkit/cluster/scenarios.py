@@ -22,8 +22,8 @@ from labkit.cluster.client import (
 from labkit.cluster.dlls import VirtualMachine, dlls
 from labkit.cluster.model import PROPERTY_MINIMUM, RESOURCE_PROPERTIES
 from labkit.cluster.policies import Policies
+from labkit.engine.registry import Registry
 from labkit.exceptions import LabkitError, SimulationError
-from labkit.registry import Registry
 from labkit.winapi import VM_RESDLL_CONTEXT, OfflineFlags
 
 F = OfflineFlags

@@ -13,8 +13,8 @@ import simpy
 from labkit.cluster.model import Group, Resource
 from labkit.cluster.policies import Policies
 from labkit.cluster.resdll import ClusWorker
-from labkit.guard import Guarded, UserCodeGuard
-from labkit.runloop import Runaway
+from labkit.engine.guard import Guarded, UserCodeGuard
+from labkit.engine.runloop import Runaway
 from labkit.trace import Evidence, Kind, TraceEvent, TraceHeader, Tracer
 from labkit.winapi import ClusterOsProfile, GroupStatusFlags
 
@@ -173,7 +173,7 @@ class Sim:
         )
 
     def runaway(self, runaway: Runaway) -> None:
-        """The run loop stopped the run (`labkit.runloop`): blame the DLL code that ran last."""
+        """The run loop stopped the run (`labkit.engine.runloop`): blame the DLL code that ran last."""
         routine, subject = self.last_user_code
         self.fault(
             runaway.name,

@@ -10,17 +10,17 @@ import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from labkit import runloop
 from labkit.cluster.dlls import dlls
 from labkit.cluster.policies import Policies
 from labkit.cluster.rcm import Cluster
 from labkit.cluster.resdll import ResourceDll
 from labkit.cluster.scenarios import Scenario, resource_properties, scenarios
 from labkit.cluster.sim import Sim
+from labkit.engine import runloop
+from labkit.engine.gcfreeze import freeze_survivors
+from labkit.engine.guard import DEFAULT_LIMIT_S, UserCodeGuard
+from labkit.engine.run import Run
 from labkit.exceptions import SimulationError
-from labkit.gcfreeze import freeze_survivors
-from labkit.guard import DEFAULT_LIMIT_S, UserCodeGuard
-from labkit.run import Run
 from labkit.trace import Evidence, TraceHeader
 from labkit.winapi import OfflineFlags, cluster_profile, error_name
 
@@ -52,7 +52,7 @@ def simulate(
     differ from the scenario's. The run stops at ``horizon_ms`` of virtual time at the latest; user code
     that blocks longer than ``guard_limit_s`` real seconds is stopped and recorded as a fault; DLL code
     that keeps virtual time from advancing, or the run going past ``max_steps`` events, is a fault that
-    ends the run (`labkit.runloop`). Calls still waiting when the run ends are closed as ``abandoned``.
+    ends the run (`labkit.engine.runloop`). Calls still waiting when the run ends are closed as ``abandoned``.
     """
     chosen = scenarios.get(scenario)
     requested = chosen.flags if flags is None else _flags(flags)

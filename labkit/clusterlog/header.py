@@ -17,12 +17,12 @@ Beside ``source``, ``nodes`` and ``groups`` repeat the layout in the form simula
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from labkit.clusterlog import sections as sec
 from labkit.clusterlog.stamps import iso, offset_text
 from labkit.trace import TraceHeader
+from labkit.trace.encode import dumps
 
 if TYPE_CHECKING:
     from labkit.clusterlog.entries import LogFile
@@ -44,7 +44,7 @@ _COUNTED = (
 
 def json_line(header: TraceHeader) -> str:
     """The header as line 1 of a trace file (the same bytes `labkit.trace.Trace.write` writes)."""
-    return json.dumps(header.to_dict(), separators=(",", ":"), ensure_ascii=True, allow_nan=False) + "\n"
+    return dumps(header.to_dict()) + "\n"
 
 
 def build(job: Import) -> TraceHeader:
@@ -55,9 +55,7 @@ def build(job: Import) -> TraceHeader:
             name: {"node": group.get("owner_node"), "resources": group.get("resources", [])}
             for name, group in source["groups"].items()
         }
-    from labkit import __version__
-
-    return TraceHeader(domain="cluster", scenario=SCENARIO, params=params, labkit=__version__)
+    return TraceHeader(domain="cluster", scenario=SCENARIO, params=params)
 
 
 def source_of(job: Import) -> dict[str, Any]:

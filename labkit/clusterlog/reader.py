@@ -27,8 +27,8 @@ from labkit.clusterlog.entries import UNTIMED, Entry, LogFile
 from labkit.clusterlog.events import event_for
 from labkit.clusterlog.stamps import parse_offset
 from labkit.exceptions import ClusterLogError, OutputExistsError
-from labkit.files import write_new
 from labkit.trace import Trace, TraceEvent, TraceHeader, gc_paused
+from labkit.trace.files import write_new
 
 PathLike = str | os.PathLike[str]
 _NODE_IN_NAME = re.compile(r"(?P<node>.+?)[_.-]cluster\.log$", re.I)

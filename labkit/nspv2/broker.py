@@ -19,7 +19,7 @@ from typing import Any
 import simpy
 
 from labkit import winapi
-from labkit.guard import UserCodeGuard
+from labkit.engine.guard import UserCodeGuard
 from labkit.nspv2.catalog import CatalogEntry, select
 from labkit.nspv2.completion import CANCEL_CODES, AsyncCalls
 from labkit.nspv2.dispatch import DOCUMENTED, INFERRED, Dispatcher

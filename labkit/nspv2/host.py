@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from labkit.guard import UserCodeGuard
+from labkit.engine.guard import UserCodeGuard
 from labkit.nspv2.queryset import show
 from labkit.trace import Kind
 

@@ -21,11 +21,11 @@ from typing import Any
 import simpy
 
 from labkit import winapi
+from labkit.engine.registry import Registry
 from labkit.exceptions import UnknownNameError
 from labkit.nspv2.host import Worker
 from labkit.nspv2.provider import Box, NamespaceProvider
 from labkit.nspv2.queryset import CSADDR_INFO, WSAQUERYSET2, addresses, buffer_size
-from labkit.registry import Registry
 from labkit.winapi import WSAESETSERVICEOP, LupFlags, SetServiceFlags
 
 DIRECTORY = {

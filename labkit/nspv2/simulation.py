@@ -15,16 +15,17 @@ from typing import Any
 
 import simpy
 
-from labkit import __version__, runloop
+from labkit import __version__
+from labkit.engine import runloop
+from labkit.engine.gcfreeze import freeze_survivors
+from labkit.engine.guard import DEFAULT_LIMIT_S, UserCodeGuard
+from labkit.engine.run import Run
 from labkit.exceptions import SimulationError
-from labkit.gcfreeze import freeze_survivors
-from labkit.guard import DEFAULT_LIMIT_S, UserCodeGuard
 from labkit.nspv2.broker import Broker
 from labkit.nspv2.clients import Client, ClientProcess
 from labkit.nspv2.policy import Policy
 from labkit.nspv2.providers import providers
 from labkit.nspv2.scenarios import Host, ProviderSpec, Scenario, scenarios
-from labkit.run import Run
 from labkit.trace import TraceHeader, Tracer
 from labkit.winapi import NspOsProfile, nsp_profile
 
@@ -54,7 +55,7 @@ def simulate(
     profile (``vista``, ``win7``); ``clients`` replaces the scenario's clients. Provider code that raises
     or blocks longer than ``guard_limit_s`` real seconds becomes a fault; the run goes on. Provider code
     that keeps virtual time from advancing, or keeps the run going past ``max_steps`` events, is a fault
-    that ends the run (`labkit.runloop`); calls still waiting then are closed as ``abandoned``.
+    that ends the run (`labkit.engine.runloop`); calls still waiting then are closed as ``abandoned``.
     """
     chosen = scenarios.get(scenario)
     profile = nsp_profile(os or chosen.os)

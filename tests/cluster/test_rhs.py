@@ -5,7 +5,7 @@ from labkit.cluster.policies import Policies
 from labkit.cluster.resdll import ResourceDll
 from labkit.cluster.rhs import Rhs
 from labkit.cluster.sim import Sim
-from labkit.guard import UserCodeGuard
+from labkit.engine.guard import UserCodeGuard
 from labkit.trace import TraceHeader
 from labkit.winapi import (
     ERROR_IO_PENDING,

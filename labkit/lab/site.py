@@ -5,9 +5,10 @@ widget areas stay blank. Here every page loads only files of the site itself:
 
 - require.js and ``@jupyter-widgets/html-manager`` (which renders the saved widget state, figures in
   ``Output`` widgets included) are copied into ``_static/`` from their npm packages. No PyPI package ships
-  the html-manager bundle, so ``python -m labkit.site assets`` fetches the two tarballs with ``npm pack`` at
-  pinned versions and checks them against pinned sha512 integrity values (what ``npm ci`` checks, without
-  installing the html-manager's 200-odd build dependencies: only its prebuilt ``dist/`` is needed).
+  the html-manager bundle, so ``python -m labkit.lab.site assets`` fetches the two tarballs with
+  ``npm pack`` at pinned versions and checks them against pinned sha512 integrity values (what
+  ``npm ci`` checks, without installing the html-manager's 200-odd build dependencies: only its
+  prebuilt ``dist/`` is needed).
 - MathJax and Mermaid are left out: the notebooks use neither, and a page must not reach the network.
 - Relative links keep working: a link to a notebook points at its page, a linked markdown document gets a
   page of its own, any other linked file is copied. Each page links back to the index and to its executed
@@ -15,8 +16,8 @@ widget areas stay blank. Here every page loads only files of the site itself:
 
 The build refuses to finish if a page would still load anything from outside the site.
 
-    python -m labkit.site assets                 # once, needs npm and the registry (make does this)
-    python -m labkit.site build --out build/site # execute every notebook, write the site
+    python -m labkit.lab.site assets                 # once, needs npm and the registry (make does this)
+    python -m labkit.lab.site build --out build/site # execute every notebook, write the site
 """
 
 from __future__ import annotations
@@ -46,8 +47,9 @@ from bs4 import BeautifulSoup
 from nbconvert import HTMLExporter
 from nbformat import NotebookNode
 
-from labkit import __version__, notebooks
+from labkit import __version__
 from labkit.exceptions import LabkitError, SiteBuildError
+from labkit.lab import notebooks
 
 ROOT = Path(__file__).resolve().parent.parent
 """The project root when labkit runs from its source tree (``make docs``)."""
@@ -200,7 +202,7 @@ def _asset_files(cache: Path, asset: Asset) -> list[Path]:
     package = _asset_dir(cache, asset) / "package"
     if not package.is_dir():
         raise SiteBuildError(
-            f"{asset.package}@{asset.version} is not in {cache}: run `python -m labkit.site assets` "
+            f"{asset.package}@{asset.version} is not in {cache}: run `python -m labkit.lab.site assets` "
             "(make docs and make test do it)"
         )
     files = [p for p in sorted(package.rglob("*")) if p.is_file()]
@@ -418,7 +420,7 @@ Widgets show the state they were left in; run <code>make lab</code> to change th
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m labkit.site", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m labkit.lab.site", description=__doc__.splitlines()[0])
     parser.add_argument("--assets", type=Path, default=ROOT / "build" / "site-assets", help="npm files cache")
     actions = parser.add_subparsers(dest="action", required=True)
     actions.add_parser("assets", help="fetch the pinned npm files the pages load (needs npm, once)")
@@ -436,10 +438,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             executed[path] = notebooks.execute(path, ROOT)
         pages = build_site(executed, args.out, assets=args.assets)
     except OSError as exc:
-        print(f"labkit.site: error: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"labkit.lab.site: error: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     except (LabkitError, ValueError) as exc:  # a bad notebook, a failing cell, a broken link
-        print(f"labkit.site: error: {exc}", file=sys.stderr)
+        print(f"labkit.lab.site: error: {exc}", file=sys.stderr)
         return 1
     print(f"wrote {len(pages)} pages and their index: {args.out / 'index.html'}")
     return 0

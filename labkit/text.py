@@ -8,10 +8,36 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from labkit import winapi
-from labkit.trace import Kind, TraceEvent
+
+
+class _Change(Protocol):
+    @property
+    def old(self) -> str | None: ...
+    @property
+    def new(self) -> str: ...
+
+
+class EventLike(Protocol):
+    """What these functions read of an event (a `labkit.trace.TraceEvent`; text sits below the trace)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def args(self) -> Mapping[str, Any]: ...
+    @property
+    def result(self) -> int | None: ...
+    @property
+    def result_name(self) -> str | None: ...
+    @property
+    def state(self) -> _Change | None: ...
+
 
 LITERAL = "mathjax_ignore tex2jax_ignore"
 """The HTML class that keeps MathJax away: JupyterLab typesets ``$...$`` in HTML outputs and widget values,
@@ -47,7 +73,7 @@ def args_text(args: Mapping[str, Any], routine: str = "") -> str:
     return ", ".join(f"{name}={arg_text(name, value, routine)}" for name, value in args.items())
 
 
-def result_text(event: TraceEvent | None, domain: winapi.Domain | None = None) -> str:
+def result_text(event: EventLike | None, domain: winapi.Domain | None = None) -> str:
     """The event's result by SDK name (its recorded ``result_name`` first); empty for VOID / no result."""
     if event is None or event.result is None:
         return ""
@@ -71,11 +97,11 @@ def duration_text(ms: float) -> str:
     return f"{round(ms / per_unit, 2):g} {unit}"
 
 
-def event_text(event: TraceEvent, domain: winapi.Domain | None = None, *, limit: int = 160) -> str:
+def event_text(event: EventLike, domain: winapi.Domain | None = None, *, limit: int = 160) -> str:
     """One event on one line: ``call OfflineV2 (VM) OfflineFlags=…``, ``return OfflineV2 (VM) =
     ERROR_IO_PENDING``, ``state group:G Moving → Queued``; arguments cut at ``limit`` characters."""
     where = f" ({event.subject})" if event.subject else ""
-    if event.kind is Kind.STATE and event.state is not None:
+    if event.kind == "state" and event.state is not None:
         return f"state {event.subject or NO_SUBJECT} {event.state.old or '(none)'} → {event.state.new}"
     text = f"{event.kind} {event.name}{where}"
     result = result_text(event, domain)

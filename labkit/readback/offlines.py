@@ -10,7 +10,7 @@ An operation is one of:
   OS lacks).
 
 Works on any cluster trace that follows docs/trace-conventions.md. Plain frozen data:
-`labkit.tables.offline_summary` renders it.
+`labkit.views.tables.offline_summary` renders it.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import bisect
 from dataclasses import dataclass
 
 from labkit import winapi
+from labkit.readback.memo import remembered
 from labkit.trace import Kind, Trace, TraceEvent
 from labkit.winapi import OfflineFlags
 
@@ -80,13 +81,23 @@ class OfflineOperation:
 
 
 def offline_operations(trace: Trace) -> list[OfflineOperation]:
-    """Every offline operation of a cluster trace, in trace order."""
+    """Every offline operation of a cluster trace, in trace order (worked out once per trace)."""
+    return list(remembered(trace, "offline operations", lambda t: tuple(_operations(t))))
+
+
+def requested_flags(trace: Trace) -> OfflineFlags | None:
+    """The OfflineFlags the trace's client requests asked for: the header's ``flags`` parameter, read once
+    into an `OfflineFlags` (None when the trace records none or the value names no known flag)."""
+    return remembered(trace, "requested flags", _header_flags)
+
+
+def _operations(trace: Trace) -> list[OfflineOperation]:
     events = list(trace)
     by_subject: dict[str, list[int]] = {}
     for index, event in enumerate(events):
         by_subject.setdefault(event.subject, []).append(index)
     requests = _requests(events)
-    requested = _header_flags(trace)
+    requested = requested_flags(trace)
     groups = _group_of(trace)
     operations: list[tuple[int, OfflineOperation]] = []
     served: set[int] = set()  # requests that reached a DLL

@@ -15,9 +15,9 @@ from typing import Any
 
 from labkit import winapi
 from labkit.cluster.resdll import RESOURCE_STATUS_EX, ClusWorker, ResourceDll, Sleep
-from labkit.display import LITERAL
 from labkit.nspv2.provider import Box, NamespaceProvider
 from labkit.nspv2.queryset import WSAQUERYSET2, addresses, buffer_size
+from labkit.text import LITERAL
 from labkit.winapi import CLUSTER_RESOURCE_STATE as S
 from labkit.winapi import OfflineFlags
 

@@ -1,6 +1,6 @@
 """Golden traces: one recorded trace per registered scenario, kept in ``data/traces/``.
 
-Regenerate with ``make data`` (``python -m labkit.golden data/traces``); a test regenerates them into a
+Regenerate with ``make data`` (``python -m labkit.lab.golden data/traces``); a test regenerates them into a
 temporary folder and compares byte for byte, so a behaviour change shows up as a diff of data files.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from labkit.run import Run
+from labkit.engine.run import Run
 
 DOMAIN_PACKAGES = {"nspv2": "labkit.nspv2", "cluster": "labkit.cluster"}
 

@@ -1,102 +1,32 @@
 """pandas tables over traces: the events frame (one row per event) and the tables built on it.
 
-Flags, states and codes are shown by SDK name (`labkit.display`); virtual times are milliseconds.
-Importing this module turns off MathJax for DataFrame HTML (``display.html.use_mathjax``), so text from a
-trace shows literally in Jupyter.
+Flags, states and codes are shown by SDK name (`labkit.text`); virtual times are milliseconds. Every
+table is a `labkit.trace.literal.LiteralFrame`: its HTML keeps MathJax away, so text from a trace shows
+literally in Jupyter, without changing any pandas option.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
-from labkit.display import arg_text, args_text, counted, persistent_text, result_text
-from labkit.offlines import offline_operations
-from labkit.replay import pair_calls, replay, subject_kind
-from labkit.sessions import BEGIN, NEXT, SET, STARTUP, sessions
-from labkit.trace import Evidence, Kind, Trace, TraceEvent
+from labkit.readback.diff import TraceDiff
+from labkit.readback.offlines import offline_operations
+from labkit.readback.replay import replay, subject_kind
+from labkit.readback.sessions import BEGIN, NEXT, SET, STARTUP, sessions
+from labkit.text import LITERAL, arg_text, args_text, counted, persistent_text, result_text
+from labkit.trace import Trace, TraceEvent
+from labkit.trace.literal import LiteralFrame
 
 if TYPE_CHECKING:
     from pandas.io.formats.style import Styler
 
-# JupyterLab typesets $...$ in every HTML output with MathJax: in a DataFrame of a trace, a resource named
-# "$x$" would show as an italic x. Text from traces is never mathematics, so DataFrames are shown without
-# MathJax (pandas marks their tables mathjax_ignore). A display option, set once for the session.
-pd.set_option("display.html.use_mathjax", False)
-
 
 def events_frame(trace: Trace) -> pd.DataFrame:
-    """One row per event, with dtypes that suit analysis.
-
-    seq int64, t float64 (virtual ms), kind / name / actor / evidence categorical, subject / result_name /
-    state_from / state_to / ref string, result and span nullable Int64, args the event's argument dict.
-    ``frame.attrs["problems"]`` holds the problems of a leniently read trace.
-    """
-    events = list(trace)
-    frame = frame_from_columns(
-        seq=[e.seq for e in events],
-        t=[e.t for e in events],
-        kind=[e.kind.value for e in events],
-        name=[e.name for e in events],
-        actor=[e.actor for e in events],
-        subject=[e.subject for e in events],
-        args=[dict(e.args) for e in events],
-        result=[e.result for e in events],
-        result_name=[e.result_name for e in events],
-        span=[e.span for e in events],
-        evidence=[e.evidence.value for e in events],
-        state_from=[e.state.old if e.state else None for e in events],
-        state_to=[e.state.new if e.state else None for e in events],
-        ref=[e.ref for e in events],
-    )
-    frame.attrs["problems"] = trace.problems
-    return frame
-
-
-def frame_from_columns(
-    *,
-    seq: Sequence[int] | np.ndarray,
-    t: Sequence[float] | np.ndarray,
-    kind: list[str],
-    name: list[str],
-    actor: list[str],
-    subject: list[str],
-    args: list[dict[str, Any]],
-    result: Sequence[int | None] | pd.arrays.IntegerArray,
-    result_name: list[str | None],
-    span: Sequence[int | None] | pd.arrays.IntegerArray,
-    evidence: list[str],
-    state_from: list[str | None],
-    state_to: list[str | None],
-    ref: list[str | None],
-) -> pd.DataFrame:
-    """The events frame from its columns: the one place its dtypes are decided (`events_frame` and
-    `labkit.read_frame` both build through it, so they give identical frames)."""
-
-    def strings(values: list[str] | list[str | None]) -> pd.api.extensions.ExtensionArray:
-        return pd.array(values, dtype="string")
-
-    return pd.DataFrame(
-        {
-            "seq": pd.array(seq, dtype="int64"),
-            "t": pd.array(t, dtype="float64"),
-            "kind": pd.Categorical(kind, categories=[k.value for k in Kind]),
-            "name": pd.Categorical(name),
-            "actor": pd.Categorical(actor),
-            "subject": strings(subject),
-            "args": pd.Series(args, dtype=object),
-            "result": pd.array(result, dtype="Int64"),
-            "result_name": strings(result_name),
-            "span": pd.array(span, dtype="Int64"),
-            "evidence": pd.Categorical(evidence, categories=[v.value for v in Evidence]),
-            "state_from": strings(state_from),
-            "state_to": strings(state_to),
-            "ref": strings(ref),
-        }
-    )
+    """One row per event (`Trace.to_frame`): the frame every table starts from."""
+    return trace.to_frame()
 
 
 def readable(frame: pd.DataFrame) -> Styler:
@@ -104,15 +34,15 @@ def readable(frame: pd.DataFrame) -> Styler:
     written (``4``, ``0.25``), missing values blank, no row numbers (a named index stays).
 
     pandas cuts each cell at 50 characters, and a fault's rule or an erratum is a sentence. Cells are
-    HTML-escaped like any text from a trace; long SDK names may wrap after ``_`` and flag words after
-    ``|``. The frame itself is ``readable(frame).data``.
+    HTML-escaped like any text from a trace and kept from MathJax; long SDK names may wrap after ``_`` and
+    flag words after ``|``. The frame itself is ``readable(frame).data``.
     """
     text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
     shown: dict[Any, str | Callable[[object], str] | None] = {
         c: "{:g}" if pd.api.types.is_float_dtype(frame[c]) else _wrappable if c in text else None
         for c in frame
     }
-    styler = frame.style.format(shown, na_rep="", escape="html")
+    styler = frame.style.format(shown, na_rep="", escape="html").set_table_attributes(f'class="{LITERAL}"')
     top: list[tuple[str, str | float]] = [("vertical-align", "top")]
     left: list[tuple[str, str | float]] = [("text-align", "left")]
     styler = styler.set_table_styles(
@@ -130,11 +60,11 @@ def _wrappable(value: object) -> str:
 
 def _frame(columns: dict[str, tuple[Any, list[Any]]]) -> pd.DataFrame:
     """A DataFrame from ``{column: (dtype, values)}``; the dtypes hold even when there are no rows."""
-    return pd.DataFrame({name: pd.array(values, dtype=dtype) for name, (dtype, values) in columns.items()})
+    return LiteralFrame({name: pd.array(values, dtype=dtype) for name, (dtype, values) in columns.items()})
 
 
 def state_table(trace: Trace) -> pd.DataFrame:
-    """One row per state interval of every subject (see `labkit.replay.replay`).
+    """One row per state interval of every subject (see `labkit.readback.replay.replay`).
 
     Columns: subject, kind (session, lookup, resource, group, node, provider), state, from and to (virtual
     ms; ``to`` is missing while the subject is still in the state at the end of the trace), duration (ms,
@@ -165,7 +95,7 @@ def calls_table(trace: Trace) -> pd.DataFrame:
     when it never returned), completed_by (name of the ``complete`` event), completion (its code by SDK
     name), completed_after (call to completion, ms).
     """
-    calls = pair_calls(trace)
+    calls = replay(trace).calls
     domain = trace.domain
     return _frame(
         {
@@ -212,7 +142,7 @@ def faults_table(trace: Trace) -> pd.DataFrame:
 
 
 def session_summary(trace: Trace) -> pd.DataFrame:
-    """NSPv2: one row per client session (see `labkit.sessions`).
+    """NSPv2: one row per client session (see `labkit.readback.sessions`).
 
     Columns: session (subject), client (process), provider (instance, with its implementation),
     session_arg (what NSPv2Startup produced; ``NULL`` for none), started_at (ms), lookups
@@ -278,7 +208,7 @@ def session_args_table(trace: Trace) -> pd.DataFrame:
 
 
 def offline_summary(trace: Trace) -> pd.DataFrame:
-    """Cluster: one row per offline operation of a resource (see `labkit.offlines`).
+    """Cluster: one row per offline operation of a resource (see `labkit.readback.offlines`).
 
     Columns: resource, t (ms of the call), request (the client API call served; ``(cluster)`` when the
     cluster acted on its own), routine (``OfflineV2``, ``Terminate``, or empty when the request was refused
@@ -315,6 +245,20 @@ def offline_summary(trace: Trace) -> pd.DataFrame:
                 [persistent_text(*o.persistent_state) if o.persistent_state else None for o in ops],
             ),
             "faults": ("string", [counted(e.name for e in o.faults) for o in ops]),
+        }
+    )
+
+
+def changes_table(found: TraceDiff) -> pd.DataFrame:
+    """What `labkit.views.diff` found, as a table: one row per parameter, then per outcome change, with
+    columns aspect, what, a, b (empty: absent in that trace)."""
+    rows = found.changes()
+    return _frame(
+        {
+            "aspect": ("string", [c.aspect for c in rows]),
+            "what": ("string", [c.subject for c in rows]),
+            "a": ("string", [c.a for c in rows]),
+            "b": ("string", [c.b for c in rows]),
         }
     )
 

@@ -5,8 +5,8 @@ to bottom by the tests and by ``make docs``. Execution always happens in a scrat
 folder and of ``data/``, so a notebook that writes files never touches the working tree and the committed
 file is never rewritten.
 
-    python -m labkit.notebooks check notebooks/*.ipynb    # exit 1 and one line per problem
-    python -m labkit.notebooks strip notebooks/*.ipynb    # clear outputs and widget state in place
+    python -m labkit.lab.notebooks check notebooks/*.ipynb    # exit 1 and one line per problem
+    python -m labkit.lab.notebooks strip notebooks/*.ipynb    # clear outputs and widget state in place
 """
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ def problems(path: str | Path) -> list[NotebookProblem]:
         found.append(
             NotebookProblem(shown, 1, "source", "the first cell must be markdown opening with '# Title'")
         )
-    strip_hint = f"run `python -m labkit.notebooks strip {shown}`"
+    strip_hint = f"run `python -m labkit.lab.notebooks strip {shown}`"
     for number, cell in enumerate(nb.cells, start=1):
         if cell.cell_type == "code" and cell.get("outputs"):
             found.append(NotebookProblem(shown, number, "outputs", f"has outputs; {strip_hint}"))
@@ -211,7 +211,9 @@ def _failed_cell(nb: NotebookNode) -> int | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m labkit.notebooks", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m labkit.lab.notebooks", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("action", choices=["check", "strip"], help="list problems, or strip in place")
     parser.add_argument("notebooks", nargs="+", type=Path)
     args = parser.parse_args(argv)

@@ -17,10 +17,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
-
-from labkit.display import LITERAL, arg_text, duration_text, event_text, persistent_text, result_text
-from labkit.replay import Interval, replay
+from labkit.readback.offlines import requested_flags
+from labkit.readback.replay import Interval, replay
+from labkit.text import LITERAL, arg_text, duration_text, event_text, persistent_text, result_text
 from labkit.trace import Kind, Trace, TraceEvent
 from labkit.winapi import OfflineFlags
 
@@ -80,16 +79,18 @@ class TraceDiff:
     """Where the events first differ; None when every event is the same."""
     outcome: tuple[Change, ...]
     """What changed in the outcome, most telling first."""
+    flags: tuple[OfflineFlags | None, OfflineFlags | None] = (None, None)
+    """The OfflineFlags the requests of trace a and of trace b asked for (None: no flags recorded)."""
 
     @property
     def identical(self) -> bool:
         """Whether the two traces hold the same events (their headers may still differ)."""
         return self.divergence is None
 
-    def changes(self) -> pd.DataFrame:
-        """Every parameter and outcome change as a table: aspect, what, a, b."""
-        rows = [(c.aspect, c.subject, c.a, c.b) for c in (*self.parameters, *self.outcome)]
-        return pd.DataFrame(rows, columns=["aspect", "what", "a", "b"], dtype="string")
+    def changes(self) -> tuple[Change, ...]:
+        """Every parameter change, then every outcome change (`labkit.views.changes_table` is the same as
+        a table: aspect, what, a, b)."""
+        return (*self.parameters, *self.outcome)
 
     def label(self) -> str:
         """The parameters that differ, shortly: ``QUEUE_ENABLED``, ``without QUEUE_ENABLED``,
@@ -99,7 +100,7 @@ class TraceDiff:
         for change in self.parameters:
             if (change.a, change.b) not in seen:  # providers.<host> repeats provider: say it once
                 seen.add((change.a, change.b))
-                labels[_parameter_label(change)] = None
+                labels[_parameter_label(change, self.flags)] = None
         return ", ".join(labels)
 
     def summary(self) -> str:
@@ -147,6 +148,7 @@ def diff(a: Trace, b: Trace) -> TraceDiff:
         parameters=tuple(_parameters(a.header.params, b.header.params)),
         divergence=_divergence(a, b),
         outcome=tuple(_outcome(a, b)),
+        flags=(requested_flags(a), requested_flags(b)),
     )
 
 
@@ -216,12 +218,12 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _parameter_label(change: Change) -> str:
+def _parameter_label(change: Change, flags: tuple[OfflineFlags | None, OfflineFlags | None]) -> str:
     if change.subject == "flags":
-        try:
-            old, new = OfflineFlags.parse(change.a or "0"), OfflineFlags.parse(change.b or "0")
-        except ValueError:
-            return f"flags {change.a} → {change.b}"
+        old, new = flags
+        if (old is None and change.a) or (new is None and change.b):
+            return f"flags {change.a} → {change.b}"  # a value that names no OfflineFlags
+        old, new = old or OfflineFlags(0), new or OfflineFlags(0)
         parts = [
             *OfflineFlags(new & ~old).names(),
             *(f"without {n}" for n in OfflineFlags(old & ~new).names()),

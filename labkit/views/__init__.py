@@ -11,6 +11,7 @@ elsewhere)::
     views.session_args_table(trace)       # NSPv2: the session argument each call into the provider carried
     views.readable(views.faults_table(trace))   # any table with every cell in full, text left-aligned
     views.diff(before, after).summary()   # what changed, in one sentence
+    views.changes_table(views.diff(before, after))   # every change as a table
     views.session_lifecycle(trace)        # NSPv2: Startup → lookups / sets → Cleanup / Rundown per session
     views.flag_matrix_figure("move-busy-dll", os="2016")   # 128 flag combinations × outcome
     views.replay(trace).cursor().seek_time(1500).states   # every subject's state at t = 1.5 s
@@ -21,13 +22,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from labkit.checks import Violation, violations
-from labkit.diff import TraceDiff, diff
-from labkit.offline_flags import flag_bits_table, flag_guide
-from labkit.plots import session_lifecycle, timeline
-from labkit.replay import Cursor, replay
-from labkit.tables import (
+from labkit.readback.diff import TraceDiff, diff
+from labkit.readback.replay import Cursor, replay
+from labkit.trace import Trace
+from labkit.trace.checks import Violation, violations
+from labkit.trace.literal import literal
+from labkit.views.flagguide import flag_bits_table, flag_guide
+from labkit.views.plots import session_lifecycle, timeline
+from labkit.views.plots.matrix import flag_matrix_figure as draw_flag_matrix
+from labkit.views.tables import (
     calls_table,
+    changes_table,
     events_frame,
     faults_table,
     offline_summary,
@@ -36,7 +41,6 @@ from labkit.tables import (
     session_summary,
     state_table,
 )
-from labkit.trace import Trace
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,6 +52,7 @@ __all__ = [
     "TraceDiff",
     "Violation",
     "calls_table",
+    "changes_table",
     "diff",
     "events_frame",
     "faults_table",
@@ -87,7 +92,7 @@ def flag_matrix(
     and node, persistent state, callbacks and faults."""
     from labkit import cluster  # the cluster simulator loads only for the views that run it
 
-    return cluster.flag_matrix(scenario, os=os, dll=dll, seed=seed, policies=policies)
+    return literal(cluster.flag_matrix(scenario, os=os, dll=dll, seed=seed, policies=policies))
 
 
 def flag_matrix_figure(
@@ -98,10 +103,8 @@ def flag_matrix_figure(
     dll: Any = None,
     title: str | None = None,
 ) -> Figure:
-    """The flag matrix as a picture (`labkit.plots.flag_matrix_figure`). ``matrix`` is a `flag_matrix`
+    """The flag matrix as a picture (`labkit.views.plots.flag_matrix_figure`). ``matrix`` is a `flag_matrix`
     frame, or a scenario (name or object) to run first on ``os`` with ``dll``."""
-    from labkit.plots import flag_matrix_figure as draw
-
     if not hasattr(matrix, "columns"):
         matrix = flag_matrix(matrix, os=os, dll=dll)
-    return draw(matrix, ax, title=title)
+    return draw_flag_matrix(matrix, ax, title=title)

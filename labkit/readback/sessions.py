@@ -2,7 +2,7 @@
 argument, lookups, sets, how it ended and its faults.
 
 Works on any nspv2 trace that follows docs/trace-conventions.md, simulated or recorded elsewhere. Plain
-frozen data: `labkit.tables.session_summary` and `labkit.plots.session_lifecycle` render it.
+frozen data: `labkit.views.tables.session_summary` and `labkit.views.plots.session_lifecycle` render it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from labkit.replay import subject_kind
+from labkit.readback.memo import remembered
+from labkit.readback.replay import subject_kind
 from labkit.trace import Kind, Trace, TraceEvent
 
 STARTUP = "NSPv2Startup"
@@ -119,7 +120,11 @@ class Session:
 
 
 def sessions(trace: Trace) -> list[Session]:
-    """Every client session of an nspv2 trace, in order of first appearance."""
+    """Every client session of an nspv2 trace, in order of first appearance (worked out once per trace)."""
+    return list(remembered(trace, "sessions", lambda t: tuple(_sessions(t))))
+
+
+def _sessions(trace: Trace) -> list[Session]:
     by_subject: dict[str, list[TraceEvent]] = {}
     lookup_of: dict[str, str] = {}
     client_states: dict[str, str] = {}

@@ -6,8 +6,8 @@ for a fresh random token, printed with the address to open once the server answe
 Content-Security-Policy keeps the pages from loading anything but the server's own files (Voila's
 templates link Font Awesome from a CDN: the browser refuses it, and only a few icons go missing).
 
-    python -m labkit.present notebooks                     # the notebook list; pick one to run as an app
-    python -m labkit.present notebooks/03-X.ipynb --port 0 # one notebook, any free port
+    python -m labkit.lab.present notebooks                     # the notebook list; pick one to run as an app
+    python -m labkit.lab.present notebooks/03-X.ipynb --port 0 # one notebook, any free port
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ class Session:
         return [
             sys.executable,
             "-c",
-            "from labkit.present import run_voila; run_voila()",
+            "from labkit.lab.present import run_voila; run_voila()",
             str(self.target),
             "--no-browser",
             f"--Voila.ip={LOOPBACK}",
@@ -146,7 +146,7 @@ def stop(process: Popen[bytes], grace: float = 15) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m labkit.present", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m labkit.lab.present", description=__doc__.splitlines()[0])
     parser.add_argument("target", type=Path, help="a notebook, or a folder of notebooks (notebooks/)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 for any free port")
     args = parser.parse_args(argv)

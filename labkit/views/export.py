@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from labkit.display import NO_SUBJECT, args_text, result_text
-from labkit.files import write_new
-from labkit.replay import pair_calls, replay
-from labkit.tables import events_frame
+from labkit.readback.replay import replay
+from labkit.text import NO_SUBJECT, args_text, result_text
 from labkit.trace import Kind, Trace
+from labkit.trace.files import write_new
+from labkit.views.tables import events_frame
 
 PID = 1
 
@@ -49,26 +49,37 @@ class _Span:
 
 def to_perfetto(trace: Trace) -> dict[str, Any]:
     """The trace as a Chrome trace-event object: ``{"traceEvents": [...], "displayTimeUnit": "ms", ...}``."""
+    tracks = _Tracks(trace)
+    body = [*_span_events(_spans(trace), tracks), *_instants(trace, tracks)]
+    return {
+        "traceEvents": tracks.metadata + body,
+        "displayTimeUnit": "ms",
+        "otherData": {
+            "format": "labkit-trace export",
+            "domain": trace.domain,
+            "scenario": trace.header.scenario,
+            "clock": "virtual time: 1 ms simulated = 1000 us here",
+        },
+    }
+
+
+def _spans(trace: Trace) -> dict[str, list[_Span]]:
+    """Each subject's spans: its state intervals, then the calls made about it (a call or an interval still
+    open at the end of the trace runs to the last event)."""
     history = replay(trace)
     t_end = history.end
     spans: dict[str, list[_Span]] = {s: [] for s in history.subjects}
     for interval in history.intervals:
         end = t_end if interval.end is None else interval.end
+        shown = {
+            "entered_by": interval.entered_by.seq if interval.entered_by else None,
+            "left_by": interval.left_by.seq if interval.left_by else None,
+            "open_at_end": interval.end is None,
+        }
         spans[interval.subject].append(
-            _Span(
-                _us(interval.start),
-                -_us(end),
-                0,
-                interval.state,
-                "state",
-                {
-                    "entered_by": interval.entered_by.seq if interval.entered_by else None,
-                    "left_by": interval.left_by.seq if interval.left_by else None,
-                    "open_at_end": interval.end is None,
-                },
-            )
+            _Span(_us(interval.start), -_us(end), 0, interval.state, "state", shown)
         )
-    for call in pair_calls(trace):
+    for call in history.calls:
         end = t_end if call.returned is None else call.returned.t
         call_args = {
             "seq": call.call.seq,
@@ -81,26 +92,44 @@ def to_perfetto(trace: Trace) -> dict[str, Any]:
         spans.setdefault(subject, []).append(
             _Span(_us(call.call.t), -_us(end), 1, call.call.name, "call", call_args)
         )
+    return spans
 
-    events: list[dict[str, Any]] = [
-        {"ph": "M", "pid": PID, "name": "process_name", "args": {"name": _process_name(trace)}}
-    ]
-    tid_of: dict[str, int] = {}  # each subject's first track: where its instants go
-    tids = itertools.count(1)
 
-    def new_track(name: str) -> int:
-        tid = next(tids)
-        events.append({"ph": "M", "pid": PID, "tid": tid, "name": "thread_name", "args": {"name": name}})
-        events.append(
+class _Tracks:
+    """The viewer's tracks (threads of one process): their metadata events, in order of creation, and each
+    subject's first track, where its instants go."""
+
+    def __init__(self, trace: Trace) -> None:
+        self.metadata: list[dict[str, Any]] = [
+            {"ph": "M", "pid": PID, "name": "process_name", "args": {"name": _process_name(trace)}}
+        ]
+        self.first: dict[str, int] = {}
+        self._tids = itertools.count(1)
+
+    def new(self, name: str) -> int:
+        tid = next(self._tids)
+        self.metadata.append(
+            {"ph": "M", "pid": PID, "tid": tid, "name": "thread_name", "args": {"name": name}}
+        )
+        self.metadata.append(
             {"ph": "M", "pid": PID, "tid": tid, "name": "thread_sort_index", "args": {"sort_index": tid}}
         )
         return tid
 
+    def of(self, subject: str) -> int:
+        """The subject's first track (made now when it has none)."""
+        if subject not in self.first:
+            self.first[subject] = self.new(subject)
+        return self.first[subject]
+
+
+def _span_events(spans: dict[str, list[_Span]], tracks: _Tracks) -> list[dict[str, Any]]:
+    """Complete events (``ph: "X"``), each subject's spans dealt onto as many tracks as nesting needs."""
     body: list[dict[str, Any]] = []
     for subject, subject_spans in spans.items():
         for n, track in enumerate(_nest(sorted(subject_spans)) or [[]]):
-            tid = new_track(subject if n == 0 else f"{subject} ({n + 1})")
-            tid_of.setdefault(subject, tid)
+            tid = tracks.new(subject if n == 0 else f"{subject} ({n + 1})")
+            tracks.first.setdefault(subject, tid)
             body.extend(
                 {
                     "ph": "X",
@@ -114,12 +143,16 @@ def to_perfetto(trace: Trace) -> dict[str, Any]:
                 }
                 for s in track
             )
+    return body
+
+
+def _instants(trace: Trace, tracks: _Tracks) -> list[dict[str, Any]]:
+    """Completions, faults and notes as instants (``ph: "i"``) on their subject's first track."""
+    body: list[dict[str, Any]] = []
     for event in trace:
         if event.kind not in (Kind.COMPLETE, Kind.FAULT, Kind.NOTE):
             continue
-        subject = event.subject or NO_SUBJECT
-        if subject not in tid_of:
-            tid_of[subject] = new_track(subject)
+        tid = tracks.of(event.subject or NO_SUBJECT)
         args: dict[str, Any] = {
             "seq": event.seq,
             "actor": event.actor,
@@ -134,23 +167,14 @@ def to_perfetto(trace: Trace) -> dict[str, Any]:
                 "ph": "i",
                 "s": "t",
                 "pid": PID,
-                "tid": tid_of[subject],
+                "tid": tid,
                 "ts": _us(event.t),
                 "name": event.name,
                 "cat": event.kind.value,
                 "args": args,
             }
         )
-    return {
-        "traceEvents": events + body,
-        "displayTimeUnit": "ms",
-        "otherData": {
-            "format": "labkit-trace export",
-            "domain": trace.domain,
-            "scenario": trace.header.scenario,
-            "clock": "virtual time: 1 ms simulated = 1000 us here",
-        },
-    }
+    return body
 
 
 def _process_name(trace: Trace) -> str:

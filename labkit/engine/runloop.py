@@ -8,7 +8,7 @@ returns a `Runaway` the simulator records as a fault naming the routine that ran
 
 When a run ends (its horizon, nothing left to happen, or a runaway), `close_open_spans` gives every
 call still waiting its ``return`` and every asynchronous call its ``complete``, marked ``abandoned``:
-the trace stays one that `labkit.checks.violations` accepts, and the faults say what went wrong.
+the trace stays one that `labkit.trace.checks.violations` accepts, and the faults say what went wrong.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import simpy
 
-from labkit.checks import open_spans
 from labkit.trace import Evidence, TraceEvent, Tracer
+from labkit.trace.checks import open_spans
 
 MAX_STEPS = 200_000
 """Events one run may process: real runs take well under a thousand; this many take one to five seconds."""

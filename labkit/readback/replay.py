@@ -2,7 +2,8 @@
 and a `Cursor` that answers "what was everything's state at event N / at time t".
 
 Works on any trace that follows docs/trace-conventions.md, whichever domain recorded it. Everything here
-is plain frozen data (no pandas): `labkit.tables`, `labkit.plots` and `labkit.export` render it.
+is plain frozen data (no pandas): `labkit.views.tables`, `labkit.views.plots` and `labkit.views.export`
+render it. A trace is replayed once, however many views ask (`labkit.readback.memo`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from labkit.readback.memo import remembered
 from labkit.trace import Kind, Trace, TraceEvent
 
 SUBJECT_KINDS = ("provider", "client", "session", "lookup", "group", "node", "resource")
@@ -105,6 +107,11 @@ class Replay:
     entered_at: tuple[int, ...]
     """For each interval, the index in the trace of the event that entered it (-1: before the trace)."""
 
+    @property
+    def calls(self) -> tuple[Call, ...]:
+        """Every call of the trace with its return and completion (`pair_calls`, worked out once)."""
+        return remembered(self.trace, "calls", lambda trace: tuple(pair_calls(trace)))
+
     def of(self, subject: str) -> tuple[Interval, ...]:
         """The intervals of one subject, in time order."""
         return tuple(i for i in self.intervals if i.subject == subject)
@@ -131,7 +138,18 @@ def replay(trace: Trace) -> Replay:
     subject's first state event says where it came ``from``, the subject was already in that state when the
     trace began: that interval starts at the first event and has no ``entered_by``. A ``from`` that
     disagrees with the current state is trusted less than the events before it (``labkit check`` reports it).
+
+    The work is done once per trace: asking again for the same trace object returns the same history.
     """
+    intervals, subjects, entered_at = remembered(trace, "replay", _work_out)
+    return Replay(trace=trace, intervals=intervals, subjects=subjects, entered_at=entered_at)
+
+
+_History = tuple[tuple[Interval, ...], tuple[str, ...], tuple[int, ...]]
+
+
+def _work_out(trace: Trace) -> _History:
+    """The replay's intervals, subjects and entry positions (no reference to the trace: it is memoised)."""
     start = trace[0].t if len(trace) else 0.0
     subjects: dict[str, None] = {}
     stated: set[str] = set()
@@ -162,12 +180,7 @@ def replay(trace: Trace) -> Replay:
     for subject in list(open_now):
         close(subject, None)
     done.sort(key=lambda item: (item[0], item[1]))
-    return Replay(
-        trace=trace,
-        intervals=tuple(i for _, _, i in done),
-        subjects=tuple(subjects),
-        entered_at=tuple(at for at, _, _ in done),
-    )
+    return tuple(i for _, _, i in done), tuple(subjects), tuple(at for at, _, _ in done)
 
 
 def _replace_end(interval: Interval, end: float | None, left_by: TraceEvent | None) -> Interval:

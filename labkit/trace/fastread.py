@@ -1,6 +1,6 @@
-"""The fast path of the trace reader: `read_frame`, and the first try of `labkit.read_trace`.
+"""The fast path of the trace reader: the first try of `labkit.read_trace` and `labkit.read_frame`.
 
-The exact reader (`labkit.trace`) checks one line at a time; it is the reader that explains problems.
+The exact reader (`labkit.trace.read`) checks one line at a time; it is the reader that explains problems.
 The fast path decodes large blocks of lines with msgspec into typed records, which checks types, ranges,
 names and fields in C, checks what remains on whole columns at once, and gives the columns: `read_frame`
 builds the DataFrame from them without any TraceEvent (several times faster than pandas' own JSON
@@ -21,23 +21,22 @@ from collections.abc import Sequence
 from functools import reduce
 from itertools import chain, repeat
 from operator import or_
-from typing import IO, TYPE_CHECKING, Annotated, Any, Literal
+from typing import IO, Annotated, Any, Literal
 
 import msgspec
 import numpy as np
 
-from labkit import trace as _trace
 from labkit import winapi
-from labkit.trace import MAX_LINE_BYTES, Evidence, Kind, StateChange, TraceEvent, TraceHeader, gc_paused
-
-if TYPE_CHECKING:
-    import pandas as pd
+from labkit.trace import parse
+from labkit.trace.events import StateChange, TraceEvent, TraceHeader
+from labkit.trace.parse import MAX_LINE_BYTES
+from labkit.trace.vocab import Evidence, Kind
 
 BLOCK_BYTES = 2 << 20
 """How much of the file is decoded at a time: small enough to stay in the CPU cache while its columns
 are checked (and to bound memory), large enough that per-block costs vanish."""
 
-_Int64 = Annotated[int, msgspec.Meta(ge=_trace._MIN_INT, le=_trace._MAX_INT)]
+_Int64 = Annotated[int, msgspec.Meta(ge=parse.MIN_INT, le=parse.MAX_INT)]
 _NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
 _Scalar = _Int64 | float | str | bool | None
 
@@ -52,8 +51,8 @@ class _Event(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     labkit always writes are required here (a line without ``result`` is valid, but read_trace reads
     it instead). ``gc=False``: these records hold no cycles, so the collector need not track them."""
 
-    seq: Annotated[int, msgspec.Meta(ge=0, le=_trace._MAX_INT)]
-    t: Annotated[float, msgspec.Meta(ge=0, le=_trace._MAX_T)]
+    seq: Annotated[int, msgspec.Meta(ge=0, le=parse.MAX_INT)]
+    t: Annotated[float, msgspec.Meta(ge=0, le=parse.MAX_T)]
     kind: Literal["call", "return", "complete", "state", "fault", "note"]
     name: _NonEmpty
     actor: _NonEmpty
@@ -80,40 +79,16 @@ _TEXT_COLUMNS = ("name", "actor", "subject", "result_name", "state_from", "state
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
-class _Unusual(Exception):
+class Unusual(Exception):
     """The file needs the exact, line-by-line reader."""
-
-
-def read_frame(path: str | os.PathLike[str], *, strict: bool = True) -> pd.DataFrame:
-    """Read a trace file into a DataFrame, one row per event: the same frame as
-    ``read_trace(path, strict=strict).to_frame()``, validated as strictly, several times faster.
-
-    Strict (the default) raises `TraceFormatError` for any problem. Lenient (``strict=False``) keeps
-    every good event; the problems are in ``frame.attrs["problems"]`` (a tuple of `TraceProblem`).
-    """
-    import pandas as pd
-
-    from labkit.tables import frame_from_columns
-
-    with gc_paused():
-        try:
-            with open(path, "rb") as raw:
-                _, columns = _read_columns(raw)
-        except _Unusual:
-            return _trace._read_exactly(path, strict=strict).to_frame()
-        for key in ("result", "span"):
-            columns[key] = pd.arrays.IntegerArray(*columns[key])
-        frame = frame_from_columns(**columns)
-    frame.attrs["problems"] = ()
-    return frame
 
 
 def read_events(path: str | os.PathLike[str]) -> tuple[TraceHeader, list[TraceEvent]] | None:
     """The header and events of a valid trace file, or None when the exact reader must read it."""
     try:
         with open(path, "rb") as raw:
-            header, columns = _read_columns(raw)
-    except _Unusual:
+            header, columns = read_columns(raw)
+    except Unusual:
         return None
     kinds = {k.value: k for k in Kind}
     evidence = {e.value: e for e in Evidence}
@@ -146,8 +121,8 @@ def _nullable(values: np.ndarray, mask: np.ndarray) -> list[int | None]:
     return [None if missing else value for value, missing in zip(values.tolist(), mask.tolist(), strict=True)]
 
 
-def _read_columns(raw: IO[bytes]) -> tuple[TraceHeader, dict[str, Any]]:
-    """The header and every column of the file, or `_Unusual`."""
+def read_columns(raw: IO[bytes]) -> tuple[TraceHeader, dict[str, Any]]:
+    """The header and every column of the file, or `Unusual`."""
     header = _check_header(raw.readline(MAX_LINE_BYTES + 1))
     blocks = _Blocks()
     rest = b""
@@ -155,23 +130,23 @@ def _read_columns(raw: IO[bytes]) -> tuple[TraceHeader, dict[str, Any]]:
         data = rest + block
         end = data.rfind(b"\n") + 1
         if end == 0 and len(data) > MAX_LINE_BYTES:
-            raise _Unusual  # a line too long to read
+            raise Unusual  # a line too long to read
         if end:
             blocks.add(data[:end])
         rest = data[end:]
     if rest or not blocks.columns["seq"]:
-        raise _Unusual  # no newline at the end (a cut file?), or no events
+        raise Unusual  # no newline at the end (a cut file?), or no events
     return header, blocks.joined()
 
 
 def _check_header(line: bytes) -> TraceHeader:
-    """Line 1, if it is a valid header ending in LF as labkit writes it (else `_Unusual`)."""
+    """Line 1, if it is a valid header ending in LF as labkit writes it (else `Unusual`)."""
     if not line.endswith(b"\n") or line.endswith(b"\r\n"):
-        raise _Unusual
+        raise Unusual
     try:
-        return _trace.parse_header(_trace._decode_line(line[:-1]))
-    except _trace._Bad:
-        raise _Unusual from None
+        return parse.parse_header(parse.decode_line(line[:-1]))
+    except parse.BadLine:
+        raise Unusual from None
 
 
 class _Blocks:
@@ -193,11 +168,11 @@ class _Blocks:
         """Decode and check one block of whole lines (``data`` ends with a newline)."""
         # CRLF line ends or a BOM, which read_trace reports (one-byte searches first: they are fast).
         if b"\r" in data or (b"\xef" in data and b"\xef\xbb\xbf" in data):
-            raise _Unusual
+            raise Unusual
         lines = data.split(b"\n")
         lines.pop()  # the empty piece after the last newline
         if len(data) > MAX_LINE_BYTES and max(map(len, lines)) >= MAX_LINE_BYTES:
-            raise _Unusual
+            raise Unusual
         nested = False
         try:
             try:
@@ -208,7 +183,7 @@ class _Blocks:
         except (msgspec.DecodeError, ValueError, RecursionError):
             # Not JSON (msgspec raises UnicodeDecodeError, a ValueError, for bytes that are not UTF-8),
             # or not a valid event as labkit writes it.
-            raise _Unusual from None
+            raise Unusual from None
         seq, t, kind, name, actor, subject, args, result, result_name, span, evidence, state, ref = zip(
             *map(msgspec.structs.astuple, events), strict=True
         )
@@ -216,9 +191,9 @@ class _Blocks:
         seq_array = np.array(seq, dtype=np.int64)
         t_array = np.array(t, dtype=np.float64)
         if seq_array[0] <= self.last_seq or not (np.diff(seq_array) > 0).all():
-            raise _Unusual
+            raise Unusual
         if t_array[0] < self.last_t or not (np.diff(t_array) >= 0).all():
-            raise _Unusual
+            raise Unusual
         self.last_seq, self.last_t = int(seq_array[-1]), float(t_array[-1])
         states = [s for s in state if s is not None]
         keys = _WRITTEN_FIELDS * len(lines) + 3 * len(states) + len(ref) - ref.count(None)
@@ -277,13 +252,13 @@ def _check_lines_exactly(lines: Sequence[bytes]) -> None:
     """The slow proof: every line read by read_trace's decoder, which refuses repeated keys."""
     try:
         for line in lines:
-            _trace.parse_event(_trace._decode_line(line))
-    except _trace._Bad:
-        raise _Unusual from None
+            parse.parse_event(parse.decode_line(line))
+    except parse.BadLine:
+        raise Unusual from None
 
 
 def _check_args(args: Sequence[dict[str, Any]], lines: Sequence[bytes], *, nested: bool) -> int:
-    """`_Unusual` unless every args is as read_trace accepts it (msgspec checked the top-level values'
+    """`Unusual` unless every args is as read_trace accepts it (msgspec checked the top-level values'
     types and 64-bit range); returns how many object keys they hold, for `_no_repeated_keys`."""
     keys = sum(map(len, args))
     if nested:
@@ -292,16 +267,16 @@ def _check_args(args: Sequence[dict[str, Any]], lines: Sequence[bytes], *, neste
         for i, one in enumerate(args):
             if not set(map(type, one.values())) <= _SCALARS:
                 try:
-                    _trace.parse_event(_trace._decode_line(lines[i]))
-                except _trace._Bad:
-                    raise _Unusual from None
+                    parse.parse_event(parse.decode_line(lines[i]))
+                except parse.BadLine:
+                    raise Unusual from None
                 keys += _nested_keys(one) - len(one)
     present = set().union(*args)
     for key, flag_type in winapi.FLAG_ARGUMENTS.items():
         if key in present:
             flags = [v for v in map(dict.get, args, repeat(key)) if v is not None]
             if set(map(type, flags)) != {int} or min(flags) < 0 or reduce(or_, flags) & ~flag_type.mask():
-                raise _Unusual
+                raise Unusual
     return keys
 
 

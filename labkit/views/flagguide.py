@@ -14,6 +14,7 @@ import pandas as pd
 
 from labkit import winapi
 from labkit.trace import Evidence
+from labkit.trace.literal import LiteralFrame
 from labkit.winapi import OfflineFlags, SdkFlag
 
 CLIENT_FLAG_TYPES: tuple[type[SdkFlag], ...] = (
@@ -170,7 +171,7 @@ def flag_guide() -> pd.DataFrame:
     """One row per offline flag, in bit order: value, name (SDK), meaning, effect, min_os, set_by
     (caller / cluster), client_flags (same-named client API flags and their values), evidence."""
     infos = [flag_info(f) for f in OfflineFlags.single_flags()]
-    return pd.DataFrame(
+    return LiteralFrame(
         {
             "value": [f"{int(i.flag):#04x}" for i in infos],
             "name": [i.sdk_name for i in infos],
@@ -204,5 +205,5 @@ def flag_bits_table() -> pd.DataFrame:
             continue
         rows.append((name, *("" if v is None else f"{v:#04x}" for v in values), len(set(present)) == 1))
     columns = ["name", *(routine for routine, _ in BIT_FAMILIES), "same_bit"]
-    frame = pd.DataFrame(rows, columns=columns)
+    frame = LiteralFrame(rows, columns=columns)
     return frame.astype({c: "string" for c in columns[:-1]} | {"same_bit": "bool"})
