@@ -54,70 +54,64 @@ def _sections(node: str, node_id: int, *, local_bias: int | None = None) -> list
     ]
 
 
+_STATUS = (
+    "Resource {} called SetResourceStatusEx: checkpoint {}. Old state {}, new state {}, AppSpErrorCode 0, "
+)
+_STATUS += "Flags 0, nores=false"
+_HADRAG = "SQL Server Availability Group <ag>: [hadrag] "
+
+
 def ag_move() -> LogSet:
     """An administrator moves the availability group ``ag`` from SQL01 to SQL02 (UTF-16 LE, CRLF)."""
     one, two = NodeLog("SQL01", T0), NodeLog("SQL02", T0, clussvc=0x9A4, rhs=0xC40)
     for log, node_id in ((one, 1), (two, 2)):
-        for line in _sections(log.node, node_id):
-            log.raw(line)
+        log.lines.extend(_sections(log.node, node_id))
     one.log(120, "GUM", "Node 1: Executing locally gumId: 357, updates: 1, first action: /dm/update")
     two.log(130, "GUM", "Node 2: Executing locally gumId: 357, updates: 1, first action: /dm/update")
-    one.log(2000, "RCM", "rcm::RcmApi::MoveGroup: (ag, 2)")
-    one.log(15, "RCM", "rcm::RcmGroup::Move: Bringing group 'ag' offline first...")
-    one.log(16, "RCM", "TransitionToState(ag) Online-->OfflineCallIssued.")
-    one.log(4, "RCM", "TransitionToState(ag_listener) Online-->OfflineCallIssued.")
-    one.log(43, "RES", "SQL Server Availability Group <ag>: [hadrag] Offline request.")
-    one.log(15, "RES", "SQL Server Availability Group <ag>: [hadrag] Lease Thread terminated", level="ERR")
-    one.log(47, "RES", "SQL Server Availability Group <ag>: [hadrag] Free SQL statement")
-    one.log(
-        2, "RES", "SQL Server Availability Group <ag>: [hadrag] ODBC Error: [08S01] [Microsoft][ODBC Driver]"
-    )
-    one.raw("    Communication link failure (the statement was still running)")
-    one.raw("    State 08S01, native error 0")
-    one.log(295, "RES", "SQL Server Availability Group <ag>: [hadrag] Disconnect from SQL Server")
-    one.log(5, "RES", "Network Name <ag_listener>: Offline: taking the name offline")
-    one.log(3, "RHS", "Resource ag_listener has come offline. RHS is about to report resource status to RCM.")
-    one.log(1, "RCM", "TransitionToState(ag_listener) OfflineCallIssued-->Offline.")
-    one.log(
-        40,
-        "RHS",
-        "Resource ag called SetResourceStatusEx: checkpoint 1. Old state OfflinePending, new state Offline, "
-        "AppSpErrorCode 0, Flags 0, nores=false",
-    )
-    one.log(2, "RHS", "Resource ag has come offline. RHS is about to report resource status to RCM.")
-    one.log(1, "RCM", "TransitionToState(ag) OfflineCallIssued-->Offline.")
-    one.log(
-        9,
-        "RCM",
-        "move of group ag from SQL01(1) to SQL02(2) of type MoveType::Manual is about to succeed, "
-        "failoverCount=0, lastFailoverTime=1601/01/01-00:00:00.000 targeted=true",
-    )
+    _ag_offline(one)
     two.now = one.now
-    two.log(30, "RCM", "TransitionToState(ag) Offline-->OnlineCallIssued.")
-    two.log(2, "RCM", "Res ag_listener: Offline -> OnlineCallIssued( StateUnknown )")
-    two.log(35, "RES", "SQL Server Availability Group <ag>: [hadrag] Online request.")
-    two.log(
-        210,
-        "RHS",
-        "Resource ag called SetResourceStatusEx: checkpoint 1. Old state OnlinePending, new state "
-        "OnlinePending, "
-        "AppSpErrorCode 0, Flags 0, nores=false",
-    )
-    two.log(
-        380,
-        "RHS",
-        "Resource ag called SetResourceStatusEx: checkpoint 2. Old state OnlinePending, new state Online, "
-        "AppSpErrorCode 0, Flags 0, nores=false",
-    )
-    two.log(1, "RHS", "Resource ag has come online. RHS is about to report status change to RCM")
-    two.log(1, "RCM", "TransitionToState(ag) OnlineCallIssued-->Online.")
-    two.log(60, "RHS", "Resource ag_listener has come online. RHS is about to report status change to RCM")
-    two.log(1, "RCM", "Res ag_listener: OnlineCallIssued -> Online( StateUnknown )")
+    _ag_online(two)
     one.log(400, "DM", "Paxos Tag Read from Hive: 86:86:31888")
     return {
         "SQL01_cluster.log": (one.text(), "utf-16"),
         "SQL02_cluster.log": (two.text(), "utf-16"),
     }
+
+
+def _ag_offline(one: NodeLog) -> None:
+    """The source node: the move request, ag and its listener taken offline, the move line."""
+    one.log(2000, "RCM", "rcm::RcmApi::MoveGroup: (ag, 2)")
+    one.log(15, "RCM", "rcm::RcmGroup::Move: Bringing group 'ag' offline first...")
+    one.log(16, "RCM", "TransitionToState(ag) Online-->OfflineCallIssued.")
+    one.log(4, "RCM", "TransitionToState(ag_listener) Online-->OfflineCallIssued.")
+    one.log(43, "RES", _HADRAG + "Offline request.")
+    one.log(15, "RES", _HADRAG + "Lease Thread terminated", level="ERR")
+    one.log(47, "RES", _HADRAG + "Free SQL statement")
+    one.log(2, "RES", _HADRAG + "ODBC Error: [08S01] [Microsoft][ODBC Driver]")
+    one.raw("    Communication link failure (the statement was still running)")
+    one.raw("    State 08S01, native error 0")
+    one.log(295, "RES", _HADRAG + "Disconnect from SQL Server")
+    one.log(5, "RES", "Network Name <ag_listener>: Offline: taking the name offline")
+    one.log(3, "RHS", "Resource ag_listener has come offline. RHS is about to report resource status to RCM.")
+    one.log(1, "RCM", "TransitionToState(ag_listener) OfflineCallIssued-->Offline.")
+    one.log(40, "RHS", _STATUS.format("ag", 1, "OfflinePending", "Offline"))
+    one.log(2, "RHS", "Resource ag has come offline. RHS is about to report resource status to RCM.")
+    one.log(1, "RCM", "TransitionToState(ag) OfflineCallIssued-->Offline.")
+    move = "move of group ag from SQL01(1) to SQL02(2) of type MoveType::Manual is about to succeed, "
+    one.log(9, "RCM", move + "failoverCount=0, lastFailoverTime=1601/01/01-00:00:00.000 targeted=true")
+
+
+def _ag_online(two: NodeLog) -> None:
+    """The destination node: ag and its listener brought online, in both transition shapes."""
+    two.log(30, "RCM", "TransitionToState(ag) Offline-->OnlineCallIssued.")
+    two.log(2, "RCM", "Res ag_listener: Offline -> OnlineCallIssued( StateUnknown )")
+    two.log(35, "RES", _HADRAG + "Online request.")
+    two.log(210, "RHS", _STATUS.format("ag", 1, "OnlinePending", "OnlinePending"))
+    two.log(380, "RHS", _STATUS.format("ag", 2, "OnlinePending", "Online"))
+    two.log(1, "RHS", "Resource ag has come online. RHS is about to report status change to RCM")
+    two.log(1, "RCM", "TransitionToState(ag) OnlineCallIssued-->Online.")
+    two.log(60, "RHS", "Resource ag_listener has come online. RHS is about to report status change to RCM")
+    two.log(1, "RCM", "Res ag_listener: OnlineCallIssued -> Online( StateUnknown )")
 
 
 def witness_deadlock() -> LogSet:

@@ -53,7 +53,9 @@ class Import:
     given_offset: int | None = None
 
     def events(self) -> Iterator[TraceEvent]:
-        """The events of every file, merged by time, numbered from 0."""
+        """The events of every file, merged by time, numbered from 0 (once: the files are read as it goes)."""
+        if self.counts:
+            raise ValueError("the events of an import can be read once; call start() again")
         self.counts = [Counts() for _ in self.files]
         streams = [log.entries() for log in self.files]
         names = [log.text.name for log in self.files]

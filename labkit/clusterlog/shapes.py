@@ -69,7 +69,7 @@ _LINE = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
-_BARE_TAG = re.compile(r"[A-Z][A-Z0-9_]*(?: .+)?")
+_BARE_TAG = re.compile(r"[A-Z][A-Z0-9_]*(?: [0-9][^\s]*)?")
 """A tag alone at the start of a line (no time, no level) must look like one: ``RCM``, ``CHANNEL 1.2.3.4``."""
 _VIEWER = re.compile(r"[ \t]*(?P<number>\d{1,9})(?:[ \t]*[:|][ \t]*|[ \t]+)")
 _ESCAPES = re.compile(r"\\([<>_*|#\[\]])|`(\[[^\[\]`]{1,40}\])`")
@@ -127,7 +127,11 @@ def _general(line: str) -> Prefix | None:
     assert match is not None  # every part of the pattern is optional
     pid, clock, level, component = match.group("pid", "clock", "level", "component")
     function = match.group("function")
-    bare = component is not None and _BARE_TAG.fullmatch(component) is not None
+    bare = (
+        component is not None
+        and _BARE_TAG.fullmatch(component) is not None
+        and line[match.end("component") + 1 : match.end("component") + 2] in ("", " ", "\t")
+    )
     if not (pid or clock or level or function or bare):
         return None
     found = Prefix(

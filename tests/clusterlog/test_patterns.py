@@ -253,3 +253,17 @@ def test_a_group_move_with_a_time_keeps_it_and_a_resource_name_with_spaces_stays
     event = recognise(text, "RCM")[1]
     assert event.subject == "group:SQL Group 1"
     assert (event.args["failoverCount"], event.args["lastFailoverTime"]) == (2, "2024/03/14-09:00:00.000")
+
+
+def test_names_with_parentheses_and_quotes_stay_whole():
+    event = recognise("TransitionToState(SQL Server (MSSQLSERVER)) Online-->OfflineCallIssued.", "RCM")[1]
+    assert (event.subject, event.state) == (
+        "SQL Server (MSSQLSERVER)",
+        StateChange("Online", "OfflineCallIssued"),
+    )
+    event = recognise("Res SQL Network Name (SQLVS1): Offline -> OnlineCallIssued( StateUnknown )", "RCM")[1]
+    assert event.subject == "SQL Network Name (SQLVS1)"
+    event = recognise(
+        "RhsCall::DeadlockMonitor: Call ISALIVE timed out by 5 milliseconds for resource 'it's'.", "RHS"
+    )
+    assert event[1].subject == "it's"

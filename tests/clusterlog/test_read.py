@@ -282,3 +282,11 @@ def test_a_bad_utc_offset_is_refused_before_reading(tmp_path):
     path = write_log(tmp_path, "a.log", [line(0, "RCM", "a")])
     with pytest.raises(clusterlog.reader.ClusterLogError, match=r"--utc-offset: UTC offset '\+25:00'"):
         clusterlog.read(path, utc_offset="+25:00")
+
+
+def test_an_import_streams_its_events_once(tmp_path):
+    """start() reads the tables; events() reads the rest of the files as it goes, so only once."""
+    job = clusterlog.start(write_log(tmp_path, "N1_cluster.log", [line(0, "RCM", "a")]))
+    assert [e.args["text"] for e in job.events()] == ["a"]
+    with pytest.raises(ValueError, match="can be read once"):
+        list(job.events())

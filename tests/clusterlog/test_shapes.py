@@ -261,6 +261,8 @@ def test_every_shape_reads_into_its_fields(line, expected):
         "State 08S01, native error 0",
         "[42000] [Microsoft][ODBC Driver] not a tag: starts with digits",
         "[hadrag] a DLL's sub-tag is not a component",
+        "[SQL Server]Login failed for user 'x'.",
+        "[ODBC]no space after it",
         "3 more resources follow",
         "INFOrmation is not a level",
     ],
