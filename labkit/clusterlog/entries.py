@@ -265,10 +265,19 @@ class _Scanner:
 
     def _offset_from_facts(self) -> None:
         facts, log = self.log.facts, self.log
-        if log.offset_minutes is None and facts.get("local_time") and "bias_minutes" in facts:
+        if log.offset_minutes is not None:
+            return
+        if facts.get("local_time") is False:
+            log.offset_from = "the log's Cluster section (UTC)"
+        elif facts.get("local_time") and "bias_minutes" in facts:
             log.offset_minutes = -facts["bias_minutes"]  # UTC = local + bias
             self.offset_ms = log.offset_minutes * 60_000
             log.offset_from = "the log's Cluster section (local time, time zone bias)"
+        elif facts.get("local_time"):
+            log.text.problems.add(
+                self.section.first if self.section else 0,
+                "the log is in local time but does not say its time zone: read as UTC (give --utc-offset)",
+            )
 
     def _finish(self, entry: Entry) -> bool:
         """Give the entry its UTC time; False when it has none yet (it waits for the first time)."""

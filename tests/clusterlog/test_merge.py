@@ -126,3 +126,36 @@ def test_a_set_of_four_nodes_is_in_time_order_and_counts_every_line(tmp_path):
         "ResourceCameOffline",
         "GroupMove",
     } <= names
+
+
+def test_a_log_in_local_time_without_its_bias_is_read_as_utc_and_says_so(tmp_path):
+    lines = [
+        "[=== Cluster ===]",
+        "The logs were generated using local time",
+        "[=== Cluster Logs ===]",
+        line(0, "R", "a"),
+    ]
+    trace = clusterlog.read(write_log(tmp_path, "B_cluster.log", lines))
+    f = trace.header.params["source"]["files"][0]
+    assert (f["utc_offset"], f["problems"]) == (
+        "+00:00",
+        [
+            "B_cluster.log:1: the log is in local time but does not say its time zone: "
+            "read as UTC (give --utc-offset)"
+        ],
+    )
+
+
+def test_a_log_that_says_utc_is_read_as_utc(tmp_path):
+    lines = [
+        "[=== Cluster ===]",
+        "The logs were generated using UTC time",
+        "[=== Cluster Logs ===]",
+        line(0, "R", "a"),
+    ]
+    f = clusterlog.read(write_log(tmp_path, "B_cluster.log", lines)).header.params["source"]["files"][0]
+    assert (f["utc_offset"], f["offset_from"], f["problems"]) == (
+        "+00:00",
+        "the log's Cluster section (UTC)",
+        [],
+    )
