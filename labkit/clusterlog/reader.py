@@ -50,13 +50,16 @@ class Import:
     nodes: list[str]
     counts: list[Counts] = field(default_factory=list)
     utc_start: int | None = None
-    given_offset: int | None = None
+    _reading: bool = False
+
+    def __post_init__(self) -> None:
+        self.counts = [Counts() for _ in self.files]
 
     def events(self) -> Iterator[TraceEvent]:
         """The events of every file, merged by time, numbered from 0 (once: the files are read as it goes)."""
-        if self.counts:
+        if self._reading:
             raise ValueError("the events of an import can be read once; call start() again")
-        self.counts = [Counts() for _ in self.files]
+        self._reading = True
         streams = [log.entries() for log in self.files]
         names = [log.text.name for log in self.files]
         for seq, entry in enumerate(merge(streams)):
@@ -121,7 +124,7 @@ def start(
     for log in logs:
         log.open()
     nodes = [node or node_of(log) for log in logs]
-    return Import(logs, nodes, given_offset=offset)
+    return Import(logs, nodes)
 
 
 def read(
