@@ -69,6 +69,9 @@ _LINE = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
+_FUNCTION_TAG = re.compile(
+    r"(?P<function>[A-Za-z_][\w~]*(?:::[\w~<>]+)+)\[(?P<component>[A-Za-z][^\[\]]{0,63})\][ \t]?"
+)
 _BARE_TAG = re.compile(r"[A-Z][A-Z0-9_]*(?: [0-9][^\s]*)?")
 """A tag alone at the start of a line (no time, no level) must look like one: ``RCM``, ``CHANNEL 1.2.3.4``."""
 _VIEWER = re.compile(r"[ \t]*(?P<number>\d{1,9})(?:[ \t]*[:|][ \t]*|[ \t]+)")
@@ -100,6 +103,8 @@ def _canonical(line: str) -> Prefix | None:
     if level is None or line[48] != " " or line[38] != ".":
         return None
     rest = line[49:]
+    component: str | None
+    function: str | None
     if rest[:1] == "[":
         end = rest.find("]", 1, 66)
         if end <= 1:
@@ -108,11 +113,12 @@ def _canonical(line: str) -> Prefix | None:
         text = rest[end + 2 :] if rest[end + 1 : end + 2] == " " else rest[end + 1 :]
         function = None
     else:
-        tag = _LINE.match(rest)  # a function before the tag, or no tag at all
-        assert tag is not None  # every part of the pattern is optional
-        if tag.group("lead") or tag.group("pid") or tag.group("clock") or tag.group("level"):
-            return None
-        component, function, text = tag.group("component"), tag.group("function"), tag.group("text")
+        tag = _FUNCTION_TAG.match(rest)  # a function before the tag, or no tag at all
+        if tag is None:
+            component = function = None
+            text = rest
+        else:
+            component, function, text = tag.group("component"), tag.group("function"), rest[tag.end() :]
     found = Prefix(
         text, line[0:8], line[9:17], line[19:29], line[30:38], line[39:42], level, function, component
     )

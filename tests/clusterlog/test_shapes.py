@@ -281,6 +281,12 @@ def test_the_full_shape_takes_the_fast_path_with_the_same_result():
     assert fast == general
 
 
+def test_a_full_line_without_a_tag_keeps_its_message_exactly():
+    """After the level field the rest is the message, leading spaces and all."""
+    line = "00002cc4.00001264::2011/08/05-13:47:42.543 INFO    indented message"
+    assert (parse_line(line).component, parse_line(line).text) == (None, "  indented message")
+
+
 def test_a_near_full_line_falls_back_to_the_general_shape():
     """One character off the fixed positions (a 4-letter level padded wrong) still reads."""
     line = "00002cc4.00001264::2011/08/05-13:47:42.543 INFO [RES] text"
