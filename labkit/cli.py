@@ -287,7 +287,7 @@ def _simulate_offline(args: argparse.Namespace) -> int:
         os=args.os,
         dll=args.dll,
         seed=args.seed,
-        policies=_policies(args.policy),
+        policy=_policies(args.policy),
     )
     path = run.write(args.out, force=args.force)
     print(f"{path}: {len(run.trace)} events, {len(run.faults)} faults, result {run.outcome['result_name']}")
@@ -301,7 +301,7 @@ def _matrix(args: argparse.Namespace) -> int:
 
     profiles = [p.strip() for p in args.os.split(",") if p.strip()]
     table = cluster.flag_matrix(
-        args.scenario, os=profiles, dll=args.dll, seed=args.seed, policies=_policies(args.policy)
+        args.scenario, os=profiles, dll=args.dll, seed=args.seed, policy=_policies(args.policy)
     )
     if not args.out:
         print(table.to_string(index=False))

@@ -85,14 +85,14 @@ def flag_matrix(
     os: str | Iterable[str] = "2016",
     dll: Any = None,
     seed: int = 0,
-    policies: Mapping[str, Any] | None = None,
+    policy: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Run a cluster scenario once per combination of the seven OfflineV2 flags
     (`labkit.cluster.flag_matrix`): one row per combination and OS profile, with its result, final state
     and node, persistent state, callbacks and faults."""
     from labkit import cluster  # the cluster simulator loads only for the views that run it
 
-    return literal(cluster.flag_matrix(scenario, os=os, dll=dll, seed=seed, policies=policies))
+    return literal(cluster.flag_matrix(scenario, os=os, dll=dll, seed=seed, policy=policy))
 
 
 def flag_matrix_figure(

@@ -11,35 +11,28 @@ from typing import Any
 import simpy
 
 from labkit.cluster.model import Group, Resource
-from labkit.cluster.policies import Policies
+from labkit.cluster.policy import Policy
 from labkit.cluster.resdll import ClusWorker
+from labkit.cluster.values import ref
 from labkit.engine.guard import Guarded, UserCodeGuard
 from labkit.engine.runloop import Runaway
 from labkit.trace import Evidence, Kind, TraceEvent, TraceHeader, Tracer
 from labkit.winapi import ClusterOsProfile, GroupStatusFlags
 
-SHEET = "cluster-offline"
 
-
-def ref(section: str) -> str:
-    """``cluster-offline §4`` for ``"§4"``."""
-    return f"{SHEET} {section}"
-
-
-class Sim:
+class RunContext:
     """Clock, trace and guard of one run, plus what the run summary counts as it goes."""
 
     def __init__(
-        self, header: TraceHeader, profile: ClusterOsProfile, policies: Policies, guard: UserCodeGuard
+        self, header: TraceHeader, profile: ClusterOsProfile, policy: Policy, guard: UserCodeGuard
     ) -> None:
         self.env = simpy.Environment()
         self.tracer = Tracer(header, clock=self._now)
         self.guard = guard
         self.profile = profile
-        self.policies = policies
+        self.policy = policy
         self.calls: Counter[str] = Counter()
         """Entry points the monitor called, by name."""
-        self.fault_names: list[str] = []
         self.offline_flags: list[int] = []
         """OfflineFlags of every OfflineV2 call, in order."""
         self.actor = "dll"
@@ -106,7 +99,6 @@ class Sim:
         **args: Any,
     ) -> TraceEvent:
         """A ``fault``: a broken rule, in a sentence, with the routine concerned."""
-        self.fault_names.append(name)
         return self.record(
             Kind.FAULT,
             name,

@@ -2,18 +2,18 @@
 
 Where the reference sheet says [I], labkit takes the sheet's choice as the default, marks the events it
 causes ``inferred``, and lets the user pick the alternative here. A run's header lists every policy in
-``params["policies"]``.
+``params["policies"]``; `labkit.engine.policy.Policy` gives the API both domains share.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields, replace
-from typing import Any
+from dataclasses import dataclass
+from typing import ClassVar
 
-from labkit.exceptions import UnknownNameError
+from labkit.engine import policy as engine_policy
 
-CHOICES: dict[str, tuple[str, ...]] = {
+CHOICES: Mapping[str, tuple[str, ...]] = {
     "unknown_flags": ("refuse", "drop"),
     "unmapped_flags": ("pass", "refuse"),
     "terminated_state": ("offline", "failed"),
@@ -24,8 +24,10 @@ CHOICES: dict[str, tuple[str, ...]] = {
 
 
 @dataclass(frozen=True)
-class Policies:
-    """Every inferred, switchable choice of one run."""
+class Policy(engine_policy.Policy):
+    """Every inferred, switchable choice of one cluster run."""
+
+    CHOICES: ClassVar[Mapping[str, tuple[str, ...]]] = CHOICES
 
     unknown_flags: str = "refuse"
     """A client asks for an OfflineFlags bit the OS profile does not know: ``refuse`` the request with
@@ -45,23 +47,3 @@ class Policies:
     V1 page reads literally."""
     queue_retry_ms: int = 1000
     """How long a queued move waits before the cluster asks the DLL again."""
-
-    @classmethod
-    def build(cls, overrides: Mapping[str, Any] | None = None, base: Policies | None = None) -> Policies:
-        """``base`` (or the defaults) with ``overrides``; unknown names and values list the valid ones."""
-        policies = base or cls()
-        names = [f.name for f in fields(cls)]
-        for name, value in (overrides or {}).items():
-            if name not in names:
-                raise UnknownNameError("cluster policy", name, names)
-            if name in CHOICES and value not in CHOICES[name]:
-                raise UnknownNameError(f"value of cluster policy {name}", str(value), CHOICES[name])
-            if name == "queue_retry_ms" and (
-                isinstance(value, bool) or not isinstance(value, int) or value <= 0
-            ):
-                raise UnknownNameError(f"value of cluster policy {name}", repr(value), ["a positive integer"])
-            policies = replace(policies, **{name: value})
-        return policies
-
-    def to_params(self) -> dict[str, Any]:
-        return asdict(self)
