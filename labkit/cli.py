@@ -402,7 +402,7 @@ def _import_clusterlog(args: argparse.Namespace) -> int:
     job = clusterlog.import_logs(
         args.paths, args.out, force=args.force, utc_offset=args.utc_offset, node=args.node
     )
-    print(f"{args.out}: {sum(c.recognised + c.log_lines for c in job.counts)} events")
+    print(f"{args.out}: {job.events_read} events")
     print(f"labkit: {job.summary()}", file=sys.stderr)
     return 0
 

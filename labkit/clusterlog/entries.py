@@ -76,6 +76,10 @@ class FileStats:
     header: int = 0
     """Lines the header holds: section markers and table rows."""
     entries: int = 0
+    recognised: int = 0
+    """Entries a pattern recognised (counted as events are made)."""
+    log_lines: int = 0
+    """Entries kept as LogLine notes."""
     continuations: int = 0
     reordered: int = 0
     late: int = 0

@@ -26,7 +26,6 @@ from labkit.trace.encode import dumps
 
 if TYPE_CHECKING:
     from labkit.clusterlog.entries import LogFile
-    from labkit.clusterlog.reader import Counts, Import
 
 SCENARIO = "clusterlog"
 """The header's ``scenario`` of an imported trace."""
@@ -47,8 +46,9 @@ def json_line(header: TraceHeader) -> str:
     return dumps(header.to_dict()) + "\n"
 
 
-def build(job: Import) -> TraceHeader:
-    source = source_of(job)
+def build(files: list[LogFile], nodes: list[str], utc_start: int | None) -> TraceHeader:
+    """The header of an import of ``files`` (one per node of ``nodes``) whose time 0 is ``utc_start``."""
+    source = source_of(files, nodes, utc_start)
     params: dict[str, Any] = {"source": source, "nodes": source["nodes"]}
     if source["groups"]:
         params["groups"] = {
@@ -58,17 +58,15 @@ def build(job: Import) -> TraceHeader:
     return TraceHeader(domain="cluster", scenario=SCENARIO, params=params)
 
 
-def source_of(job: Import) -> dict[str, Any]:
-    files = [
-        _file(log, node, counts) for log, node, counts in zip(job.files, job.nodes, job.counts, strict=True)
-    ]
+def source_of(logs: list[LogFile], nodes: list[str], utc_start: int | None) -> dict[str, Any]:
+    files = [_file(log, node) for log, node in zip(logs, nodes, strict=True)]
     offsets = {f["utc_offset"] for f in files}
-    resources, groups = layout(job.files)
+    resources, groups = layout(logs)
     return {
         "format": "cluster.log",
         "files": files,
-        "nodes": list(dict.fromkeys(job.nodes)),
-        "utc_start": None if job.utc_start is None else iso(job.utc_start),
+        "nodes": list(dict.fromkeys(nodes)),
+        "utc_start": None if utc_start is None else iso(utc_start),
         "utc_offset": offsets.pop() if len(offsets) == 1 else None,
         "totals": {key: sum(f[key] for f in files) for key in _COUNTED},
         "resources": resources,
@@ -76,7 +74,7 @@ def source_of(job: Import) -> dict[str, Any]:
     }
 
 
-def _file(log: LogFile, node: str, counts: Counts) -> dict[str, Any]:
+def _file(log: LogFile, node: str) -> dict[str, Any]:
     text, stats = log.text, log.stats
     return {
         "path": text.name,
@@ -92,8 +90,8 @@ def _file(log: LogFile, node: str, counts: Counts) -> dict[str, Any]:
         "blank": stats.blank,
         "header_lines": stats.header,
         "entries": stats.entries,
-        "recognised": counts.recognised,
-        "log_lines": counts.log_lines,
+        "recognised": stats.recognised,
+        "log_lines": stats.log_lines,
         "continuations": stats.continuations,
         "out_of_order": stats.reordered,
         "late": stats.late,
@@ -130,16 +128,14 @@ def layout(files: list[LogFile]) -> tuple[dict[str, dict[str, Any]], dict[str, d
     return resources, groups
 
 
-def summary(job: Import) -> str:
+def summary(logs: list[LogFile], nodes: list[str]) -> str:
     """``read N lines from F files (nodes …): R recognised, L kept as log lines, C joined as
     continuations, …``."""
-    files = [
-        _file(log, node, counts) for log, node, counts in zip(job.files, job.nodes, job.counts, strict=True)
-    ]
+    files = [_file(log, node) for log, node in zip(logs, nodes, strict=True)]
     total = {key: sum(f[key] for f in files) for key in (*_COUNTED, "late", "problem_count")}
-    nodes = ", ".join(dict.fromkeys(job.nodes))
+    names = ", ".join(dict.fromkeys(nodes))
     text = (
-        f"read {total['lines']} lines from {len(files)} file{'s' * (len(files) != 1)} (nodes {nodes}): "
+        f"read {total['lines']} lines from {len(files)} file{'s' * (len(files) != 1)} (nodes {names}): "
         f"{total['recognised']} recognised, {total['log_lines']} kept as log lines, "
         f"{total['continuations']} joined as continuations, {total['header_lines']} in the header, "
         f"{total['blank']} blank"

@@ -17,7 +17,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -35,25 +35,13 @@ _NODE_IN_NAME = re.compile(r"(?P<node>.+?)[_.-]cluster\.log$", re.I)
 
 
 @dataclass
-class Counts:
-    """What became of the lines of one file (or of all files)."""
-
-    recognised: int = 0
-    log_lines: int = 0
-
-
-@dataclass
 class Import:
     """An import under way: the files, their nodes and what became of their lines."""
 
     files: list[LogFile]
     nodes: list[str]
-    counts: list[Counts] = field(default_factory=list)
     utc_start: int | None = None
     _reading: bool = False
-
-    def __post_init__(self) -> None:
-        self.counts = [Counts() for _ in self.files]
 
     def events(self) -> Iterator[TraceEvent]:
         """The events of every file, merged by time, numbered from 0 (once: the files are read as it goes)."""
@@ -72,20 +60,25 @@ class Import:
             )
             index = entry.file
             event, known = event_for(entry, seq=seq, t=t, node=self.nodes[index], file_name=names[index])
-            counts = self.counts[index]
+            stats = self.files[index].stats
             if known:
-                counts.recognised += 1
+                stats.recognised += 1
             else:
-                counts.log_lines += 1
+                stats.log_lines += 1
             yield event
+
+    @property
+    def events_read(self) -> int:
+        """How many events `events` has given so far."""
+        return sum(log.stats.recognised + log.stats.log_lines for log in self.files)
 
     def header(self) -> TraceHeader:
         """The trace header, once every event has been read."""
-        return head.build(self)
+        return head.build(self.files, self.nodes, self.utc_start)
 
     def summary(self) -> str:
         """One line: lines read, recognised, kept as log lines, joined as continuations (and the rest)."""
-        return head.summary(self)
+        return head.summary(self.files, self.nodes)
 
 
 def merge(streams: list[Iterator[Entry]]) -> Iterator[Entry]:
