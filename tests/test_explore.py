@@ -105,8 +105,8 @@ def test_session_view_with_more_clients_and_the_both_policy():
         ("session:104", "Cleanup"),
     ]
     assert view.text == "4 client sessions: 2 ended by Rundown + Cleanup, 2 by Cleanup · faults: none"
-    assert view.rendered().title == "crash-during-lookup · slow · crash → both"
-    assert "crash-during-lookup · slow · crash → both" in view.picture
+    assert view.rendered().title == "crash-during-lookup · slow · crash → both · 4 clients"
+    assert "crash-during-lookup · slow · crash → both · 4 clients" in view.picture
     leaky = SessionExplorerModel().view(SessionChoice("leaky-rundown"))
     assert leaky.text == "2 client sessions: 1 leaked, 1 by Cleanup · faults: SessionStateLeaked"
     with pytest.raises(UnknownNameError):

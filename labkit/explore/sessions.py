@@ -125,6 +125,8 @@ class SessionExplorerModel:
             scenario, provider=choice.provider or None, policy={"crash": choice.crash}, clients=clients
         )
         provider = choice.provider or str(run.trace.header.params.get("provider", ""))
-        title = f"{scenario.name} · {provider} · crash → {choice.crash}"
+        count = choice.clients or len(scenario.clients)
+        clients = f"{count} client{'s' if count != 1 else ''}"
+        title = f"{scenario.name} · {provider} · crash → {choice.crash} · {clients}"
         picture = lifecycle_svg(lifecycle_scene(run.trace, title=title), width=width).html()
         return SessionView(choice, run, picture, title, session_summary(run.trace))
