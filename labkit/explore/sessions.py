@@ -126,7 +126,7 @@ class SessionExplorerModel:
         )
         provider = choice.provider or str(run.trace.header.params.get("provider", ""))
         count = choice.clients or len(scenario.clients)
-        clients = f"{count} client{'s' if count != 1 else ''}"
-        title = f"{scenario.name} · {provider} · crash → {choice.crash} · {clients}"
+        ran = f"{count} client{'s' if count != 1 else ''}"
+        title = f"{scenario.name} · {provider} · crash → {choice.crash} · {ran}"
         picture = lifecycle_svg(lifecycle_scene(run.trace, title=title), width=width).html()
         return SessionView(choice, run, picture, title, session_summary(run.trace))
