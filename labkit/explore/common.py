@@ -43,9 +43,9 @@ class Rendered:
 
 def records(frame: pd.DataFrame) -> tuple[dict[str, Any], ...]:
     """A table's rows as plain dicts (missing values as None, numbers as Python numbers)."""
-    return tuple(
-        {str(k): _plain(v) for k, v in row.items()} for row in frame.astype(object).to_dict("records")
-    )
+    names = [str(name) for name in frame.columns]
+    columns = [[_plain(v) for v in frame[name].tolist()] for name in frame.columns]
+    return tuple(dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True))
 
 
 def _plain(value: Any) -> Any:

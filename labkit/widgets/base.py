@@ -25,10 +25,22 @@ SLIDER_INTERVAL = 0.08
 
 def table_html(frame: pd.DataFrame, *, more: int = 0) -> str:
     """A table as HTML with every cell escaped (text from a trace shows as text, never as markup or
-    mathematics)."""
-    body = frame.to_html(index=False, escape=True, na_rep="", border=0)
+    mathematics), missing values blank. Written directly: pandas' ``to_html`` took a tenth of a click."""
+    head = "".join(f"<th>{html.escape(str(name))}</th>" for name in frame.columns)
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{_cell(value)}</td>" for value in row) + "</tr>"
+        for row in zip(*(frame[name].tolist() for name in frame.columns), strict=True)
+    )
+    head = f'<thead><tr style="text-align: right;">{head}</tr></thead>'
+    body = f'<table class="dataframe">{head}<tbody>{rows}</tbody></table>'
     tail = f"<p>… and {more} more</p>" if more else ""
     return f"<div class='{LITERAL}' style='{_TABLE_STYLE}'>{body}{tail}</div>"
+
+
+def _cell(value: object) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return ""
+    return html.escape(f"{value:g}" if isinstance(value, float) else str(value))
 
 
 def text_html(text: str, *, error: bool = False) -> str:
