@@ -6,6 +6,7 @@ elsewhere)::
 
     from labkit import views
     views.timeline(trace)          # matplotlib Figure: one lane per session, lookup, resource, group
+    views.timeline(trace, window=(0, 3_500), lanes="session")   # a stretch of time, lanes by kind/pattern
     views.state_table(trace)       # DataFrame: one row per state interval
     views.summary(trace)           # one row per NSPv2 client session, or per cluster offline operation
     views.session_args_table(trace)       # NSPv2: the session argument each call into the provider carried
