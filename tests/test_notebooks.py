@@ -7,6 +7,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from labkit.exceptions import NotebookExecutionError
 from labkit.lab import notebooks
 from tests.lab import FIXTURES, LAB, ROOT, executed
+from tests.notebook_checks import CHECKS
 
 WIDGET_STATE = {
     "application/vnd.jupyter.widget-state+json": {"state": {}, "version_major": 2, "version_minor": 0}
@@ -41,6 +42,39 @@ def test_notebook_runs_top_to_bottom(path):
 def test_committed_notebook_is_clean(path):
     """No outputs, execution counts or widget state; a '# Title' first cell; every relative link resolves."""
     assert [str(problem) for problem in notebooks.problems(path)] == []
+
+
+@pytest.mark.parametrize("path", LAB, ids=relative)
+def test_lab_notebooks_carry_no_test_code(path):
+    """No assert and no self-check in teaching material; a notebook with a widget is driven from the test
+    side instead (`tests.notebook_checks`), and a check exists only for a notebook of the lab."""
+    nb = notebooks.read(path)
+    code = [cell.source for cell in nb.cells if cell.cell_type == "code"]
+    prose = [cell.source for cell in nb.cells if cell.cell_type == "markdown"]
+    assert [c for c in code if "assert " in c] == []
+    assert [p for p in prose if "self-check" in p.lower() or "for the tests" in p] == []
+    has_widget = any("labkit.widgets import" in c for c in code)
+    assert (path.name in CHECKS) == has_widget
+    assert set(CHECKS) <= {p.name for p in LAB}
+
+
+def test_code_run_after_a_notebook_drives_it_without_becoming_part_of_it(tmp_path):
+    """`then` runs in the notebook's kernel after its last cell: it sees the notebook's names, its cell is
+    not in the result, and the widget state saved is the one the notebook's own cells left."""
+    path = write(
+        tmp_path / "nb.ipynb",
+        new_markdown_cell("# T"),
+        new_code_cell("import ipywidgets\nbox = ipywidgets.Checkbox(value=False)\nbox"),
+    )
+    nb = notebooks.execute(path, tmp_path, then="assert box.value is False\nbox.value = True")
+    assert [cell.cell_type for cell in nb.cells] == ["markdown", "code"]
+    states = nb.metadata.widgets["application/vnd.jupyter.widget-state+json"]["state"].values()
+    assert [m["state"]["value"] for m in states if m["model_name"] == "CheckboxModel"] == [False]
+    with pytest.raises(NotebookExecutionError) as failure:
+        notebooks.execute(path, tmp_path, then="assert box.value is True, 'still unticked'")
+    assert failure.value.cell is None
+    assert str(failure.value).startswith(f"{path}: the code run after it: ")
+    assert "AssertionError: still unticked" in str(failure.value)
 
 
 def test_contents_links_every_notebook():

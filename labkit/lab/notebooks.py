@@ -179,11 +179,18 @@ def scratch_copy(notebook: str | Path, root: str | Path) -> Iterator[Path]:
         yield Path(tmp) / folder / notebook.name
 
 
-def execute(notebook: str | Path, root: str | Path, *, timeout: int = CELL_TIMEOUT) -> NotebookNode:
+def execute(
+    notebook: str | Path, root: str | Path, *, timeout: int = CELL_TIMEOUT, then: str = ""
+) -> NotebookNode:
     """Run a notebook top to bottom in a scratch copy and return it with outputs and widget state.
 
     The file itself is never written. A failing cell raises `NotebookExecutionError` naming the
     notebook, the cell number and the error, with the cell's traceback.
+
+    ``then`` is code run in the same kernel once the last cell has run: how a test drives the notebook's
+    widgets and checks what they recorded, without test code in the notebook. Its cell exists only in
+    memory and is not part of the returned notebook, whose widget state is the one the notebook's own
+    cells left; if it fails, the error says "the code run after it" instead of a cell number.
     """
     read(notebook)  # a missing or broken file is reported under its own name, not the copy's
     with scratch_copy(notebook, root) as scratch:
@@ -195,12 +202,32 @@ def execute(notebook: str | Path, root: str | Path, *, timeout: int = CELL_TIMEO
             resources={"metadata": {"path": str(scratch.parent)}},
             store_widget_state=True,
         )
+        cells = len(nb.cells)
         try:
-            client.execute()
+            return _run(client, nb, then)
         except CellExecutionError as exc:
             detail = _ANSI_COLOUR.sub("", str(exc))  # tracebacks come coloured for terminals
+            if len(nb.cells) > cells:  # the notebook ran: the code run after it failed
+                raise NotebookExecutionError(notebook, None, f"the code run after it: {detail}") from exc
             raise NotebookExecutionError(notebook, _failed_cell(nb), detail) from exc
-    return nb
+
+
+def _run(client: NotebookClient, nb: NotebookNode, then: str) -> NotebookNode:
+    """What `NotebookClient.execute` does, keeping the kernel for ``then`` after the notebook's cells."""
+    client.reset_execution_trackers()
+    with client.setup_kernel():
+        assert client.kc is not None
+        reply = client.wait_for_reply(client.kc.kernel_info())
+        if reply is not None:
+            nb.metadata["language_info"] = reply["content"]["language_info"]
+        for index, cell in enumerate(nb.cells):
+            client.execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+        client.set_widgets_metadata()
+        result = copy.deepcopy(nb)
+        if then:
+            nb.cells.append(nbformat.v4.new_code_cell(then))  # type: ignore[no-untyped-call]
+            client.execute_cell(nb.cells[-1], len(nb.cells) - 1)
+    return result
 
 
 def _failed_cell(nb: NotebookNode) -> int | None:

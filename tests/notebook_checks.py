@@ -1,0 +1,46 @@
+"""What the tests run in a lab notebook's kernel after its last cell: its widgets driven from the test side.
+
+The notebooks carry no test code (a trainer's `make present` runs every cell, so a check cell would move
+the widgets before the room sees them). Each check first asserts that the explorer is in the state a
+reader opens it in (`make present` shows exactly that), then sets a control as a person would and
+asserts what the widget recorded in Python (`.last`): not `Output.outputs`, which the browser syncs late.
+"""
+
+CHECKS = {
+    "01-NSPv2-Session-Lifecycle.ipynb": """
+from labkit.widgets import SessionExplorer as _Explorer
+_default = _Explorer()
+assert explorer.last.state == _default.last.state, (explorer.last.state, _default.last.state)
+assert explorer.renders == 1, explorer.renders
+explorer.scenario.value = "normal-exit"
+assert explorer.last.state.scenario == "normal-exit", explorer.last
+assert explorer.last.rows and all(row["ended"] == "Cleanup" for row in explorer.last.rows), explorer.last
+""",
+    "02-When-A-Client-Crashes.ipynb": """
+assert explorer.last.state.scenario == "crash-during-lookup", explorer.last
+assert explorer.last.state.crash == "rundown", explorer.last
+assert explorer.renders == 1, explorer.renders
+explorer.crash.value = "both"
+assert explorer.last.state.crash == "both", explorer.last
+assert "both" in [row["ended"] for row in explorer.last.rows], explorer.last
+""",
+    "03-OfflineV2-Flag-Explorer.ipynb": """
+from labkit.winapi import OfflineFlags as _F
+assert explorer.last.state.flags == _F(0), explorer.last
+assert explorer.last.state.os == "2016", explorer.last
+assert not any(box.value or box.disabled for box in explorer.checkboxes.values())
+assert explorer.renders == 1, explorer.renders
+explorer.checkboxes[_F.QUEUE_ENABLED].value = True
+assert _F.QUEUE_ENABLED in explorer.last.state.flags, explorer.last
+explorer.os.value = "2012"
+assert explorer.last.state.os == "2012", explorer.last
+assert explorer.checkboxes[_F.DO_NOT_UPDATE_PERSISTENT_STATE].disabled
+assert explorer.checkboxes[_F.IGNORE_NETWORK_CONNECTIVITY].disabled
+""",
+    "06-Replay-A-Recorded-Trace.ipynb": """
+assert replayer.last.state[1] == replayer.slider.value == 0, replayer.last
+replayer.slider.value = len(trace) // 2
+assert replayer.last.state[1] == len(trace) // 2, replayer.last
+""",
+}
+"""Test code per lab notebook (by file name), run in the notebook's kernel after its last cell."""
