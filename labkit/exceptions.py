@@ -53,6 +53,13 @@ class OutputExistsError(LabkitError, FileExistsError):
     """Writing would replace an existing file (a trace, an export, a table) and the caller did not ask for
     that (``force``)."""
 
+    def __init__(self, path: object, *, appeared: bool = False) -> None:
+        self.path = str(path)
+        self.appeared = appeared
+        """True when the file appeared while labkit was writing (a check before writing found none)."""
+        what = "file appeared while writing; not overwritten" if appeared else "file exists"
+        super().__init__(f"{self.path}: {what}" + ("" if appeared else "; pass force=True to overwrite it"))
+
 
 class WallClockTimeout(LabkitError, TimeoutError):
     """User code blocked in real time for longer than the wall-clock guard allows."""

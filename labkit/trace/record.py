@@ -44,9 +44,7 @@ class JsonlFileSink:
         try:
             self._fd: int | None = os.open(self.path, mode, 0o666)
         except FileExistsError:
-            raise OutputExistsError(
-                f"{self.path}: file exists; pass force=True (--force) to overwrite it"
-            ) from None
+            raise OutputExistsError(self.path) from None
         self._write(dumps(header.to_dict()) + "\n")
 
     def emit(self, event: TraceEvent) -> None:

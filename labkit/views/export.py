@@ -202,7 +202,7 @@ def _nest(spans: list[_Span]) -> list[list[_Span]]:
 def write_perfetto(trace: Trace, path: str | os.PathLike[str], *, force: bool = False) -> Path:
     """Write `to_perfetto` as JSON to ``path`` (never overwrites unless ``force``)."""
     text = json.dumps(to_perfetto(trace), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return write_new(path, lambda out: out.write(text + "\n"), force=force, mkdir=False)
+    return write_new(path, lambda out: out.write(text + "\n"), force=force)
 
 
 def to_csv(trace: Trace) -> str:
@@ -218,4 +218,4 @@ def to_csv(trace: Trace) -> str:
 
 def write_csv(trace: Trace, path: str | os.PathLike[str], *, force: bool = False) -> Path:
     """Write `to_csv` to ``path`` (never overwrites unless ``force``)."""
-    return write_new(path, lambda out: out.write(to_csv(trace)), force=force, mkdir=False)
+    return write_new(path, lambda out: out.write(to_csv(trace)), force=force)
