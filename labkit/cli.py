@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from labkit import __version__
-from labkit.exceptions import LabkitError, TraceFormatError
+from labkit.exceptions import LabkitError, OutputExistsError, TraceFormatError
 from labkit.trace import read_trace
 from labkit.trace.checks import violations
 
@@ -372,6 +372,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         code: int = args.run(args)
+    except OutputExistsError as exc:  # the API's wording names its keyword; here the option says it
+        what = "exists; add --force to replace it"
+        if exc.appeared:
+            what = "appeared while writing; not overwritten"
+        print(f"labkit: error: {exc.path}: file {what}", file=sys.stderr)
+        return 2
     except LabkitError as exc:
         first, *rest = str(exc).splitlines() or [type(exc).__name__]
         more = f" (and {len(rest)} more problems)" if rest else ""
