@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -11,13 +12,29 @@ class LabkitError(Exception):
 
 
 class UnknownNameError(LabkitError, ValueError):
-    """A name (flag, OS profile, scenario, provider, DLL, policy) that does not exist."""
+    """A name (flag, OS profile, scenario, provider, DLL, policy) that does not exist; the message offers
+    the closest valid names (a typo, another case) before listing them all."""
 
     def __init__(self, what: str, given: str, valid: Sequence[str]) -> None:
         self.what = what
         self.given = given
         self.valid = list(valid)
-        super().__init__(f"unknown {what} {given!r}; valid: {', '.join(self.valid)}")
+        self.suggestions = _close(str(given), self.valid)
+        """The valid names closest to ``given``, best first (empty when none is close)."""
+        maybe = " or ".join(repr(s) for s in self.suggestions)
+        hint = f" (did you mean {maybe}?)" if maybe else ""
+        super().__init__(f"unknown {what} {given!r}{hint}; valid: {', '.join(self.valid)}")
+
+
+def _close(given: str, valid: Sequence[str]) -> list[str]:
+    """Up to two valid names close to ``given`` (a typo, another case, the first word or words), best
+    first."""
+    folded = {name.casefold(): name for name in valid}
+    key = given.casefold()
+    found = difflib.get_close_matches(key, list(folded), n=2, cutoff=0.75)
+    if not found and len(key) >= 3:
+        found = [name for name in folded if name.startswith(key)][:2]
+    return [folded[name] for name in found]
 
 
 @dataclass(frozen=True)

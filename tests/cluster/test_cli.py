@@ -28,7 +28,7 @@ def test_simulate_offline_writes_the_trace(tmp_path, capsys):
 
 
 def test_an_unknown_flag_is_one_line_listing_the_valid_ones(tmp_path, capsys):
-    """A misspelt flag: exit 2 and a single line with every valid flag name."""
+    """A misspelt flag: exit 2 and a single line with the likely flag, then every valid flag name."""
     argv = [
         "simulate",
         "offline",
@@ -43,8 +43,8 @@ def test_an_unknown_flag_is_one_line_listing_the_valid_ones(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert (
-        "unknown OfflineFlags flag 'QUEUE'; valid: IGNORE_RESOURCE_STATUS, RETURN_TO_SOURCE_NODE_ON_ERROR"
-        in err
+        "unknown OfflineFlags flag 'QUEUE' (did you mean 'QUEUE_ENABLED'?); "
+        "valid: IGNORE_RESOURCE_STATUS, RETURN_TO_SOURCE_NODE_ON_ERROR" in err
     )
     assert not (tmp_path / "t").exists()
 
@@ -59,5 +59,5 @@ def test_matrix_to_csv_and_to_the_screen(tmp_path, capsys):
     assert (rows[1]["requested"], rows[1]["result"]) == ("IGNORE_RESOURCE_STATUS", "ERROR_SUCCESS")
     capsys.readouterr()
     assert main(["matrix", "--scenario", "plain-offline"]) == 0
-    assert len(capsys.readouterr().out.splitlines()) == 129
+    assert len(capsys.readouterr().out.splitlines()) == 1 + 128 + 1 + 1 + 7  # head, rows, legend
     assert main(["matrix", "--scenario", "plain-offline", "--policy", "nonsense"]) == 2
