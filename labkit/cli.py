@@ -6,6 +6,8 @@ Every command turns a bad file or a bad name into a one-line error and exit code
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -22,10 +24,26 @@ Command = Callable[[argparse.Namespace], int]
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that says what to do next when the input is wrong."""
+    """argparse that says what to do next when the input is wrong, and shows help as plain text (a
+    docstring's reStructuredText literals lose their backticks)."""
+
+    def format_help(self) -> str:
+        return _plain(super().format_help())
+
+    def format_usage(self) -> str:
+        return _plain(super().format_usage())
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message}\n(see '{self.prog} --help')\n")
+
+
+_LITERAL = re.compile(r"``(.+?)``|`([^`]+)`")
+
+
+def _plain(text: str) -> str:
+    """Help text without reStructuredText literals: a name in double backquotes reads plain, one in single
+    backquotes reads in single quotes."""
+    return _LITERAL.sub(lambda m: m.group(1) or f"'{m.group(2)}'", text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,13 +65,14 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_check(commands: argparse._SubParsersAction[_Parser]) -> None:
     check = commands.add_parser(
         "check",
-        help="validate a trace file, list its faults and contract violations (exit 1 when there are any, "
-        "2 when unreadable)",
-        description="Validate a trace file line by line, list the fault events it records, then the contract "
-        "violations the events show by themselves (calls that never return, completions of unknown spans, "
-        "state changes from the wrong state, ...).",
+        help="validate trace files, list their faults and contract violations (exit 1 when there are any, "
+        "2 when one is unreadable)",
+        description="Validate each trace file line by line, list the fault events it records, then the "
+        "contract violations the events show by themselves (calls that never return, completions of unknown "
+        "spans, state changes from the wrong state, ...). Every file is checked, even after a bad one; the "
+        "exit code is the worst: 2 when a file is unreadable, 1 when one has faults or violations.",
     )
-    check.add_argument("trace", help="a labkit trace (JSON Lines)")
+    check.add_argument("traces", nargs="+", metavar="TRACE", help="labkit traces (JSON Lines)")
     check.set_defaults(run=_check)
 
 
@@ -91,9 +110,12 @@ def _add_scenarios(commands: argparse._SubParsersAction[_Parser]) -> None:
     scenarios = commands.add_parser(
         "scenarios",
         help="list the named scenarios of both domains",
-        description="List every named scenario: its domain (as `labkit simulate` spells it), name, summary.",
+        description="List every named scenario: its domain (as 'labkit simulate' spells it), name and what "
+        "it shows.",
     )
-    scenarios.add_argument("--domain", choices=["nspv2", "offline"], help="only this domain")
+    scenarios.add_argument(
+        "--domain", choices=["nspv2", "cluster", "offline"], help="only this domain (offline: cluster)"
+    )
     scenarios.set_defaults(run=_scenarios)
 
 
@@ -111,12 +133,28 @@ def _add_simulate(commands: argparse._SubParsersAction[_Parser]) -> argparse._Su
 def _scenarios(args: argparse.Namespace) -> int:
     from labkit import cluster, nspv2
 
-    for word, registry in (("nspv2", nspv2.scenarios), ("offline", cluster.scenarios)):
-        if args.domain in (None, word):
-            width = max(len(n) for n in registry.names())
-            for scenario in registry:
-                print(f"{word:8} {scenario.name:{width}}  {scenario.summary}")
+    wanted = "cluster" if args.domain == "offline" else args.domain
+    rows = [
+        (word, scenario.name, _sentence(scenario.summary))
+        for word, registry in (("nspv2", nspv2.scenarios), ("cluster", cluster.scenarios))
+        if wanted in (None, word)
+        for scenario in registry
+    ]
+    domain_width = max(len(word) for word, _, _ in rows)
+    name_width = max(len(name) for _, name, _ in rows)
+    for word, name, summary in rows:
+        print(f"{word:{domain_width}}  {name:{name_width}}  {summary}")
     return 0
+
+
+def _sentence(text: str) -> str:
+    """A summary as a sentence: a capital first letter (unless it starts with a name such as
+    ``OfflineV2``) and a full stop."""
+    text = " ".join(text.split())
+    first = text.split(" ", 1)[0]
+    if first.islower():
+        text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 # --- nspv2 commands ---
@@ -153,7 +191,7 @@ def _simulate_nspv2(args: argparse.Namespace) -> int:
     }
     run = nspv2.simulate(args.scenario, provider=args.provider, policy=policy, os=args.os, seed=args.seed)
     path = run.write(args.out, force=args.force)
-    print(f"{path}: {len(run.trace)} events, {len(run.faults)} faults")
+    print(f"{path}: {_count(len(run.trace), 'event')}, {_count(len(run.faults), 'fault')}")
     return 0
 
 
@@ -161,7 +199,20 @@ def _simulate_nspv2(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    trace = read_trace(args.trace, strict=False)
+    codes = []
+    for path in args.traces:
+        try:
+            codes.append(_check_one(path))
+        except (LabkitError, OSError) as exc:
+            if len(args.traces) == 1:
+                raise
+            print(f"labkit: error: {_error_line(exc)}", file=sys.stderr)
+            codes.append(2)
+    return max(codes)
+
+
+def _check_one(path: str) -> int:
+    trace = read_trace(path, strict=False)
     for problem in trace.problems:
         print(problem)
     if trace.problems:
@@ -171,12 +222,22 @@ def _check(args: argparse.Namespace) -> int:
         rule = event.args.get("rule", "")
         ref = f" [{event.ref}]" if event.ref else ""
         line = f"seq {event.seq} t={event.t:g}ms {event.name} ({event.subject}) {rule}{ref}"
-        print(f"{args.trace}: {_one_line(line)}")
+        print(f"{path}: {_one_line(line)}")
     found = violations(trace)
     for violation in found:
-        print(f"{args.trace}: {_one_line(str(violation))}")
-    print(f"{args.trace}: {len(trace)} events, {len(faults)} faults, {len(found)} contract violations")
+        print(f"{path}: {_one_line(str(violation))}")
+    counts = (
+        _count(len(trace), "event"),
+        _count(len(faults), "fault"),
+        _count(len(found), "contract violation"),
+    )
+    print(f"{path}: {', '.join(counts)}")
     return 1 if len(faults) or found else 0
+
+
+def _count(n: int, word: str) -> str:
+    """``1 fault``, ``2 faults``, ``0 faults``."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 _TABLES = ("states", "calls", "faults")
@@ -207,7 +268,7 @@ def _export(args: argparse.Namespace) -> int:
     trace = read_trace(args.trace)
     write = export.write_perfetto if args.format == "perfetto" else export.write_csv
     path = write(trace, args.out, force=args.force)
-    print(f"{path}: {len(trace)} events exported as {args.format}")
+    print(f"{path}: {_count(len(trace), 'event')} exported as {args.format}")
     return 0
 
 
@@ -216,7 +277,8 @@ def _add_cluster_commands(
     simulate: argparse._SubParsersAction[_Parser], commands: argparse._SubParsersAction[_Parser]
 ) -> None:
     offline = simulate.add_parser(
-        "offline",
+        "cluster",
+        aliases=["offline"],
         help="the cluster and its Resource Monitor driving a resource DLL through OfflineV2",
         description="Run a named cluster scenario and write its trace (JSON Lines). Unknown names list "
         "the valid ones.",
@@ -288,7 +350,8 @@ def _simulate_offline(args: argparse.Namespace) -> int:
         policy=_policies(args.policy),
     )
     path = run.write(args.out, force=args.force)
-    print(f"{path}: {len(run.trace)} events, {len(run.faults)} faults, result {run.outcome['result_name']}")
+    counts = f"{_count(len(run.trace), 'event')}, {_count(len(run.faults), 'fault')}"
+    print(f"{path}: {counts}, result {run.outcome['result_name']}")
     return 0
 
 
@@ -302,11 +365,40 @@ def _matrix(args: argparse.Namespace) -> int:
         args.scenario, os=profiles, dll=args.dll, seed=args.seed, policy=_policies(args.policy)
     )
     if not args.out:
-        print(table.to_string(index=False))
+        sys.stdout.write(_matrix_text(table))
         return 0
     out = write_new(args.out, lambda f: table.to_csv(f, index=False, lineterminator="\n"), force=args.force)
-    print(f"{out}: {len(table)} rows")
+    print(f"{out}: {_count(len(table), 'row')}")
     return 0
+
+
+def _matrix_text(table: pd.DataFrame) -> str:
+    """The matrix for a terminal: flag words in hex, their names in a legend, columns as wide as their
+    longest cell."""
+    from labkit.winapi import OfflineFlags
+
+    def word(names: str) -> str:
+        return f"{OfflineFlags.parse(names) if names else 0:#04x}"
+
+    shown = {
+        "os": list(table["os"]),
+        "requested": [f"{int(v):#04x}" for v in table["flags"]],
+        "effective": [word(v) for v in table["effective"]],
+        **{c: [str(v) for v in table[c]] for c in ("result", "state", "node")},
+        "persistent": ["yes" if v else "no" for v in table["persistent_state"]],
+        "callbacks": list(table["callbacks"]),
+        "faults": list(table["faults"]),
+        "end_ms": [f"{v:g}" for v in table["end_ms"]],
+    }
+    widths = {c: max(len(c), *(len(v) for v in values)) for c, values in shown.items()}
+    lines = ["  ".join(f"{c:{widths[c]}}" for c in shown).rstrip()]
+    for row in zip(*shown.values(), strict=True):
+        lines.append("  ".join(f"{v:{widths[c]}}" for c, v in zip(shown, row, strict=True)).rstrip())
+    legend = [f"  {int(f):#04x} {f.name}" for f in OfflineFlags.single_flags()]
+    return (
+        "\n".join([*lines, "", "requested, effective: OfflineV2 flags (CLUS_RESDLL_OFFLINE_*)", *legend])
+        + "\n"
+    )
 
 
 # --- end cluster commands ---
@@ -346,7 +438,13 @@ def _summary(args: argparse.Namespace) -> int:
 def _diff(args: argparse.Namespace) -> int:
     from labkit import views
 
-    found = views.diff(read_trace(args.a), read_trace(args.b))
+    a, b = read_trace(args.a), read_trace(args.b)
+    if a.domain != b.domain:
+        raise _DifferentDomains(
+            f"{args.a} is an {a.domain} trace and {args.b} a {b.domain} trace: only "
+            "traces of one domain can be compared"
+        )
+    found = views.diff(a, b)
     print(found.summary())
     if found.divergence is not None:
         print(f"first divergence at seq {found.divergence.index}")
@@ -357,6 +455,25 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 # --- end summary commands ---
+
+
+class _DifferentDomains(LabkitError):
+    """Two traces of different domains given to ``labkit diff``."""
+
+
+def _error_line(exc: Exception) -> str:
+    """An error as the one line ``main`` prints after ``labkit: error:``."""
+    if isinstance(exc, OutputExistsError):  # the API's wording names its keyword; here the option says it
+        what = "exists; add --force to replace it"
+        if exc.appeared:
+            what = "appeared while writing; not overwritten"
+        return f"{exc.path}: file {what}"
+    if isinstance(exc, LabkitError):
+        first, *rest = str(exc).splitlines() or [type(exc).__name__]
+        return first + (f" (and {len(rest)} more problems)" if rest else "")
+    if isinstance(exc, OSError):
+        return f"{exc.filename or ''}: {exc.strerror or exc}"
+    return str(exc)
 
 
 def _one_line(text: str) -> str:
@@ -372,21 +489,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         code: int = args.run(args)
-    except OutputExistsError as exc:  # the API's wording names its keyword; here the option says it
-        what = "exists; add --force to replace it"
-        if exc.appeared:
-            what = "appeared while writing; not overwritten"
-        print(f"labkit: error: {exc.path}: file {what}", file=sys.stderr)
-        return 2
-    except LabkitError as exc:
-        first, *rest = str(exc).splitlines() or [type(exc).__name__]
-        more = f" (and {len(rest)} more problems)" if rest else ""
-        print(f"labkit: error: {first}{more}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"labkit: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+    except BrokenPipeError:  # `labkit table T | head`: the reader has gone, which is not an error
+        _silence_stdout()
+        return 141  # 128 + SIGPIPE, what a shell reports for a command its pipe stopped
+    except (LabkitError, OSError) as exc:
+        print(f"labkit: error: {_error_line(exc)}", file=sys.stderr)
         return 2
     return code
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that flushing it at exit cannot raise BrokenPipeError again."""
+    try:
+        fileno = sys.stdout.fileno()
+    except (OSError, ValueError):  # a stdout without a file descriptor (captured): nothing to flush
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fileno)
+    os.close(devnull)
 
 
 if __name__ == "__main__":
