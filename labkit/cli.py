@@ -90,19 +90,27 @@ def _add_view_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
     table.set_defaults(run=_table)
     export = commands.add_parser(
         "export",
-        help="write a trace as Perfetto trace JSON or CSV",
-        description="Write a trace in another format; an existing output file is kept unless --force.",
+        help="write a trace for Perfetto (protobuf or JSON) or as CSV",
+        description="Write a trace in another format; an existing output file is kept unless --force, "
+        "missing folders are made.",
     )
     export_formats = export.add_subparsers(dest="format", metavar="FORMAT", parser_class=_Parser)
     export_formats.required = True
     for name, what in (
-        ("perfetto", "Chrome / Perfetto trace JSON (open in ui.perfetto.dev): one track per subject"),
+        (
+            "perfetto",
+            "Perfetto's protobuf trace (.pftrace; open in ui.perfetto.dev): a track per subject, its states "
+            "and calls as slices, completions, faults and notes as instants, a flow from each asynchronous "
+            "call to its completion; with --json (or an OUT ending in .json) Chrome trace JSON instead",
+        ),
         ("csv", "CSV of the events frame: one row per event"),
     ):
-        sub = export_formats.add_parser(name, help=what, description=what + ".")
+        sub = export_formats.add_parser(name, help=what.split(";")[0], description=what + ".")
         sub.add_argument("trace", help="a labkit trace (JSON Lines)")
         sub.add_argument("out", help="the file to write")
         sub.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+        if name == "perfetto":
+            sub.add_argument("--json", action="store_true", help="Chrome trace JSON (µs, no absolute time)")
         sub.set_defaults(run=_export)
 
 
@@ -266,9 +274,15 @@ def _export(args: argparse.Namespace) -> int:
     from labkit.views import export
 
     trace = read_trace(args.trace)
-    write = export.write_perfetto if args.format == "perfetto" else export.write_csv
-    path = write(trace, args.out, force=args.force)
-    print(f"{path}: {_count(len(trace), 'event')} exported as {args.format}")
+    if args.format == "csv":
+        path, what = export.write_csv(trace, args.out, force=args.force), "CSV"
+    elif args.json or str(args.out).endswith(".json"):
+        path, what = export.write_perfetto(trace, args.out, force=args.force), "Perfetto JSON"
+    else:
+        from labkit.views import pftrace
+
+        path, what = pftrace.write_pftrace(trace, args.out, force=args.force), "Perfetto protobuf"
+    print(f"{path}: {_count(len(trace), 'event')} exported as {what}")
     return 0
 
 

@@ -54,8 +54,8 @@ def test_export_perfetto_and_csv_never_overwrite_without_force(tmp_path, capsys)
     assert main(["export", "perfetto", str(trace), str(out_json)]) == 0
     assert main(["export", "csv", str(trace), str(out_csv)]) == 0
     assert capsys.readouterr().out.splitlines() == [
-        f"{out_json}: 14 events exported as perfetto",
-        f"{out_csv}: 14 events exported as csv",
+        f"{out_json}: 14 events exported as Perfetto JSON",
+        f"{out_csv}: 14 events exported as CSV",
     ]
     assert json.loads(out_json.read_text())["traceEvents"][0]["name"] == "process_name"
     assert out_csv.read_text().startswith("seq,t,kind,name,")
