@@ -7,7 +7,7 @@ literally in Jupyter, without changing any pandas option.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -19,6 +19,7 @@ from labkit.readback.sessions import BEGIN, NEXT, SET, STARTUP, sessions
 from labkit.text import LITERAL, arg_text, args_text, counted, persistent_text, result_text
 from labkit.trace import Trace, TraceEvent
 from labkit.trace.literal import LiteralFrame
+from labkit.winapi.sources import LINK_BASE, link_html
 
 if TYPE_CHECKING:
     from pandas.io.formats.style import Styler
@@ -29,13 +30,19 @@ def events_frame(trace: Trace) -> pd.DataFrame:
     return trace.to_frame()
 
 
-def readable(frame: pd.DataFrame) -> Styler:
+SOURCE_COLUMNS = ("ref", "basis", "source")
+"""Columns whose text cites source keys: `readable` links each key to the sources page."""
+
+
+def readable(frame: pd.DataFrame, *, sources: str | None = LINK_BASE) -> Styler:
     """``frame`` set out for reading in a notebook: every cell in full, text left-aligned, numbers as
     written (``4``, ``0.25``), missing values blank, no row numbers (a named index stays).
 
     pandas cuts each cell at 50 characters, and a fault's rule or an erratum is a sentence. Cells are
     HTML-escaped like any text from a trace and kept from MathJax; long SDK names may wrap after ``_`` and
-    flag words after ``|``. The frame itself is ``readable(frame).data``.
+    flag words after ``|``. In a ``ref``, ``basis`` or ``source`` column every source key (``nspv2 §2.2``,
+    ``H-ROS``) is a link to its entry on the sources page at ``sources`` (as a notebook of ``notebooks/``
+    reaches ``docs/sources.md``; None: no links). The frame itself is ``readable(frame).data``.
     """
     text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
     shown: dict[Any, str | Callable[[object], str] | None] = {
@@ -43,6 +50,10 @@ def readable(frame: pd.DataFrame) -> Styler:
         for c in frame
     }
     styler = frame.style.format(shown, na_rep="", escape="html").set_table_attributes(f'class="{LITERAL}"')
+    cited: list[Hashable] = [c for c in text if c in SOURCE_COLUMNS]
+    if sources is not None and cited:
+        base = sources
+        styler = styler.format(lambda v: link_html(str(v), base), subset=cited, na_rep="", escape=None)
     top: list[tuple[str, str | float]] = [("vertical-align", "top")]
     left: list[tuple[str, str | float]] = [("text-align", "left")]
     styler = styler.set_table_styles(
