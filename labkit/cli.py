@@ -59,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_nspv2_simulate(simulate)
     _add_cluster_commands(simulate, commands)
     _add_summary_commands(commands)
+    _add_report(commands)
     return parser
 
 
@@ -469,6 +470,42 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 # --- end summary commands ---
+
+
+# --- report command ---
+def _add_report(commands: argparse._SubParsersAction[_Parser]) -> None:
+    report = commands.add_parser(
+        "report",
+        help="write one self-contained HTML report of a trace (for a ticket or a handout)",
+        description="Write one HTML file that holds everything it shows and loads nothing: what the trace "
+        "is, its summary, the timeline (SVG), faults and contract violations with their rules and sources, "
+        "and the events. Works on any trace, simulated or imported; lines that cannot be read are listed "
+        "in the report.",
+    )
+    report.add_argument("trace", help="a labkit trace (JSON Lines)")
+    report.add_argument("--out", required=True, metavar="REPORT.html", help="where to write the report")
+    report.add_argument("--force", action="store_true", help="overwrite REPORT.html if it exists")
+    report.add_argument(
+        "--max-events",
+        type=int,
+        default=5000,
+        metavar="N",
+        help="list at most N events (default 5000; 0 lists them all)",
+    )
+    report.set_defaults(run=_report)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from labkit.views import report
+
+    trace = read_trace(args.trace, strict=False)
+    path = report.write_report(trace, args.out, force=args.force, max_events=args.max_events or None)
+    problems = f", {_count(len(trace.problems), 'line')} not read" if trace.problems else ""
+    print(f"{path}: report of {_count(len(trace), 'event')}{problems}")
+    return 0
+
+
+# --- end report command ---
 
 
 class _DifferentDomains(LabkitError):
