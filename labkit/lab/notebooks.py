@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import os
 import re
 import shutil
 import sys
@@ -204,12 +205,29 @@ def execute(
         )
         cells = len(nb.cells)
         try:
-            return _run(client, nb, then)
+            with _private_channels(client):
+                return _run(client, nb, then)
         except CellExecutionError as exc:
             detail = _ANSI_COLOUR.sub("", str(exc))  # tracebacks come coloured for terminals
             if len(nb.cells) > cells:  # the notebook ran: the code run after it failed
                 raise NotebookExecutionError(notebook, None, f"the code run after it: {detail}") from exc
             raise NotebookExecutionError(notebook, _failed_cell(nb), detail) from exc
+
+
+@contextmanager
+def _private_channels(client: NotebookClient) -> Iterator[None]:
+    """Talk to the kernel over Unix sockets in a private folder, not TCP on loopback: no port another
+    local user could reach, and no "running over TCP without encryption" warning from the kernel."""
+    if os.name != "posix":  # Windows has no IPC transport: TCP on loopback, as Jupyter does there
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="labkit-kernel-") as folder:  # mode 0700, a short path
+        manager = client.create_kernel_manager()
+        manager.transport = "ipc"
+        manager.connection_file = os.path.join(folder, "kernel.json")
+        manager.ip = os.path.join(folder, "ipc")
+        client.km = manager
+        yield
 
 
 def _run(client: NotebookClient, nb: NotebookNode, then: str) -> NotebookNode:
