@@ -43,9 +43,11 @@ clean:
 assets: $(STAMP)
 	$(BIN)/python -m labkit.lab.site assets
 
-# Execute every notebook and render the offline site into build/site (open build/site/index.html).
+# Render the offline site into build/site (open build/site/index.html): every notebook, or NB="a.ipynb b.ipynb"
+# (links to the others become text). Notebooks run again only when they, labkit or data/ changed
+# (build/site-cache). Exercise solutions are left out unless SOLUTIONS=1.
 docs: assets
-	$(BIN)/python -m labkit.lab.site build --out build/site
+	$(BIN)/python -m labkit.lab.site build --out build/site $(if $(SOLUTIONS),--solutions) $(NB)
 
 # Serve notebooks/ (or NB=one.ipynb) as apps (Voila) on 127.0.0.1 with a fresh token, printed below.
 present: $(STAMP)
