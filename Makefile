@@ -49,9 +49,13 @@ assets: $(STAMP)
 docs: assets
 	$(BIN)/python -m labkit.lab.site build --out build/site $(if $(SOLUTIONS),--solutions) $(NB)
 
-# Serve notebooks/ (or NB=one.ipynb) as apps (Voila) on 127.0.0.1 with a fresh token, printed below.
+# Serve notebooks/ (or NB=notebooks/one.ipynb, opened first; its Next/contents links work) as apps (Voila) on
+# 127.0.0.1 with a fresh token, printed below. For a bookmark: PORT=8900 and TOKEN_FILE=~/.labkit-token (a
+# token kept between runs) or TOKEN=<16+ URL-safe characters>. Whoever has the address and token can run the
+# notebooks' code as you while the server runs (see labkit/lab/present.py).
 present: $(STAMP)
-	$(BIN)/python -m labkit.lab.present $(or $(NB),notebooks)
+	$(BIN)/python -m labkit.lab.present $(or $(NB),notebooks) $(if $(PORT),--port $(PORT)) \
+		$(if $(TOKEN),--token $(TOKEN)) $(if $(TOKEN_FILE),--token-file $(TOKEN_FILE))
 
 # --- benchmarks (bench/README.md) ---
 .PHONY: bench lint-bench
