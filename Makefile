@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test lint data clean
+.PHONY: setup git-filter lab test lint data clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,7 +13,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-lab: $(STAMP)
+# Install only: .venv with labkit and its tools, and the git filter that keeps notebooks' outputs out of commits.
+setup: $(STAMP) git-filter
+
+# .gitattributes sends every .ipynb through this filter: git stores it without outputs or widget state, while
+# the working copy keeps what JupyterLab saved. (Git runs it from the top of the working tree.)
+git-filter:
+	@if git rev-parse --git-dir >/dev/null 2>&1; then \
+		git config filter.labkit-notebook.clean "$(BIN)/python -m labkit.lab.notebooks clean" && \
+		git config filter.labkit-notebook.smudge cat && \
+		echo "git filter labkit-notebook: notebooks are committed without outputs"; fi
+
+lab: setup
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
 lint: $(STAMP)

@@ -1,5 +1,9 @@
 """The lab's notebooks: committed clean, titled, linked from the contents, and each runs top to bottom."""
 
+import shutil
+import subprocess
+import sys
+
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
@@ -197,3 +201,40 @@ def test_a_notebook_outside_the_project_is_refused(tmp_path):
     path = write(tmp_path / "elsewhere" / "nb.ipynb", new_markdown_cell("# T"))
     with pytest.raises(ValueError, match=r"nb.ipynb: not inside the project folder .*/project, so its data"):
         notebooks.execute(path, tmp_path / "project")
+
+
+def test_clean_strips_a_notebook_and_passes_anything_else_through():
+    """The git filter: outputs, counts and widget state go; a clean notebook or other bytes stay."""
+    code = new_code_cell("print(1)", execution_count=3, outputs=[new_output("stream", text="1\n")])
+    dirty = nbformat.writes(
+        new_notebook(cells=[new_markdown_cell("# T"), code], metadata={"widgets": WIDGET_STATE})
+    )
+    cleaned = notebooks.clean(dirty.encode())
+    nb = nbformat.reads(cleaned.decode(), as_version=4)
+    assert (nb.cells[1].outputs, nb.cells[1].execution_count, "widgets" in nb.metadata) == ([], None, False)
+    assert notebooks.clean(cleaned) == cleaned
+    for other in (b"not a notebook", b'{"cells": 3}', b"\xff\xfe"):
+        assert notebooks.clean(other) == other
+
+
+def test_git_stores_notebooks_without_outputs_through_the_filter(tmp_path):
+    """With the filter `make setup` registers, a commit holds the notebook stripped while the working copy
+    keeps its outputs, and git sees nothing to commit afterwards."""
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    shutil.copyfile(ROOT / ".gitattributes", tmp_path / ".gitattributes")
+    clean = f"{sys.executable} -m labkit.lab.notebooks clean"
+    subprocess.run([*git, "config", "filter.labkit-notebook.clean", clean], check=True)
+    code = new_code_cell("print(1)", execution_count=1, outputs=[new_output("stream", text="1\n")])
+    path = write(tmp_path / "nb.ipynb", new_markdown_cell("# T"), code)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "x"], check=True)
+    stored = subprocess.run(
+        [*git, "show", "HEAD:nb.ipynb"], check=True, capture_output=True, text=True
+    ).stdout
+    assert nbformat.reads(stored, as_version=4).cells[1].outputs == []
+    assert notebooks.read(path).cells[1].outputs != []
+    status = subprocess.run([*git, "status", "--porcelain"], check=True, capture_output=True, text=True)
+    assert status.stdout == ""
+    setup = subprocess.run(["make", "-n", "setup"], cwd=ROOT, check=True, capture_output=True, text=True)
+    assert 'filter.labkit-notebook.clean ".venv/bin/python -m labkit.lab.notebooks clean"' in setup.stdout

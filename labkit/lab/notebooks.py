@@ -7,6 +7,10 @@ file is never rewritten.
 
     python -m labkit.lab.notebooks check notebooks/*.ipynb    # exit 1 and one line per problem
     python -m labkit.lab.notebooks strip notebooks/*.ipynb    # clear outputs and widget state in place
+    python -m labkit.lab.notebooks clean < in.ipynb > out.ipynb   # the git filter: stdin to stdout
+
+``make setup`` registers ``clean`` as the git filter ``labkit-notebook`` that ``.gitattributes`` names for
+the notebooks: ``git add`` then stores each notebook stripped, whatever JupyterLab saved in the working copy.
 """
 
 from __future__ import annotations
@@ -255,13 +259,36 @@ def _failed_cell(nb: NotebookNode) -> int | None:
     return None
 
 
+def clean(data: bytes) -> bytes:
+    """A notebook's bytes with outputs, counts, timings and widget state removed (what git stores); bytes
+    that are not a valid notebook come back unchanged, so a filter never loses or blocks a file."""
+    try:
+        nb = nbformat.reads(data.decode("utf-8"), as_version=4)  # type: ignore[no-untyped-call]
+        nbformat.validate(nb)
+    except Exception:  # not a notebook (or not one nbformat reads): store it as it is
+        return data
+    if not strip(nb):
+        return data
+    text: str = nbformat.writes(nb)  # type: ignore[no-untyped-call]
+    return (text if text.endswith("\n") else text + "\n").encode("utf-8")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m labkit.lab.notebooks", description=__doc__.splitlines()[0]
     )
-    parser.add_argument("action", choices=["check", "strip"], help="list problems, or strip in place")
-    parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument(
+        "action",
+        choices=["check", "strip", "clean"],
+        help="list problems, strip in place, or clean stdin to stdout (the git filter)",
+    )
+    parser.add_argument("notebooks", nargs="*", type=Path)
     args = parser.parse_args(argv)
+    if args.action == "clean":
+        sys.stdout.buffer.write(clean(sys.stdin.buffer.read()))
+        return 0
+    if not args.notebooks:
+        parser.error(f"{args.action} needs at least one notebook")
     if args.action == "strip":
         for path in args.notebooks:
             try:
