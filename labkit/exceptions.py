@@ -31,7 +31,7 @@ def _close(given: str, valid: Sequence[str]) -> list[str]:
     first."""
     folded = {name.casefold(): name for name in valid}
     key = given.casefold()
-    found = difflib.get_close_matches(key, list(folded), n=2, cutoff=0.75)
+    found = difflib.get_close_matches(key, list(folded), n=2, cutoff=0.8)
     if not found and len(key) >= 3:
         found = [name for name in folded if name.startswith(key)][:2]
     return [folded[name] for name in found]
