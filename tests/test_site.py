@@ -221,6 +221,21 @@ def test_the_lab_site_loads_nothing_remote_and_embeds_widget_state(tmp_path):
     for page in pages:
         text = (tmp_path / "site" / page.path).read_text()
         assert (page.path, site.external_references(text)) == (page.path, [])
+    sources = BeautifulSoup((tmp_path / "site" / "docs" / "sources.html").read_text(), features="html.parser")
+    anchors = {element["id"] for element in sources.select("[id]")}
+    for page in pages:
+        soup = BeautifulSoup((tmp_path / "site" / page.path).read_text(), features="html.parser")
+        here = (tmp_path / "site" / page.path).parent
+        cited = [a["href"] for a in soup.select("a[href*='sources.html#']")]
+        targets = {((here / href.partition("#")[0]).resolve(), href.partition("#")[2]) for href in cited}
+        assert {
+            t for t in targets if t[0] != (tmp_path / "site" / "docs" / "sources.html").resolve()
+        } == set()
+        assert {fragment for _, fragment in targets} <= anchors, page.path
+        if page.path != "docs/sources.html":
+            assert [
+                a.get_text() for a in soup.select(".labkit-top a") if a["href"].endswith("sources.html")
+            ] == ["sources"]
     widget_page = (tmp_path / "site" / "tests" / "notebooks" / "widget-checkbox.html").read_text()
     assert "var widgetRendererSrc = '../../_static/html-manager/dist/embed-amd.js';" in widget_page
     assert widget_page.count('<script type="application/vnd.jupyter.widget-view+json">') == 1

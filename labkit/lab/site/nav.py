@@ -18,6 +18,8 @@ from labkit.lab.site.pages import Page, Rendered, relative
 from labkit.lab.site.style import PAGE_CSS
 
 SEARCH_PAGE = "search.html"
+SOURCES_PAGE = "docs/sources.html"
+"""The sources page, when the site has it: every page links it."""
 SEARCH_INDEX = "search-index.js"
 _SECTION_CHARS = 3000
 
@@ -40,9 +42,10 @@ def _without_emphasis(text: str) -> str:
 
 
 def page_nav(pages: Sequence[Page], downloads: Iterable[str]) -> dict[str, str]:
-    """Each page's navigation: contents, previous and next page, the search box, and the executed
-    notebook to download where there is one."""
+    """Each page's navigation: contents, previous and next page, the sources page, the search box, and the
+    executed notebook to download where there is one."""
     offered = set(downloads)
+    sources = SOURCES_PAGE if any(page.path == SOURCES_PAGE for page in pages) else ""
     found = {}
     for at, page in enumerate(pages):
         here = PurePosixPath(page.path).parent
@@ -57,6 +60,8 @@ def page_nav(pages: Sequence[Page], downloads: Iterable[str]) -> dict[str, str]:
         if at + 1 < len(pages):
             items.append(link(pages[at + 1].path, f"{html.escape(pages[at + 1].title)} →", "next"))
         items.append('<span class="labkit-spacer"></span>')
+        if sources and page.path != sources:
+            items.append(link(sources, "sources"))
         if page.path in offered:
             name = PurePosixPath(page.path).with_suffix(".ipynb").name
             items.append(f'<a href="{html.escape(name)}" download>this notebook, with its outputs</a>')
