@@ -62,7 +62,7 @@ class _Event(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     result: _Int64 | None
     result_name: str | None
     span: _Int64 | None
-    evidence: Literal["documented", "header", "observed", "inferred"]
+    evidence: Literal["documented", "header", "sample", "observed", "inferred"]
     state: _State | None = None
     ref: str | None = None
 

@@ -77,6 +77,9 @@ class Evidence(StrEnum):
 
     DOCUMENTED = "documented"
     HEADER = "header"
+    SAMPLE = "sample"
+    """Microsoft's sample code does it and no page says it (added after version 1 traces were first
+    written; a reader accepts traces with or without it)."""
     OBSERVED = "observed"
     INFERRED = "inferred"
 
