@@ -95,6 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_cluster_commands(simulate_commands, commands)
     # --- summary commands ---
     _add_summary_commands(commands)
+    # --- rules commands ---
+    _add_rules_command(commands)
     return parser
 
 
@@ -348,6 +350,33 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 # --- end summary commands ---
+
+
+# --- rules commands ---
+def _add_rules_command(commands: argparse._SubParsersAction[_Parser]) -> None:
+    rules = commands.add_parser(
+        "rules",
+        help="print the rule catalogue: every modelled behaviour with its evidence and source",
+        description="Print one row per rule of the catalogue: id, domain, statement, evidence (documented, "
+        "header, sample, observed, inferred), source (reference sheet section and Microsoft page, header "
+        "line or protocol section), policy (for an inferred choice that can be switched), whether labkit "
+        "models it, and the scenarios whose golden traces cite it.",
+    )
+    rules.add_argument("--domain", choices=["nspv2", "cluster"], help="only this domain's rules")
+    rules.add_argument("--format", choices=["md", "csv"], default="md", help="markdown (default) or CSV")
+    rules.set_defaults(run=_rules)
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from labkit.rule_tables import rules_table
+
+    table = rules_table(args.domain)
+    table["modelled"] = table["modelled"].map({True: "yes", False: "not modelled"})
+    _print_frame(table, args.format)
+    return 0
+
+
+# --- end rules commands ---
 
 
 def _one_line(text: str) -> str:
