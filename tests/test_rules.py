@@ -5,14 +5,14 @@ import dataclasses
 
 import pytest
 
-from labkit.cluster.policies import Policies
+from labkit.cluster.policy import Policy as ClusterPolicy
 from labkit.cluster.rules import RULES as CLUSTER
 from labkit.exceptions import UnknownNameError
 from labkit.nspv2.policy import Policy
 from labkit.nspv2.rules import RULES as NSPV2
-from labkit.rule_tables import catalogue, find_rule, rules_table
-from labkit.rules_base import Catalogue, Rule
 from labkit.trace import Evidence
+from labkit.trace.rules import Catalogue, Rule
+from labkit.views.rules import catalogue, find_rule, rules_table
 
 ALL = list(NSPV2.values()) + list(CLUSTER.values())
 
@@ -44,7 +44,7 @@ def test_policies_named_by_rules_exist():
     """Each rule's policy is a field of the domain's policy class (or a simulate parameter), and every
     switchable policy has a rule."""
     nspv2 = {f.name for f in dataclasses.fields(Policy)}
-    cluster = {f.name for f in dataclasses.fields(Policies)}
+    cluster = {f.name for f in dataclasses.fields(ClusterPolicy)}
     named = {(r.domain, r.policy) for r in ALL if r.policy}
     assert {p for d, p in named if d == "nspv2"} == nspv2 | {"simulate(async_deadline_ms=...)"}
     assert {p for d, p in named if d == "cluster"} == cluster
@@ -107,7 +107,7 @@ def test_catalogue_refuses_duplicates_and_foreign_rules():
 
 def test_unknown_rule_lists_the_known_ones():
     """Looking up a rule that does not exist names it and lists the valid ids."""
-    with pytest.raises(UnknownNameError, match="'nspv2.no-such-rule'.*nspv2.install-adds-catalog-entry"):
+    with pytest.raises(UnknownNameError, match=r"'nspv2\.no-such-rule'.*nspv2\.install-adds-catalog-entry"):
         find_rule("nspv2.no-such-rule")
     with pytest.raises(UnknownNameError, match="unknown rule domain 'dns'"):
         catalogue("dns")

@@ -13,8 +13,8 @@ To add rules, define constants below in the section they belong to (or in a new 
 
 from __future__ import annotations
 
-from labkit.rules_base import Catalogue, Rule, collect
 from labkit.trace import Evidence
+from labkit.trace.rules import Catalogue, Rule, collect
 
 DOC, HDR, INF = Evidence.DOCUMENTED, Evidence.HEADER, Evidence.INFERRED
 

@@ -10,8 +10,8 @@ To add a rule, define a constant below in the section it belongs to; `RULES` col
 
 from __future__ import annotations
 
-from labkit.rules_base import Catalogue, Rule, collect
 from labkit.trace import Evidence
+from labkit.trace.rules import Catalogue, Rule, collect
 
 DOC, HDR, SMP, INF = Evidence.DOCUMENTED, Evidence.HEADER, Evidence.SAMPLE, Evidence.INFERRED
 
