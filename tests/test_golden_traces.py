@@ -38,3 +38,11 @@ def test_every_golden_event_cites_a_known_rule_with_its_evidence(path):
     unknown = sorted({e.ref for e in trace if e.ref not in catalogue})
     assert unknown == []
     assert [e.seq for e in trace if e.evidence is not catalogue[e.ref].evidence] == []
+
+
+def test_the_rule_catalogue_document_is_up_to_date():
+    """docs/rules.md is what `make data` writes from the catalogues and the golden traces."""
+    from labkit.views.rules import catalogue_document
+
+    document = DATA.parent.parent / "docs" / "rules.md"
+    assert document.read_text(encoding="utf-8") == catalogue_document(DATA), "run make data"
