@@ -492,3 +492,17 @@ def errata_frame(domain: str | None = None) -> pd.DataFrame:
             "rules": [", ".join(e.rules) for e in rows],
         }
     ).set_index("id")
+
+
+def erratum_rules(erratum_id: str) -> pd.DataFrame:
+    """The catalogue rules an erratum bears on, as rows of `labkit.views.rules_table` (id as index):
+    statement, evidence, source, policy, the scenarios citing each."""
+    from labkit.views.rules import rules_table
+
+    found = [e for e in ERRATA if e.id == erratum_id]
+    if not found:
+        from labkit.exceptions import UnknownNameError
+
+        raise UnknownNameError("erratum", erratum_id, [e.id for e in ERRATA])
+    table = rules_table(found[0].domain).set_index("id")
+    return table.loc[list(found[0].rules), ["statement", "evidence", "source", "policy", "scenarios"]]

@@ -123,6 +123,38 @@ def rules_table(
     return frame.astype({c: "string" for c in ("id", "domain", "statement", "source", "policy", "scenarios")})
 
 
+def scenario_rules(
+    domain: str, traces: str | os.PathLike[str] | Iterable[Trace] | None = None
+) -> pd.DataFrame:
+    """The rules each scenario of ``domain`` exercises: one row per scenario (index), one column per
+    evidence level holding the ids of the rules its trace cites (without the domain prefix, comma-separated),
+    and ``rules``, how many distinct rules it cites."""
+    import pandas as pd
+
+    if traces is None or isinstance(traces, str | os.PathLike):
+        citations = golden_citations(traces)
+    else:
+        citations = cited(traces)
+    rules = {rule.id: rule for rule in catalogue(domain)}
+    names = _scenario_names(domain)
+    by_scenario: dict[str, list[Rule]] = {name: [] for name in names}
+    for rule_id, scenarios in citations.items():
+        for scenario in scenarios:
+            if rule_id in rules and scenario in by_scenario:
+                by_scenario[scenario].append(rules[rule_id])
+    order = list(rules)
+    rows = []
+    for name in names:
+        cited_here = sorted(by_scenario[name], key=lambda r: order.index(r.id))
+        row = {
+            level.value: ", ".join(r.id.partition(".")[2] for r in cited_here if r.evidence is level)
+            for level in Evidence
+        }
+        rows.append({**row, "rules": len(cited_here)})
+    frame = pd.DataFrame(rows, index=pd.Index(names, name="scenario"))
+    return frame.astype({level.value: "string" for level in Evidence})
+
+
 def evidence_summary(domain: str | None = None) -> pd.DataFrame:
     """How many rules rest on each kind of evidence, modelled or not: one row per evidence level (in the
     order documented, header, sample, observed, inferred), columns ``modelled`` and ``not modelled``."""
