@@ -214,3 +214,30 @@ def test_sample_evidence_reads_back_and_older_traces_still_read(tmp_path):
         trace = read_trace(trace_file)
         assert trace.to_jsonl().encode() == trace_file.read_bytes()
         assert {e.ref for e in trace} >= {"nspv2 §1.3"} or {e.ref for e in trace} >= {"cluster-offline §4"}
+
+
+def test_rules_table_names_the_scenarios_whose_golden_traces_cite_each_rule():
+    """The scenarios column comes from data/traces: the pairing rule is exercised exactly by the two
+    scenarios whose policy breaks it; a not-modelled rule is cited by none."""
+    table = rules_table("nspv2").set_index("id")
+    assert table.loc["nspv2.startup-cleanup-pairing", "scenarios"] == "crash-without-cleanup, leaky-rundown"
+    assert table.loc["nspv2.repeated-startup-refcounted", "scenarios"] == ""
+    assert (table.loc[~table.modelled, "scenarios"] == "").all()
+
+
+def test_scenario_rules_lists_each_scenarios_rules_by_evidence():
+    """One row per scenario of the domain; the sample-only rules of a misbehaving provider show up under
+    'sample'; the count is of distinct rules."""
+    from labkit import nspv2
+    from labkit.views import scenario_rules
+
+    frame = scenario_rules("nspv2")
+    assert list(frame.index) == nspv2.scenarios.names()
+    assert list(frame.columns) == [e.value for e in Evidence] + ["rules"]
+    assert "complete-exactly-once" in frame.loc["completes-twice", "sample"].split(", ")
+    assert frame.loc["happy-path", "observed"] == ""
+    assert frame.loc["happy-path", "rules"] == sum(
+        len(frame.loc["happy-path", e.value].split(", "))
+        for e in Evidence
+        if frame.loc["happy-path", e.value]
+    )
