@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from labkit import __version__
-from labkit.exceptions import LabkitError, OutputExistsError, TraceFormatError
+from labkit.exceptions import DomainMismatchError, LabkitError, OutputExistsError, TraceFormatError
 from labkit.trace import read_trace
 from labkit.trace.checks import violations
 
@@ -60,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_cluster_commands(simulate, commands)
     _add_summary_commands(commands)
     _add_report(commands)
+    _add_rules_command(commands)
+    _add_import_commands(commands)
     return parser
 
 
@@ -141,10 +143,11 @@ def _add_simulate(commands: argparse._SubParsersAction[_Parser]) -> argparse._Su
 
 def _scenarios(args: argparse.Namespace) -> int:
     from labkit import cluster, nspv2
+    from labkit.text import sentence
 
     wanted = "cluster" if args.domain == "offline" else args.domain
     rows = [
-        (word, scenario.name, _sentence(scenario.summary))
+        (word, scenario.name, sentence(scenario.summary))
         for word, registry in (("nspv2", nspv2.scenarios), ("cluster", cluster.scenarios))
         if wanted in (None, word)
         for scenario in registry
@@ -154,16 +157,6 @@ def _scenarios(args: argparse.Namespace) -> int:
     for word, name, summary in rows:
         print(f"{word:{domain_width}}  {name:{name_width}}  {summary}")
     return 0
-
-
-def _sentence(text: str) -> str:
-    """A summary as a sentence: a capital first letter (unless it starts with a name such as
-    ``OfflineV2``) and a full stop."""
-    text = " ".join(text.split())
-    first = text.split(" ", 1)[0]
-    if first.islower():
-        text = text[0].upper() + text[1:]
-    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 # --- nspv2 commands ---
@@ -176,11 +169,11 @@ def _add_nspv2_simulate(commands: argparse._SubParsersAction[_Parser]) -> None:
     )
     nspv2.add_argument("--scenario", required=True, metavar="NAME", help="a scenario name")
     nspv2.add_argument("--provider", metavar="NAME", help="replace the first host's provider")
-    nspv2.add_argument("--crash-policy", metavar="rundown|cleanup|both", help="what a client crash triggers")
+    nspv2.add_argument("--crash-policy", metavar="both|rundown|cleanup", help="what a client crash triggers")
     nspv2.add_argument("--startup-policy", metavar="first-use|wsastartup", help="when NSPv2Startup fires")
     nspv2.add_argument(
         "--unadvertise-policy",
-        metavar="rundown|silent|drain",
+        metavar="both|rundown|silent|drain",
         help="what unadvertising does to open sessions",
     )
     nspv2.add_argument("--os", metavar="vista|win7", help="NSPv2 OS profile (default: the scenario's)")
@@ -244,8 +237,7 @@ def _check_one(path: str) -> int:
     return 1 if len(faults) or found else 0
 
 
-def _count(n: int, word: str) -> str:
-    """``1 fault``, ``2 faults``, ``0 faults``."""
+def _count(n: int, word: str) -> str:  # 1 fault, 2 faults, 0 faults
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
@@ -374,46 +366,18 @@ def _matrix(args: argparse.Namespace) -> int:
 
     from labkit import cluster
     from labkit.trace.files import write_new
+    from labkit.views.tables import matrix_text
 
     profiles = [p.strip() for p in args.os.split(",") if p.strip()]
     table = cluster.flag_matrix(
         args.scenario, os=profiles, dll=args.dll, seed=args.seed, policy=_policies(args.policy)
     )
     if not args.out:
-        sys.stdout.write(_matrix_text(table))
+        sys.stdout.write(matrix_text(table))
         return 0
     out = write_new(args.out, lambda f: table.to_csv(f, index=False, lineterminator="\n"), force=args.force)
     print(f"{out}: {_count(len(table), 'row')}")
     return 0
-
-
-def _matrix_text(table: pd.DataFrame) -> str:
-    """The matrix for a terminal: flag words in hex, their names in a legend, columns as wide as their
-    longest cell."""
-    from labkit.winapi import OfflineFlags
-
-    def word(names: str) -> str:
-        return f"{OfflineFlags.parse(names) if names else 0:#04x}"
-
-    shown = {
-        "os": list(table["os"]),
-        "requested": [f"{int(v):#04x}" for v in table["flags"]],
-        "effective": [word(v) for v in table["effective"]],
-        **{c: [str(v) for v in table[c]] for c in ("result", "state", "node")},
-        "persistent": ["yes" if v else "no" for v in table["persistent_state"]],
-        "callbacks": list(table["callbacks"]),
-        "faults": list(table["faults"]),
-        "end_ms": [f"{v:g}" for v in table["end_ms"]],
-    }
-    widths = {c: max(len(c), *(len(v) for v in values)) for c, values in shown.items()}
-    lines = ["  ".join(f"{c:{widths[c]}}" for c in shown).rstrip()]
-    for row in zip(*shown.values(), strict=True):
-        lines.append("  ".join(f"{v:{widths[c]}}" for c, v in zip(shown, row, strict=True)).rstrip())
-    legend = [f"  {int(f):#04x} {f.name}" for f in OfflineFlags.single_flags()]
-    return (
-        "\n".join([*lines, "", "requested, effective: OfflineV2 flags (CLUS_RESDLL_OFFLINE_*)", *legend])
-        + "\n"
-    )
 
 
 # --- end cluster commands ---
@@ -455,7 +419,7 @@ def _diff(args: argparse.Namespace) -> int:
 
     a, b = read_trace(args.a), read_trace(args.b)
     if a.domain != b.domain:
-        raise _DifferentDomains(
+        raise DomainMismatchError(
             f"{args.a} is an {a.domain} trace and {args.b} a {b.domain} trace: only "
             "traces of one domain can be compared"
         )
@@ -508,10 +472,6 @@ def _report(args: argparse.Namespace) -> int:
 # --- end report command ---
 
 
-class _DifferentDomains(LabkitError):
-    """Two traces of different domains given to ``labkit diff``."""
-
-
 def _error_line(exc: Exception) -> str:
     """An error as the one line ``main`` prints after ``labkit: error:``."""
     if isinstance(exc, OutputExistsError):  # the API's wording names its keyword; here the option says it
@@ -525,6 +485,82 @@ def _error_line(exc: Exception) -> str:
     if isinstance(exc, OSError):
         return f"{exc.filename or ''}: {exc.strerror or exc}"
     return str(exc)
+
+
+# --- rules commands ---
+def _add_rules_command(commands: argparse._SubParsersAction[_Parser]) -> None:
+    rules = commands.add_parser(
+        "rules",
+        help="print the rule catalogue: every modelled behaviour with its evidence and source",
+        description="Print one row per rule of the catalogue: id, domain, statement, evidence (documented, "
+        "header, sample, observed, inferred), source (reference sheet section and Microsoft page, header "
+        "line or protocol section), policy (for an inferred choice that can be switched), whether labkit "
+        "models it, and the scenarios whose golden traces cite it.",
+    )
+    rules.add_argument("--domain", choices=["nspv2", "cluster"], help="only this domain's rules")
+    rules.add_argument("--format", choices=["md", "csv"], default="md", help="markdown (default) or CSV")
+    rules.set_defaults(run=_rules)
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from labkit.views.rules import rules_table
+
+    table = rules_table(args.domain)
+    table["modelled"] = table["modelled"].map({True: "yes", False: "not modelled"})
+    _print_frame(table, args.format)
+    return 0
+
+
+# --- end rules commands ---
+
+
+# --- clusterlog commands ---
+def _add_import_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
+    imports = commands.add_parser(
+        "import",
+        help="read logs from outside labkit into a trace",
+        description="Read logs written outside labkit into a labkit trace.",
+    )
+    sources = imports.add_subparsers(dest="source", metavar="SOURCE", parser_class=_Parser)
+    sources.required = True
+    clusterlog = sources.add_parser(
+        "clusterlog",
+        help="cluster.log files from every node, merged onto one timeline",
+        description="Read cluster.log files (or directories of them, one file per node) into one cluster "
+        "trace: recognised lines as typed events, every other line as a LogLine note, the section tables "
+        "into the header. A summary line goes to stderr.",
+    )
+    clusterlog.add_argument(
+        "paths", nargs="+", metavar="FILE_OR_DIR", help="cluster.log files or directories"
+    )
+    clusterlog.add_argument("--out", required=True, metavar="TRACE", help="where to write the trace")
+    clusterlog.add_argument("--force", action="store_true", help="overwrite TRACE if it exists")
+    clusterlog.add_argument(
+        "--utc-offset",
+        metavar="±HH:MM",
+        help="the stamps' offset from UTC (logs written with -UseLocalTime); default: what each log's "
+        "Cluster section says, else UTC",
+    )
+    clusterlog.add_argument(
+        "--node", metavar="NAME", help="the node of every file (default: from the file name)"
+    )
+    clusterlog.set_defaults(run=_import_clusterlog)
+    # argparse takes "-05:00" for an option; let an offset west of UTC be a value, as it takes "-5".
+    clusterlog._negative_number_matcher = re.compile(r"^-\d+$|^-\d*\.\d+$|^-\d{1,2}:?\d{2}$")
+
+
+def _import_clusterlog(args: argparse.Namespace) -> int:
+    from labkit import clusterlog
+
+    job = clusterlog.import_logs(
+        args.paths, args.out, force=args.force, utc_offset=args.utc_offset, node=args.node
+    )
+    print(f"{args.out}: {_count(job.events_read, 'event')}")
+    print(f"labkit: {job.summary()}", file=sys.stderr)
+    return 0
+
+
+# --- end clusterlog commands ---
 
 
 def _one_line(text: str) -> str:

@@ -19,6 +19,7 @@ from labkit.readback.sessions import BEGIN, NEXT, SET, STARTUP, sessions
 from labkit.text import LITERAL, arg_text, args_text, counted, persistent_text, result_text
 from labkit.trace import Trace, TraceEvent
 from labkit.trace.literal import LiteralFrame
+from labkit.winapi import OfflineFlags
 from labkit.winapi.sources import LINK_BASE, link_html
 
 if TYPE_CHECKING:
@@ -298,3 +299,31 @@ def to_markdown(frame: pd.DataFrame) -> str:
     for row in frame.itertuples(index=False):
         lines.append("| " + " | ".join(cell(v) for v in row) + " |")
     return "\n".join(lines) + "\n"
+
+
+def matrix_text(table: pd.DataFrame) -> str:
+    """The matrix for a terminal: flag words in hex, their names in a legend, columns as wide as their
+    longest cell."""
+
+    def word(names: str) -> str:
+        return f"{OfflineFlags.parse(names) if names else 0:#04x}"
+
+    shown = {
+        "os": list(table["os"]),
+        "requested": [f"{int(v):#04x}" for v in table["flags"]],
+        "effective": [word(v) for v in table["effective"]],
+        **{c: [str(v) for v in table[c]] for c in ("result", "state", "node")},
+        "persistent": ["yes" if v else "no" for v in table["persistent_state"]],
+        "callbacks": list(table["callbacks"]),
+        "faults": list(table["faults"]),
+        "end_ms": [f"{v:g}" for v in table["end_ms"]],
+    }
+    widths = {c: max(len(c), *(len(v) for v in values)) for c, values in shown.items()}
+    lines = ["  ".join(f"{c:{widths[c]}}" for c in shown).rstrip()]
+    for row in zip(*shown.values(), strict=True):
+        lines.append("  ".join(f"{v:{widths[c]}}" for c, v in zip(shown, row, strict=True)).rstrip())
+    legend = [f"  {int(f):#04x} {f.name}" for f in OfflineFlags.single_flags()]
+    return (
+        "\n".join([*lines, "", "requested, effective: OfflineV2 flags (CLUS_RESDLL_OFFLINE_*)", *legend])
+        + "\n"
+    )
