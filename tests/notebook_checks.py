@@ -18,11 +18,11 @@ assert explorer.last.rows and all(row["ended"] == "Cleanup" for row in explorer.
 """,
     "02-When-A-Client-Crashes.ipynb": """
 assert explorer.last.state.scenario == "crash-during-lookup", explorer.last
-assert explorer.last.state.crash == "rundown", explorer.last
-assert explorer.renders == 1, explorer.renders
-explorer.crash.value = "both"
 assert explorer.last.state.crash == "both", explorer.last
-assert "both" in [row["ended"] for row in explorer.last.rows], explorer.last
+assert explorer.renders == 1, explorer.renders
+explorer.crash.value = "rundown"
+assert explorer.last.state.crash == "rundown", explorer.last
+assert "Rundown" in [row["ended"] for row in explorer.last.rows], explorer.last
 """,
     "03-OfflineV2-Flag-Explorer.ipynb": """
 from labkit.winapi import OfflineFlags as _F

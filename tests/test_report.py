@@ -40,6 +40,11 @@ def test_a_golden_trace_report_has_every_section_and_loads_nothing():
     assert described(soup)["produced"].startswith("simulated by labkit ")
     events = soup.select("#events tbody tr")
     assert [int(tr.select("td")[0].get_text()) for tr in events] == [e.seq for e in trace]
+    rules = [li["id"].removeprefix("rule-") for li in soup.select("#sources li[id^=rule-]")]
+    assert rules == list(dict.fromkeys(e.ref for e in trace if e.ref))
+    linked = {a["href"].removeprefix("#") for a in soup.select("#events a, #faults a, #sources i a")}
+    anchors = {element["id"] for element in soup.select("#sources [id]")}
+    assert linked and linked <= anchors
 
 
 def test_faults_carry_their_rule_and_link_the_sources_they_cite(small_trace):
@@ -100,7 +105,7 @@ def test_an_imported_log_says_where_it_came_from():
         "2011-08-05T13:47:42.543Z",
     )
     assert what["events"] == "2 over 1500 ms (log time)"
-    assert soup.select_one("#sources p").get_text().startswith("The events cite no source key")
+    assert soup.select_one("#sources p").get_text().startswith("The events cite no rule and no source key")
 
 
 def test_hostile_names_stay_text_everywhere():

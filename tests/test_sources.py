@@ -11,6 +11,7 @@ from labkit import nspv2, views
 from labkit.lab import notebooks
 from labkit.lab import sources as page
 from labkit.lab.errata import ERRATA, errata_frame
+from labkit.views.rules import catalogue_document, find_rule
 from labkit.winapi import sources
 from labkit.winapi.sources import CATALOGUE, citations, link_html, link_markdown
 from tests.hostile import PAYLOADS
@@ -164,14 +165,15 @@ def test_every_citation_in_prose_is_a_link_to_its_entry(path):
 
 
 def test_readable_tables_link_every_ref():
-    """A fault table's refs and an errata table's bases: each key a link, the rest of the cell text."""
+    """A fault table's refs are rule ids: each links to its rule on the catalogue page, titled with the
+    statement; an errata table's bases link every key to the sources page; links can be left out."""
     frame = views.faults_table(nspv2.simulate("leaky-rundown").trace)
     soup = BeautifulSoup(views.readable(frame).to_html(), features="html.parser")
     refs = [r for r in frame["ref"] if r]
-    assert refs and [a.get_text() for a in soup.select("td a")] == [
-        r[c.start : c.end] for r in refs for c in citations(r)
+    assert refs and [(a.get_text(), a["href"]) for a in soup.select("td a")] == [
+        (ref, f"../docs/rules.md#{ref}") for ref in refs
     ]
-    assert {a["href"].partition("#")[0] for a in soup.select("td a")} == {"../docs/sources.md"}
+    assert soup.select("td a")[0]["title"].startswith(find_rule(refs[0]).statement)
     errata = BeautifulSoup(views.readable(errata_frame("cluster")).to_html(), features="html.parser")
     first = errata.select("tbody tr")[0].select("td")[list(errata_frame("cluster").columns).index("basis")]
     assert (first.get_text(), [a["href"] for a in first.select("a")]) == (
@@ -180,3 +182,15 @@ def test_readable_tables_link_every_ref():
     )
     plain = BeautifulSoup(views.readable(frame, sources=None).to_html(), features="html.parser")
     assert plain.select("td a") == []
+
+
+def test_the_rule_catalogue_links_its_sources_and_its_source_column():
+    """docs/rules.md: each rule's source keys link to the sources page; views.rules_table's source column
+    does too when shown with readable()."""
+    page = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert catalogue_document() == page
+    items = [line for line in page.splitlines() if line.startswith('- <a id="')]
+    assert items and [line for line in items if "](sources.md#" not in line] == []
+    table = views.rules_table("cluster")
+    soup = BeautifulSoup(views.readable(table[["id", "source"]]).to_html(), features="html.parser")
+    assert all(row.select("td a") for row in soup.select("tbody tr"))

@@ -11,7 +11,8 @@ escaped, in the tables and in the SVG alike. Sections:
 2. the summary (one row per NSPv2 session or per cluster offline operation);
 3. the timeline;
 4. faults and contract violations, each with its rule and the source it rests on;
-5. the sources those refs cite, with what each is and where to read it;
+5. the rules the events cite (statement, evidence, source) and the sources behind them, with what each is
+   and where to read it;
 6. the events, one row each (the first `MAX_EVENTS` by default).
 """
 
@@ -34,8 +35,9 @@ from labkit.trace import Trace
 from labkit.trace.checks import Violation, violations
 from labkit.trace.files import write_new
 from labkit.views.plots import timeline
+from labkit.views.rules import known_rule
 from labkit.views.tables import faults_table, offline_summary, session_summary
-from labkit.winapi.sources import CATALOGUE, citations
+from labkit.winapi.sources import CATALOGUE, Source, citations
 
 MAX_EVENTS = 5000
 """Events listed by default; the rest are counted (the timeline and the other sections show them all)."""
@@ -53,7 +55,7 @@ def report_html(trace: Trace, *, max_events: int | None = MAX_EVENTS, title: str
         _section("summary", "Summary", _summary(trace)),
         _section("timeline", "Timeline", _svg(trace)),
         _section("faults", "Faults and contract violations", _faults(trace, found)),
-        _section("sources", "Sources cited", _sources(refs)),
+        _section("sources", "Rules and sources cited", _sources(refs)),
         _section("events", "Events", _events(trace, max_events)),
     ]
     return _PAGE.format(
@@ -181,21 +183,34 @@ def _faults(trace: Trace, found: Sequence[Violation]) -> str:
 
 
 def _sources(refs: Iterable[str]) -> str:
-    keys = list(dict.fromkeys(c.key for ref in dict.fromkeys(refs) for c in citations(ref)))
-    if not keys:
-        return "<p>The events cite no source key (an imported trace cites the log lines it read).</p>"
-    items = []
-    for key in keys:
-        source = CATALOGUE[key]
-        where = "".join(
-            f' <a href="{html.escape(a)}">{html.escape(a.split("://", 1)[-1])}</a>'
-            for a in (source.address, *source.more)
-            if a
+    """The rules the refs name (with their sources) and every source key cited, each with an anchor."""
+    refs = list(dict.fromkeys(refs))
+    rules = [rule for rule in map(known_rule, refs) if rule is not None]
+    texts = [*refs, *(rule.source for rule in rules)]
+    keys = list(dict.fromkeys(c.key for text in texts for c in citations(text)))
+    if not rules and not keys:
+        return "<p>The events cite no rule and no source key (an imported trace cites the lines it read).</p>"
+    parts = []
+    if rules:
+        items = "".join(
+            f'<li id="rule-{html.escape(rule.id)}"><b>{html.escape(rule.id)}</b> ({rule.evidence.value}): '
+            f"{html.escape(rule.statement)} <i>{_linked(rule.source)}</i></li>"
+            for rule in rules
         )
-        items.append(
-            f'<li id="src-{source.anchor}"><b>{html.escape(key)}</b>: {html.escape(source.what)}{where}</li>'
-        )
-    return "<ul>" + "".join(items) + "</ul>"
+        parts.append(f"<h3>Rules the events follow</h3><ul>{items}</ul>")
+    if keys:
+        parts.append(f"<h3>Sources</h3><ul>{''.join(_source_item(CATALOGUE[key]) for key in keys)}</ul>")
+    return "\n".join(parts)
+
+
+def _source_item(source: Source) -> str:
+    where = "".join(
+        f' <a href="{html.escape(a)}">{html.escape(a.split("://", 1)[-1])}</a>'
+        for a in (source.address, *source.more)
+        if a
+    )
+    key, what = html.escape(source.key), html.escape(source.what)
+    return f'<li id="src-{source.anchor}"><b>{key}</b>: {what}{where}</li>'
 
 
 def _events(trace: Trace, max_events: int | None) -> str:
@@ -255,7 +270,11 @@ def _cell(value: Any) -> str:
 
 
 def _linked(text: str) -> str:
-    """Escaped ``text`` with each source key a link to its entry in the sources section."""
+    """Escaped ``text`` with a rule id linked to its rule, and each source key to its source, in the
+    report's sources section."""
+    rule = known_rule(text)
+    if rule is not None:
+        return f'<a href="#rule-{html.escape(rule.id)}">{html.escape(text)}</a>'
     pieces, at = [], 0
     for cited in citations(text):
         anchor = CATALOGUE[cited.key].anchor

@@ -19,10 +19,18 @@ from typing import TYPE_CHECKING
 from labkit.exceptions import UnknownNameError
 from labkit.trace import Evidence, Trace, read_trace
 from labkit.trace.rules import DOMAINS, Catalogue, Rule
+from labkit.winapi.sources import link_markdown
+
+SOURCES_FROM_DOCS = "sources.md"
+"""The sources page as a page of ``docs/`` (the catalogue page) reaches it."""
 
 if TYPE_CHECKING:
     import pandas as pd
 
+RULES_PAGE = "docs/rules.md"
+"""The catalogue as a page, relative to the project root (``make data`` writes it; the site renders it)."""
+RULES_LINK_BASE = "../" + RULES_PAGE
+"""The catalogue page as a notebook of ``notebooks/`` reaches it."""
 GOLDEN_TRACES = Path(__file__).resolve().parent.parent / "data" / "traces"
 """Where the golden traces are in a source checkout."""
 COLUMNS = ("id", "domain", "statement", "evidence", "source", "policy", "modelled", "scenarios")
@@ -49,6 +57,14 @@ def find_rule(rule_id: str) -> Rule:
     if domain not in DOMAINS:
         raise UnknownNameError("rule", rule_id, [r.id for r in catalogue()])
     return catalogues()[domain].rule(rule_id)
+
+
+def known_rule(text: str) -> Rule | None:
+    """The rule whose id is ``text`` (a ``ref`` of a simulated event), or None for anything else."""
+    domain, dot, words = text.partition(".")
+    if domain not in DOMAINS or not dot or not words or " " in text:
+        return None
+    return catalogues()[domain].get(text)
 
 
 def cited(traces: Iterable[Trace]) -> dict[str, list[str]]:
@@ -227,7 +243,8 @@ def _rule_line(rule: Rule, scenarios: list[str], every: int) -> str:
         seen = f" Cited in {len(scenarios)} scenarios: {named}, …"
     else:
         seen = f" Cited in {named}." if scenarios else ""
-    return f'- <a id="{rule.id}"></a>`{rule.id}`{note}: {rule.statement} *{rule.source}*.{seen}'
+    source = link_markdown(rule.source, base=SOURCES_FROM_DOCS)
+    return f'- <a id="{rule.id}"></a>`{rule.id}`{note}: {rule.statement} *{source}*.{seen}'
 
 
 def _scenario_names(domain: str) -> list[str]:

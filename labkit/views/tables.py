@@ -7,6 +7,7 @@ literally in Jupyter, without changing any pandas option.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ from labkit.readback.sessions import BEGIN, NEXT, SET, STARTUP, sessions
 from labkit.text import LITERAL, arg_text, args_text, counted, persistent_text, result_text
 from labkit.trace import Trace, TraceEvent
 from labkit.trace.literal import LiteralFrame
+from labkit.views.rules import RULES_LINK_BASE, known_rule
 from labkit.winapi import OfflineFlags
 from labkit.winapi.sources import LINK_BASE, link_html
 
@@ -35,15 +37,18 @@ SOURCE_COLUMNS = ("ref", "basis", "source")
 """Columns whose text cites source keys: `readable` links each key to the sources page."""
 
 
-def readable(frame: pd.DataFrame, *, sources: str | None = LINK_BASE) -> Styler:
+def readable(
+    frame: pd.DataFrame, *, sources: str | None = LINK_BASE, rules: str | None = RULES_LINK_BASE
+) -> Styler:
     """``frame`` set out for reading in a notebook: every cell in full, text left-aligned, numbers as
     written (``4``, ``0.25``), missing values blank, no row numbers (a named index stays).
 
     pandas cuts each cell at 50 characters, and a fault's rule or an erratum is a sentence. Cells are
     HTML-escaped like any text from a trace and kept from MathJax; long SDK names may wrap after ``_`` and
-    flag words after ``|``. In a ``ref``, ``basis`` or ``source`` column every source key (``nspv2 §2.2``,
-    ``H-ROS``) is a link to its entry on the sources page at ``sources`` (as a notebook of ``notebooks/``
-    reaches ``docs/sources.md``; None: no links). The frame itself is ``readable(frame).data``.
+    flag words after ``|``. In a ``ref``, ``basis`` or ``source`` column a rule id (a simulated event's
+    ``ref``) links to the rule on the catalogue page at ``rules``, and every source key (``nspv2 §2.2``,
+    ``H-ROS``) to its entry on the sources page at ``sources`` (both as a notebook of ``notebooks/`` reaches
+    ``docs/``; None: no links). The frame itself is ``readable(frame).data``.
     """
     text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
     shown: dict[Any, str | Callable[[object], str] | None] = {
@@ -53,8 +58,10 @@ def readable(frame: pd.DataFrame, *, sources: str | None = LINK_BASE) -> Styler:
     styler = frame.style.format(shown, na_rep="", escape="html").set_table_attributes(f'class="{LITERAL}"')
     cited: list[Hashable] = [c for c in text if c in SOURCE_COLUMNS]
     if sources is not None and cited:
-        base = sources
-        styler = styler.format(lambda v: link_html(str(v), base), subset=cited, na_rep="", escape=None)
+        base, catalogue = sources, rules
+        styler = styler.format(
+            lambda v: _cited(str(v), base, catalogue), subset=cited, na_rep="", escape=None
+        )
     top: list[tuple[str, str | float]] = [("vertical-align", "top")]
     left: list[tuple[str, str | float]] = [("text-align", "left")]
     styler = styler.set_table_styles(
@@ -62,6 +69,16 @@ def readable(frame: pd.DataFrame, *, sources: str | None = LINK_BASE) -> Styler:
     )
     styler = styler.set_table_styles({c: [{"selector": "td", "props": left}] for c in text}, overwrite=False)
     return styler.hide(axis="index") if isinstance(frame.index, pd.RangeIndex) else styler
+
+
+def _cited(text: str, sources: str, rules: str | None) -> str:
+    """A cell's text as HTML: a rule id links to the rule (its statement as the link's title), any source
+    key to its entry on the sources page."""
+    rule = known_rule(text) if rules is not None else None
+    if rule is None:
+        return link_html(text, sources)
+    title = html.escape(f"{rule.statement} ({rule.evidence.value}; {rule.source})")
+    return f'<a href="{html.escape(rules or "")}#{rule.id}" title="{title}">{html.escape(text)}</a>'
 
 
 def _wrappable(value: object) -> str:

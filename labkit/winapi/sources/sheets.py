@@ -197,7 +197,39 @@ CLUSTER_SECTIONS = _sections(
             "entry point (3), workers for long work (4), cluster calls a DLL must not make (5), one shared "
             "rhs.exe and DeadlockTimeout (6) (W:recommended-practices-for-resource-dlls, "
             "W:implementing-pending-operations, W:function-calls-to-avoid-in-resource-dlls, "
-            "W:resource-monitor, BLOG-RHS).",
+            "W:resource-monitor, BLOG-RHS). Items are cited as rules or as §3.1 to §3.7.",
+        ),
+        (
+            "3.1",
+            "Rule 1: a DLL is not re-entered: while one entry point runs, the others wait, Terminate apart.",
+        ),
+        ("3.2", "Rule 2: Terminate may overlap any entry point but DllMain, Startup, Open and Close."),
+        (
+            "3.3",
+            "Rule 3: every entry point returns within about 300 ms, IsAlive far sooner; longer work goes "
+            "to a worker (W:recommended-practices-for-resource-dlls, W:implementing-isalive).",
+        ),
+        (
+            "3.4",
+            "Rule 4: pending work runs on a worker (ClusWorkerCreate), which stops when told "
+            "(W:implementing-pending-operations, REX).",
+        ),
+        (
+            "3.5",
+            "Rule 5: the cluster API calls a DLL must never make, and where the others may be made "
+            "(W:function-calls-to-avoid-in-resource-dlls).",
+        ),
+        (
+            "3.6",
+            "Rule 6: resources share one rhs.exe unless separated; a call past DeadlockTimeout gets the "
+            "monitor killed and restarted and the resource moved to a monitor of its own "
+            "(W:resource-monitor, "
+            "W:deadlocktimeout, BLOG-RHS, SQLLOG).",
+        ),
+        (
+            "3.7",
+            "Item 7: when Cancel may arrive is not documented; the sheet models it like Terminate "
+            "(inferred).",
         ),
         (
             "4",
