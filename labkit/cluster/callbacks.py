@@ -112,7 +112,7 @@ class Callbacks:
                 "BadArgument", self._inst, f"FailureType {FailureType!r} is not a FAILURE_TYPE"
             )
             return ERROR_SUCCESS
-        rhs.on_failure(self._inst.resource, FAILURE_TYPE(kind), as_int(ApplicationSpecificErrorCode))
+        rhs.host.on_failure(self._inst.resource, FAILURE_TYPE(kind), as_int(ApplicationSpecificErrorCode))
         return ERROR_SUCCESS
 
     def ClusWorkerCreate(self, StartAddress: WorkerRoutine, Parameter: Any = None) -> ClusWorker:

@@ -16,6 +16,7 @@ from labkit.cluster.context import RunContext
 from labkit.cluster.resdll import PropertyList
 from labkit.cluster.values import ref
 from labkit.trace import Evidence, Kind
+from labkit.trace.rules import Rule
 from labkit.winapi import (
     ERROR_IO_PENDING,
     GroupMoveFlags,
@@ -142,8 +143,8 @@ class ClientCall:
         self.returned = False
         self.result: int | None = None
 
-    def pending(self) -> None:
-        """The API returns ERROR_IO_PENDING: the operation goes on."""
+    def pending(self, rule: Rule | None = None) -> None:
+        """The API returns ERROR_IO_PENDING (``rule``: why): the operation goes on."""
         if not self.returned:
             self.returned = True
             self.ctx.record(
@@ -153,6 +154,8 @@ class ClientCall:
                 subject=self.subject,
                 result=ERROR_IO_PENDING,
                 span=self.span,
+                evidence=Evidence.DOCUMENTED,
+                **({"rule": rule} if rule else {}),
             )
 
     def finish(self, code: int) -> None:

@@ -10,14 +10,39 @@ from typing import Any
 
 import simpy
 
-from labkit.cluster.model import Group, Resource
+from labkit.cluster import rules as R
+from labkit.cluster.model import Group, MonitorProcess, Resource
 from labkit.cluster.policy import Policy
 from labkit.cluster.resdll import ClusWorker
 from labkit.cluster.values import ref
 from labkit.engine.guard import Guarded, UserCodeGuard
 from labkit.engine.runloop import Runaway
 from labkit.trace import Evidence, Kind, TraceEvent, TraceHeader, Tracer
-from labkit.winapi import ClusterOsProfile, GroupStatusFlags
+from labkit.trace.rules import Rule
+from labkit.winapi import CLUSTER_GROUP_STATE, CLUSTER_RESOURCE_STATE, ClusterOsProfile, GroupStatusFlags
+
+_G = CLUSTER_GROUP_STATE
+_PENDING = frozenset(
+    {
+        CLUSTER_RESOURCE_STATE.ClusterResourceOnlinePending.name,
+        CLUSTER_RESOURCE_STATE.ClusterResourceOfflinePending.name,
+    }
+)
+_ONLINE = CLUSTER_RESOURCE_STATE.ClusterResourceOnline.name
+_FAILED = CLUSTER_RESOURCE_STATE.ClusterResourceFailed.name
+
+
+def group_state_of(states: list[str | None]) -> str:
+    """The CLUSTER_GROUP_STATE of a group whose resources are in ``states``, by ApiGetGroupState's order of
+    precedence (MS-CMRP 3.1.4.1.46): Failed, Pending, PartialOnline, Online, Offline."""
+    if _FAILED in states:
+        return _G.ClusterGroupFailed.name
+    if _PENDING.intersection(states):
+        return _G.ClusterGroupPending.name
+    online = states.count(_ONLINE)
+    if online and online < len(states):
+        return _G.ClusterGroupPartialOnline.name
+    return _G.ClusterGroupOnline.name if online else _G.ClusterGroupOffline.name
 
 
 class RunContext:
@@ -35,6 +60,8 @@ class RunContext:
         """Entry points the monitor called, by name."""
         self.offline_flags: list[int] = []
         """OfflineFlags of every OfflineV2 call, in order."""
+        self.health = False
+        """Whether monitors poll online resources with LooksAlive and IsAlive in this run."""
         self.actor = "dll"
         """Who runs user code right now (``dll`` or ``worker:<n>``): the actor of its callbacks."""
         self.worker: ClusWorker | None = None
@@ -69,19 +96,26 @@ class RunContext:
     # -- recording ---------------------------------------------------------------------------------------
 
     def record(self, kind: Kind, name: str, **fields: Any) -> TraceEvent:
+        """Record one event; a ``rule`` gives its evidence and ref (the rule's id)."""
+        rule: Rule | None = fields.pop("rule", None)
+        if rule is not None:
+            fields["evidence"], fields["ref"] = rule.evidence, rule.id
         return self.tracer.record(kind, name, **fields)
 
     def note(
         self,
         name: str,
+        rule: Rule | None = None,
         *,
         actor: str,
         subject: str,
-        section: str,
+        section: str = "",
         evidence: Evidence = Evidence.INFERRED,
         **args: Any,
     ) -> TraceEvent:
-        """A ``note``: a decision or log line worth seeing, with the sheet section it rests on."""
+        """A ``note``: a decision or log line worth seeing, citing the rule behind it."""
+        if rule is not None:
+            return self.record(Kind.NOTE, name, actor=actor, subject=subject, args=args, rule=rule)
         return self.record(
             Kind.NOTE, name, actor=actor, subject=subject, args=args, evidence=evidence, ref=ref(section)
         )
@@ -89,16 +123,26 @@ class RunContext:
     def fault(
         self,
         name: str,
+        rule: Rule | str,
         *,
         subject: str,
-        rule: str,
         routine: str,
-        section: str,
+        what: str = "",
+        section: str = "",
         actor: str = "rhs",
         evidence: Evidence = Evidence.DOCUMENTED,
         **args: Any,
     ) -> TraceEvent:
-        """A ``fault``: a broken rule, in a sentence, with the routine concerned."""
+        """A ``fault``: ``rule`` was broken; ``what`` says how in a sentence, with the routine concerned."""
+        if isinstance(rule, Rule):
+            return self.record(
+                Kind.FAULT,
+                name,
+                actor=actor,
+                subject=subject,
+                args={"rule": what, "routine": routine, **args},
+                rule=rule,
+            )
         return self.record(
             Kind.FAULT,
             name,
@@ -113,55 +157,67 @@ class RunContext:
         self,
         res: Resource,
         new: str,
+        rule: Rule | None = None,
         *,
         actor: str,
-        section: str,
+        section: str = "",
         evidence: Evidence = Evidence.DOCUMENTED,
     ) -> None:
-        """Move ``res`` to the CLUSTER_RESOURCE_STATE ``new`` and record it (nothing when unchanged)."""
+        """Move ``res`` to the CLUSTER_RESOURCE_STATE ``new`` and record it (nothing when unchanged); its
+        group's state follows (`group_state_of`)."""
         if res.state == new:
             return
         old, res.state = res.state, new
+        cited: dict[str, Any] = {"rule": rule} if rule else {"evidence": evidence, "ref": ref(section)}
         self.record(
-            Kind.STATE,
-            new,
-            actor=actor,
-            subject=res.name,
-            args={"node": res.node},
-            state=(old, new),
-            evidence=evidence,
-            ref=ref(section),
+            Kind.STATE, new, actor=actor, subject=res.name, args={"node": res.node}, state=(old, new), **cited
         )
+        self.settle_group(res.group)
 
-    def group_state(
-        self,
-        group: Group,
-        new: str,
-        *,
-        section: str,
-        evidence: Evidence = Evidence.DOCUMENTED,
-    ) -> None:
-        """Move ``group`` to ``new`` (Online, Moving, Queued, Offline, Failed) and record it.
-
-        A group that settles (Online, Offline) drops the status bits of the operation that brought it there.
-        """
-        if new in ("Online", "Offline"):
-            group.status = GroupStatusFlags(0)
+    def settle_group(self, group: Group) -> None:
+        """Record the group's CLUSTER_GROUP_STATE when its resources' states make it change."""
+        new = group_state_of([r.state for r in group.resources])
         if group.state == new:
             return
         old, group.state = group.state, new
-        args: dict[str, Any] = {"node": group.node}
-        if group.status:
-            args["StatusInformation"] = int(group.status)
         self.record(
             Kind.STATE,
             new,
             actor="rcm",
             subject=group.subject,
-            args=args,
+            args={"node": group.node},
             state=(old, new),
-            evidence=evidence,
-            ref=ref(section),
+            rule=R.GROUP_STATE,
+        )
+
+    def group_status(self, group: Group, status: GroupStatusFlags) -> None:
+        """Set the group's StatusInformation bits and note the change (nothing when unchanged)."""
+        if group.status == status:
+            return
+        group.status = status
+        self.note(
+            "StatusInformation",
+            R.GROUP_STATUS,
+            actor="rcm",
+            subject=group.subject,
+            StatusInformation=int(status),
+        )
+
+    def monitor_state(
+        self, monitor: MonitorProcess, new: str, *, actor: str, rule: Rule = R.MONITOR_STATES
+    ) -> None:
+        """Move a monitor process to the RESOURCE_MONITOR_STATE ``new`` and record it."""
+        if monitor.state == new:
+            return
+        old, monitor.state = monitor.state, new
+        self.record(
+            Kind.STATE,
+            new,
+            actor=actor,
+            subject=monitor.subject,
+            args={"node": monitor.node, "process": monitor.process},
+            state=(old, new),
+            rule=rule,
         )
 
     def runaway(self, runaway: Runaway) -> None:

@@ -3,7 +3,7 @@
 A move takes the group's resources offline, dependents first (queued when the DLL says "not now" and the
 client allowed it), hands the group to the destination and brings it online there with the matching
 OnlineV2 flags. On failure, RETURN_TO_SOURCE_NODE_ON_ERROR sends it back with 0x08 set; otherwise the
-failure policy takes over.
+failure policy takes over. A move brings each resource to its persistent state and never changes it.
 """
 
 from __future__ import annotations
@@ -35,14 +35,11 @@ class Moves(Queue):
         flags: OfflineFlags,
         in_buffer: PropertyList | None,
         op: Operation,
-        *,
-        persist: bool,
     ) -> Process:
         """Offline on the source (queued if asked), online on the destination; back or recover on failure."""
-        ctx, source = self.ctx, group.node
-        ctx.group_state(group, "Moving", section="§5.3")
+        source = group.node
         while True:
-            settled = yield from self._offline_for_move(group, flags, destination, in_buffer, op, persist)
+            settled = yield from self._offline_for_move(group, flags, destination, in_buffer, op)
             if op.cancel_requested() or settled.outcome is Outcome.CANCELLED:
                 return (yield from self._stay(group, ERROR_CANCELLED))
             if settled.outcome is Outcome.NOT_NOW and flags & F.QUEUE_ENABLED:
@@ -56,10 +53,9 @@ class Moves(Queue):
         yield from self._hand_over(group, destination)
         code = yield from self._online_group(group, self._online_flags(flags), in_buffer)
         if code == ERROR_SUCCESS:
-            ctx.group_state(group, "Online", section="§5.3")
             return ERROR_SUCCESS
         if flags & F.RETURN_TO_SOURCE_NODE_ON_ERROR:
-            returned = yield from self._return_to_source(group, source, flags, persist)
+            returned = yield from self._return_to_source(group, source, flags)
             if returned == ERROR_SUCCESS:
                 return code
         yield from self._recover(group)
@@ -72,7 +68,6 @@ class Moves(Queue):
         destination: str,
         in_buffer: PropertyList | None,
         op: Operation,
-        persist: bool,
     ) -> Process:
         """Take the group's online resources offline, dependents first; stop at the first that does not go."""
         for res in reversed(group.resources):
@@ -80,7 +75,7 @@ class Moves(Queue):
                 continue
             op.current = res
             settled: Settled = yield from self._take_offline(
-                res, flags, destination, in_buffer, persist=persist
+                res, flags, destination, in_buffer, persist=False
             )
             op.current = None
             if settled.outcome in (Outcome.NOT_NOW, Outcome.REFUSED, Outcome.CANCELLED):
@@ -90,10 +85,9 @@ class Moves(Queue):
     def _stay(self, group: Group, code: int) -> Process:
         """The move does not happen: the group goes back to its persistent state on its node."""
         yield from self._online_group(group, OnlineFlags(0), None)
-        self._settle_group(group)
         return code
 
-    def _return_to_source(self, group: Group, source: str, flags: OfflineFlags, persist: bool) -> Process:
+    def _return_to_source(self, group: Group, source: str, flags: OfflineFlags) -> Process:
         """RETURN_TO_SOURCE_NODE_ON_ERROR: offline on the destination with 0x08, online on the source."""
         ctx = self.ctx
         ctx.note(
@@ -110,12 +104,9 @@ class Moves(Queue):
         )
         for res in reversed(group.resources):
             if res.state != OFFLINE and res.name in self.rhs[res.node].instances:
-                yield from self._take_offline(res, back, source, None, persist=persist)
+                yield from self._take_offline(res, back, source, None, persist=False)
         yield from self._hand_over(group, source)
-        code = yield from self._online_group(group, OnlineFlags(0), None)
-        if code == ERROR_SUCCESS:
-            ctx.group_state(group, "Online", section="§6.2")
-        return code
+        return (yield from self._online_group(group, OnlineFlags(0), None))
 
     def _online_flags(self, flags: OfflineFlags) -> OnlineFlags:
         """OnlineV2 flags for the destination: the same requests under the online bits (G6, inferred)."""

@@ -36,10 +36,9 @@ class Queue(ClusterCore):
         or dropped because a resource entered locked mode (§6.2)."""
         ctx, env = self.ctx, self.ctx.env
         yield from self._online_group(group, OnlineFlags(0), None)
-        group.status |= GroupStatusFlags.WAITING_IN_QUEUE_FOR_MOVE
-        ctx.group_state(group, "Queued", section="§6.2", evidence=INF)
+        ctx.group_status(group, group.status | GroupStatusFlags.WAITING_IN_QUEUE_FOR_MOVE)
         yield op.cancelled | env.timeout(ctx.policy.queue_retry_ms)
-        group.status &= ~GroupStatusFlags.WAITING_IN_QUEUE_FOR_MOVE
+        ctx.group_status(group, group.status & ~GroupStatusFlags.WAITING_IN_QUEUE_FOR_MOVE)
         if op.cancel_requested():
             return ERROR_CANCELLED
         locked = next((r for r in group.resources if r.locked), None)
@@ -53,7 +52,6 @@ class Queue(ClusterCore):
                 "(no LOCKED_MODE_FLAGS_DONT_REMOVE_FROM_MOVE_QUEUE)",
             )
             return ERROR_CLUSTER_RESOURCE_LOCKED_STATUS
-        ctx.group_state(group, "Moving", section="§5.3")
         return None
 
     def _cancel(self, step: CancelGroupOperation) -> Process:

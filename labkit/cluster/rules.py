@@ -182,10 +182,10 @@ DEADLOCK = _rule(
 )
 DEADLOCK_ABANDONS = _rule(
     "deadlock-abandons-call",
-    "labkit abandons an entry point call that passed DeadlockTimeout and fails the resource, instead of "
-    "restarting the monitor.",
+    "labkit ends a call that passed DeadlockTimeout, and every call, worker and pending operation of the "
+    "monitor killed for it, with an abandoned return or an ERROR_OPERATION_ABORTED completion.",
     INF,
-    "cluster-offline §3 rule 6, §4; labkit's simplification of BLOG-RHS",
+    "cluster-offline §3 rule 6, §4; the DLL never returns the call; how the rest ends is labkit's choice",
 )
 WORKERS = _rule(
     "pending-work-on-worker",
@@ -336,8 +336,8 @@ PENDING_CAPPED = _rule(
     "pending-timeout-capped-by-deadlock-timeout",
     "PendingTimeout may not exceed DeadlockTimeout, and the smaller of the two governs.",
     DOC,
-    "cluster-offline §4, §7 G16; DL-URL (the live DeadlockTimeout page)",
-    modelled=False,
+    "cluster-offline §4, §7 G16; DL-URL (the live DeadlockTimeout page), resources-pendingtimeout (live "
+    "page, same note)",
 )
 
 # -- callbacks into the monitor ---------------------------------------------------------------------------
@@ -469,28 +469,22 @@ GROUP_BUSY = _rule(
     INF,
     "cluster-offline §1.1; H:err (5944 'group busy'); when the cluster answers it is not documented",
 )
-NOT_ONLINE = _rule(
-    "offline-of-resource-not-online",
-    "labkit answers an offline of a resource that is not online at once, with ERROR_SUCCESS when it is "
-    "offline and ERROR_RESOURCE_NOT_ONLINE otherwise.",
-    INF,
-    "cluster-offline §5.2; labkit's choice (MS-CMRP ApiOfflineResource gives other codes)",
-)
 NOT_ONLINE_ERRORS = _rule(
     "offline-not-online-errors",
-    "MS-CMRP ApiOfflineResource fails an offline of a Failed resource with ERROR_RESOURCE_FAILED (5038) and "
-    "of a pending one with ERROR_INVALID_STATE (5023).",
+    "MS-CMRP ApiOfflineResource answers an offline of an Offline resource with ERROR_SUCCESS, of a Failed "
+    "one with ERROR_RESOURCE_FAILED (5038) and of one in any other state but Online with "
+    "ERROR_INVALID_STATE (5023).",
     DOC,
-    "cluster-offline §5.2; MS-CMRP 3.1.4.2.19 (ApiOfflineResource)",
-    modelled=False,
+    "cluster-offline §5.2; MS-CMRP 3.1.4.2.19 (ApiOfflineResource), H:err:14994; the OfflineClusterResource "
+    "page says later releases take a Failed resource offline and return ERROR_SUCCESS",
 )
 OFFLINE_REJECTED_NO_CHANGE = _rule(
     "offline-error-means-no-change",
-    "A non-zero return from OfflineClusterResourceEx means the request was rejected with no change to the "
-    "resource's state.",
+    "OfflineClusterResourceEx returns ERROR_IO_PENDING once the offline is accepted and under way, and a "
+    "non-zero error only when it rejected the request with no change to the resource's state.",
     DOC,
-    "cluster-offline §6.4; ORX (Return value)",
-    modelled=False,
+    "cluster-offline §6.4; ORX (Return value), OfflineClusterResource (ERROR_SUCCESS when the resource went "
+    "offline at once)",
 )
 IGNORE_STATUS_TERMINATES = _rule(
     "ignore-status-terminates",
@@ -505,10 +499,18 @@ IGNORE_STATUS_TERMINATES = _rule(
 
 OFFLINE_RECORDS_STATE = _rule(
     "requested-offline-records-state",
-    "labkit assumes an offline a client asked for records PersistentState offline, so the resource stays "
-    "offline when the cluster starts again.",
+    "An administrative offline (OfflineClusterResourceEx, OfflineClusterGroupEx) records PersistentState "
+    "offline, so the cluster no longer keeps the resource online.",
+    DOC,
+    "cluster-offline §6.2 (0x40), §5.3; MS-CMRP 3.1.4.2.19 (ApiOfflineResource), 3.1.4.2.51 "
+    "(ApiOfflineGroup), W:resources-persistentstate",
+)
+DEPENDENT_STATE_KEPT = _rule(
+    "dependents-keep-persistent-state",
+    "labkit records PersistentState only for the resource a client named, not for the dependents its "
+    "offline takes offline first.",
     INF,
-    "cluster-offline §6.2 (0x40), §5.3; W:resources-persistentstate",
+    "cluster-offline §5.3; MS-CMRP 3.1.4.2.19 names only the designated resource's persistent state",
 )
 DO_NOT_UPDATE = _rule(
     "do-not-update-persistent-state",
@@ -518,9 +520,10 @@ DO_NOT_UPDATE = _rule(
 )
 ONLINE_RECORDS_STATE = _rule(
     "online-records-state",
-    "labkit assumes bringing a resource online records PersistentState online.",
-    INF,
-    "cluster-offline §5.3; W:resources-persistentstate",
+    "An administrative online (ApiOnlineResource) records PersistentState online.",
+    DOC,
+    "cluster-offline §5.3; MS-CMRP 3.1.4.1.18 (ApiOnlineResource); labkit's scenarios have no online request",
+    modelled=False,
 )
 MOVE_KEEPS_STATE = _rule(
     "move-keeps-persistent-state",
@@ -528,7 +531,6 @@ MOVE_KEEPS_STATE = _rule(
     "and does not change PersistentState.",
     DOC,
     "cluster-offline §5.3; MS-CMRP ApiMoveGroup, MCGX, CCGO",
-    modelled=False,
 )
 
 # -- moves ------------------------------------------------------------------------------------------------
@@ -542,9 +544,10 @@ MOVE = _rule(
 )
 DEPENDENTS_FIRST = _rule(
     "offline-dependents-first",
-    "A group goes offline dependents first and comes online dependencies first.",
+    "A group goes offline dependents first and comes online dependencies first, and an offline of one "
+    "resource first takes offline the resources that depend on it.",
     DOC,
-    "cluster-offline §5.3; W:failover",
+    "cluster-offline §5.3; W:failover, MS-CMRP 3.1.4.2.19 (ApiOfflineResource) and 3.1.1.1.2",
 )
 IN_BUFFER = _rule(
     "in-buffer-reaches-dll",
@@ -648,9 +651,9 @@ RESTART = _rule(
 )
 RESTART_DELAY = _rule(
     "restart-delay",
-    "labkit waits RestartDelay (500 ms by default) before restarting a failed resource.",
-    INF,
-    "cluster-offline §5.3; the RestartDelay property is not on the sheet",
+    "The cluster waits RestartDelay (500 ms by default) before it restarts a failed resource.",
+    DOC,
+    "cluster-offline §5.3; resources-restartdelay (Windows Server 2012 and later; not on the sheet)",
 )
 FAILOVER = _rule(
     "failover-after-restarts",
@@ -666,10 +669,18 @@ NO_NODE_LEFT = _rule(
 )
 GROUP_STATE = _rule(
     "group-state-from-resources",
-    "labkit shows a group Online when a resource of it is online, Failed when one failed and Offline "
-    "otherwise, and Moving or Queued while a move is under way.",
+    "A group is ClusterGroupFailed when a resource failed, else ClusterGroupPending when one is pending, "
+    "else ClusterGroupPartialOnline when some but not all are online, ClusterGroupOnline when all are and "
+    "ClusterGroupOffline when none is.",
+    DOC,
+    "cluster-offline §5.3; MS-CMRP 3.1.4.1.46 (ApiGetGroupState), GetClusterGroupState, H:clus:2719-2726",
+)
+GROUP_STATUS = _rule(
+    "group-status-information",
+    "labkit notes the group's StatusInformation bits (CLUSGRP_STATUS_*) each time the cluster sets or "
+    "clears one of those it models.",
     INF,
-    "cluster-offline §5.3; labkit's view of a group (not CLUSTER_GROUP_STATE)",
+    "cluster-offline §6.2; H:clus:2937-2940 (the bits' names); when the cluster sets them is not documented",
 )
 RUN_NOTES = _rule(
     "run-notes",
@@ -704,6 +715,8 @@ STATE_CHANGE_REASON = _rule(
     "cluster-offline §2.9; W:clusctl-resource-state-change-reason, H:clus:6077",
     modelled=False,
 )
+
+from labkit.cluster.health_rules import *  # noqa: E402, F403 - health, monitors and failure policy
 
 RULES = Catalogue("cluster", collect(globals()))
 """Every cluster rule, by id, in the order above."""
