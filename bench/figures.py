@@ -357,7 +357,13 @@ def _state_trace(intervals: int, lanes: int = 200) -> Trace:
         for lane in range(lanes):
             new = states[step % len(states)]
             tracer.record(
-                Kind.STATE, new, actor="rhs", subject=f"res{lane:03d}", t=t, state=(previous.get(lane), new)
+                Kind.STATE,
+                new,
+                actor="rhs",
+                subject=f"res{lane:03d}",
+                t=t,
+                state=(previous.get(lane), new),
+                evidence="documented",
             )
             previous[lane] = new
             t += 1.0

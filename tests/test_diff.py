@@ -75,15 +75,50 @@ def move(flags, *, busy):
     tr = Tracer(TraceHeader(domain="cluster", scenario="move", params={"flags": flags}, labkit="0.1.0"))
 
     def state(subject, old, new, t, node="NODE1"):
-        tr.record(Kind.STATE, new, actor="rcm", subject=subject, state=(old, new), t=t, args={"node": node})
+        tr.record(
+            Kind.STATE,
+            new,
+            actor="rcm",
+            subject=subject,
+            state=(old, new),
+            t=t,
+            args={"node": node},
+            evidence="documented",
+        )
 
     state("group:G", None, "Online", 0)
-    request = tr.record(Kind.CALL, "MoveClusterGroupEx", actor="client", subject="group:G", t=10)
-    tr.record(Kind.RETURN, request.name, actor="rcm", subject="group:G", span=request.span, t=10, result=997)
-    offline = tr.record(
-        Kind.CALL, "OfflineV2", actor="rhs", subject="VM", t=10, args={"OfflineFlags": 4 * busy}
+    request = tr.record(
+        Kind.CALL, "MoveClusterGroupEx", actor="client", subject="group:G", t=10, evidence="documented"
     )
-    tr.record(Kind.RETURN, "OfflineV2", actor="dll", subject="VM", span=offline.span, t=10, result=0)
+    tr.record(
+        Kind.RETURN,
+        request.name,
+        actor="rcm",
+        subject="group:G",
+        span=request.span,
+        t=10,
+        result=997,
+        evidence="documented",
+    )
+    offline = tr.record(
+        Kind.CALL,
+        "OfflineV2",
+        actor="rhs",
+        subject="VM",
+        t=10,
+        args={"OfflineFlags": 4 * busy},
+        evidence="documented",
+    )
+    tr.record(
+        Kind.RETURN,
+        "OfflineV2",
+        actor="dll",
+        subject="VM",
+        span=offline.span,
+        t=10,
+        result=0,
+        evidence="documented",
+    )
     if busy:
         state("group:G", "Online", "Queued", 10)
         state("group:G", "Queued", "Online", 500, node="NODE2")
@@ -91,7 +126,14 @@ def move(flags, *, busy):
     else:
         result = winapi.ERROR_CLUSTER_GROUP_BUSY
     tr.record(
-        Kind.COMPLETE, request.name, actor="rcm", subject="group:G", span=request.span, t=500, result=result
+        Kind.COMPLETE,
+        request.name,
+        actor="rcm",
+        subject="group:G",
+        span=request.span,
+        t=500,
+        result=result,
+        evidence="documented",
     )
     return tr.trace
 
@@ -117,7 +159,8 @@ def test_same_outcome_names_the_arguments_that_differ():
     for event in a:
         args = {"OfflineFlags": 4} if event.name == "OfflineV2" and event.kind is Kind.CALL else event.args
         b.record(event.kind, event.name, actor=event.actor, subject=event.subject, args=args,
-                 result=event.result, span=event.span, state=event.state, t=event.t)  # fmt: skip
+                 result=event.result, span=event.span, state=event.state, t=event.t,
+                 evidence=event.evidence)  # fmt: skip
     assert diff(a, b.trace).summary() == (
         "QUEUE_ENABLED: same outcome; the events differ from seq 3: call OfflineV2 (VM) with "
         "OfflineFlags 0 → CLUS_RESDLL_OFFLINE_QUEUE_ENABLED"
@@ -130,7 +173,9 @@ def test_html_escapes_whatever_the_traces_hold():
     a = Tracer(TraceHeader(domain="cluster", params={"dll": "A"}))
     b = Tracer(TraceHeader(domain="cluster", params={"dll": evil}))
     for tracer, state in ((a, "ClusterResourceOnline"), (b, "ClusterResourceFailed")):
-        tracer.record(Kind.STATE, state, actor="rhs", subject=evil, state=(None, state), t=0)
+        tracer.record(
+            Kind.STATE, state, actor="rhs", subject=evil, state=(None, state), t=0, evidence="documented"
+        )
     page = diff(a.trace, b.trace)._repr_html_()
     assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     assert page.startswith("<div class='labkit-diff mathjax_ignore tex2jax_ignore'><p><b>dll A → &lt;img")

@@ -113,10 +113,35 @@ def overlapping_moves(params):
     """Two group moves in flight at once, then one OfflineV2 for a resource of each group."""
     tr = Tracer(TraceHeader(domain="cluster", scenario="inline", params=params, labkit="0.1.0"))
     for group in ("A", "B"):
-        tr.record(Kind.CALL, "MoveClusterGroupEx", actor="client", subject=f"group:{group}", t=1, args={})
+        tr.record(
+            Kind.CALL,
+            "MoveClusterGroupEx",
+            actor="client",
+            subject=f"group:{group}",
+            t=1,
+            args={},
+            evidence="documented",
+        )
     for resource in ("DiskA", "DiskB"):
-        call = tr.record(Kind.CALL, "OfflineV2", actor="rhs", subject=resource, t=2, args={"OfflineFlags": 0})
-        tr.record(Kind.RETURN, "OfflineV2", actor="dll", subject=resource, span=call.span, t=2, result=0)
+        call = tr.record(
+            Kind.CALL,
+            "OfflineV2",
+            actor="rhs",
+            subject=resource,
+            t=2,
+            args={"OfflineFlags": 0},
+            evidence="documented",
+        )
+        tr.record(
+            Kind.RETURN,
+            "OfflineV2",
+            actor="dll",
+            subject=resource,
+            span=call.span,
+            t=2,
+            result=0,
+            evidence="documented",
+        )
     return [(o.resource, o.request.subject) for o in offline_operations(tr.trace)]
 
 

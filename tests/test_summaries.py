@@ -89,7 +89,9 @@ def test_session_summary_of_a_foreign_trace_finds_lookups_and_wrong_arguments():
     """Without a 'session' argument lookups are matched by the handle Begin returned; a call that hands
     the provider another argument is counted; a session with no end is still open."""
     tr = make_tracer("nspv2")
-    start = tr.record(Kind.CALL, "NSPv2Startup", actor="broker", subject="session:7", t=0)
+    start = tr.record(
+        Kind.CALL, "NSPv2Startup", actor="broker", subject="session:7", t=0, evidence="documented"
+    )
     tr.record(
         Kind.RETURN,
         "NSPv2Startup",
@@ -98,10 +100,11 @@ def test_session_summary_of_a_foreign_trace_finds_lookups_and_wrong_arguments():
         span=start.span,
         result=0,
         args={"ppvClientSessionArg": "ctx-A"},
+        evidence="documented",
     )
     begin = tr.record(
         Kind.CALL, "NSPv2LookupServiceBegin", actor="broker", subject="session:7", t=1,
-        args={"lpvClientSessionArg": "ctx-B"},
+        args={"lpvClientSessionArg": "ctx-B"}, evidence="documented",
     )  # fmt: skip
     tr.record(
         Kind.RETURN,
@@ -112,8 +115,16 @@ def test_session_summary_of_a_foreign_trace_finds_lookups_and_wrong_arguments():
         result=0,
         args={"lphLookup": "0x9"},
         t=1,
+        evidence="documented",
     )
-    tr.record(Kind.CALL, "NSPv2LookupServiceNextEx", actor="broker", subject="lookup:0x9", t=2)
+    tr.record(
+        Kind.CALL,
+        "NSPv2LookupServiceNextEx",
+        actor="broker",
+        subject="lookup:0x9",
+        t=2,
+        evidence="documented",
+    )
     trace = tr.trace
     [found] = sessions(trace)
     assert found.lookups == ("lookup:0x9",)
@@ -174,14 +185,32 @@ def cluster_trace(flags="QUEUE_ENABLED"):
 
 
 def call(tr, name, subject, t, actor="rhs", result=None, returner="dll", **args):
-    c = tr.record(Kind.CALL, name, actor=actor, subject=subject, t=t, args=args)
+    c = tr.record(Kind.CALL, name, actor=actor, subject=subject, t=t, args=args, evidence="documented")
     if result != "open":
-        tr.record(Kind.RETURN, name, actor=returner, subject=subject, span=c.span, t=t, result=result)
+        tr.record(
+            Kind.RETURN,
+            name,
+            actor=returner,
+            subject=subject,
+            span=c.span,
+            t=t,
+            result=result,
+            evidence="documented",
+        )
     return c
 
 
 def state(tr, subject, old, new, t, node="NODE1"):
-    tr.record(Kind.STATE, new, actor="rhs", subject=subject, state=(old, new), t=t, args={"node": node})
+    tr.record(
+        Kind.STATE,
+        new,
+        actor="rhs",
+        subject=subject,
+        state=(old, new),
+        t=t,
+        args={"node": node},
+        evidence="documented",
+    )
 
 
 def test_offline_summary_of_a_refused_request_a_forced_termination_and_a_client_offline():
@@ -194,8 +223,25 @@ def test_offline_summary_of_a_refused_request_a_forced_termination_and_a_client_
     force = call(tr, "OfflineClusterResourceEx", "Disk", 20, actor="client", result="open", dwOfflineFlags=2)
     call(tr, "Terminate", "Disk", 20)
     state(tr, "Disk", "ClusterResourceOnline", "ClusterResourceOffline", 20)
-    tr.record(Kind.NOTE, "PersistentState", actor="rcm", subject="Disk", t=20, args={"PersistentState": 0})
-    tr.record(Kind.RETURN, force.name, actor="rcm", subject="Disk", span=force.span, t=20, result=0)
+    tr.record(
+        Kind.NOTE,
+        "PersistentState",
+        actor="rcm",
+        subject="Disk",
+        t=20,
+        args={"PersistentState": 0},
+        evidence="documented",
+    )
+    tr.record(
+        Kind.RETURN,
+        force.name,
+        actor="rcm",
+        subject="Disk",
+        span=force.span,
+        t=20,
+        result=0,
+        evidence="documented",
+    )
     call(tr, "OnlineV2", "Disk", 30, result=0)
     state(tr, "Disk", "ClusterResourceOffline", "ClusterResourceOnline", 30)
     third = call(tr, "OfflineClusterResourceEx", "Disk", 40, actor="client", result="open")
@@ -203,8 +249,19 @@ def test_offline_summary_of_a_refused_request_a_forced_termination_and_a_client_
     call(tr, "Terminate", "Disk", 40)
     state(tr, "Disk", "ClusterResourceOnline", "ClusterResourceOffline", 40)
     kept = {"PersistentState": 1, "updated": False}
-    tr.record(Kind.NOTE, "PersistentState", actor="rcm", subject="Disk", t=40, args=kept)
-    tr.record(Kind.RETURN, third.name, actor="rcm", subject="Disk", span=third.span, t=40, result=0)
+    tr.record(
+        Kind.NOTE, "PersistentState", actor="rcm", subject="Disk", t=40, args=kept, evidence="documented"
+    )
+    tr.record(
+        Kind.RETURN,
+        third.name,
+        actor="rcm",
+        subject="Disk",
+        span=third.span,
+        t=40,
+        result=0,
+        evidence="documented",
+    )
     ignore = "CLUS_RESDLL_OFFLINE_IGNORE_RESOURCE_STATUS"
     assert records(offline_summary(tr.trace)) == [
         ("Disk", 10.0, "OfflineClusterResourceEx", "", ignore, None, "NULL",
@@ -228,13 +285,29 @@ def test_offline_operations_of_a_queued_move_are_one_per_attempt_and_end_at_the_
         call(tr, "SetResourceStatusEx", "VM", t + 5, actor="worker:1", returner="rhs", CheckPoint=1)
         code = winapi.ERROR_CLUSTER_GROUP_BUSY if t == 10 else 0
         tr.record(
-            Kind.COMPLETE, "OfflineV2", actor="rhs", subject="VM", span=offline.span, t=t + 5, result=code
+            Kind.COMPLETE,
+            "OfflineV2",
+            actor="rhs",
+            subject="VM",
+            span=offline.span,
+            t=t + 5,
+            result=code,
+            evidence="documented",
         )
         after = "ClusterResourceOnline" if t == 10 else "ClusterResourceOffline"
         state(tr, "VM", "ClusterResourceOfflinePending", after, t + 5)
     call(tr, "OnlineV2", "VM", 30, result=winapi.ERROR_RESOURCE_FAILED)
     call(tr, "Terminate", "VM", 30)
-    tr.record(Kind.COMPLETE, move.name, actor="rcm", subject="group:G", span=move.span, t=40, result=0)
+    tr.record(
+        Kind.COMPLETE,
+        move.name,
+        actor="rcm",
+        subject="group:G",
+        span=move.span,
+        t=40,
+        result=0,
+        evidence="documented",
+    )
     ops = offline_operations(tr.trace)
     assert [(o.routine, o.start.t, o.request.name, o.completed.result_name, o.pending_ms) for o in ops] == [
         ("OfflineV2", 10.0, "MoveClusterGroupEx", "ERROR_CLUSTER_GROUP_BUSY", 5.0),
@@ -274,14 +347,32 @@ def test_session_args_table_shows_where_the_session_argument_goes():
 def test_session_args_table_flags_a_call_that_carries_another_sessions_argument():
     """A Cleanup handed a value Startup never produced reads matches=False."""
     tr = make_tracer("nspv2")
-    startup = tr.record(Kind.CALL, "NSPv2Startup", actor="broker", subject="session:7", t=0)
+    startup = tr.record(
+        Kind.CALL, "NSPv2Startup", actor="broker", subject="session:7", t=0, evidence="documented"
+    )
     produced = {"ppvClientSessionArg": "session#1"}
     tr.record(
-        Kind.RETURN, startup.name, actor="provider", subject="session:7", span=startup.span, args=produced
+        Kind.RETURN,
+        startup.name,
+        actor="provider",
+        subject="session:7",
+        span=startup.span,
+        args=produced,
+        evidence="documented",
     )
     wrong = {"pvClientSessionArg": "session#9"}
-    cleanup = tr.record(Kind.CALL, "NSPv2Cleanup", actor="broker", subject="session:7", args=wrong, t=1)
-    tr.record(Kind.RETURN, cleanup.name, actor="provider", subject="session:7", span=cleanup.span, result=0)
+    cleanup = tr.record(
+        Kind.CALL, "NSPv2Cleanup", actor="broker", subject="session:7", args=wrong, t=1, evidence="documented"
+    )
+    tr.record(
+        Kind.RETURN,
+        cleanup.name,
+        actor="provider",
+        subject="session:7",
+        span=cleanup.span,
+        result=0,
+        evidence="documented",
+    )
     assert records(views.session_args_table(tr.trace)[["routine", "session_arg", "matches"]]) == [
         ("NSPv2Startup", "session#1 (produced)", None),
         ("NSPv2Cleanup", "session#9", False),

@@ -80,7 +80,7 @@ def test_many_threads_one_file(tmp_path):
 
     def work(n):
         for i in range(500):
-            tracer.record(Kind.NOTE, "tick", actor=f"worker:{n}", subject=str(i), t=i)
+            tracer.record(Kind.NOTE, "tick", actor=f"worker:{n}", subject=str(i), t=i, evidence="documented")
 
     threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
     for th in threads:
@@ -124,6 +124,7 @@ def test_html_repr_escapes_everything():
         actor="rhs",
         subject="<img src=x onerror=alert(1)>",
         args={"DestinationNodeName": "<script>alert(1)</script>"},
+        evidence="documented",
     )
     html = tracer.trace._repr_html_()
     assert "<img" not in html and "<script" not in html and "<b>x" not in html

@@ -181,7 +181,12 @@ def test_replayer_of_a_trace_object_escapes_its_subjects():
 
     tracer = make_tracer("cluster")
     tracer.record(
-        Kind.STATE, "ClusterResourceOnline", actor="rhs", subject=EVIL, state=(None, "ClusterResourceOnline")
+        Kind.STATE,
+        "ClusterResourceOnline",
+        actor="rhs",
+        subject=EVIL,
+        state=(None, "ClusterResourceOnline"),
+        evidence="documented",
     )
     replayer = TraceReplayer(tracer.trace)
     assert replayer.last.rows[0]["subject"] == EVIL

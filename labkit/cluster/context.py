@@ -14,32 +14,23 @@ from labkit.cluster import rules as R
 from labkit.cluster.model import Group, MonitorProcess, Resource
 from labkit.cluster.policy import Policy
 from labkit.cluster.resdll import ClusWorker
-from labkit.cluster.values import ref
 from labkit.engine.guard import Guarded, UserCodeGuard
 from labkit.engine.runloop import Runaway
-from labkit.trace import Evidence, Kind, TraceEvent, TraceHeader, Tracer
-from labkit.trace.rules import Rule
+from labkit.trace import Kind, Rule, TraceEvent, TraceHeader, Tracer
 from labkit.winapi import CLUSTER_GROUP_STATE, CLUSTER_RESOURCE_STATE, ClusterOsProfile, GroupStatusFlags
 
-_G = CLUSTER_GROUP_STATE
-_PENDING = frozenset(
-    {
-        CLUSTER_RESOURCE_STATE.ClusterResourceOnlinePending.name,
-        CLUSTER_RESOURCE_STATE.ClusterResourceOfflinePending.name,
-    }
-)
-_ONLINE = CLUSTER_RESOURCE_STATE.ClusterResourceOnline.name
-_FAILED = CLUSTER_RESOURCE_STATE.ClusterResourceFailed.name
+_G, _S = CLUSTER_GROUP_STATE, CLUSTER_RESOURCE_STATE
+_PENDING = frozenset({_S.ClusterResourceOnlinePending.name, _S.ClusterResourceOfflinePending.name})
 
 
 def group_state_of(states: list[str | None]) -> str:
     """The CLUSTER_GROUP_STATE of a group whose resources are in ``states``, by ApiGetGroupState's order of
     precedence (MS-CMRP 3.1.4.1.46): Failed, Pending, PartialOnline, Online, Offline."""
-    if _FAILED in states:
+    if _S.ClusterResourceFailed.name in states:
         return _G.ClusterGroupFailed.name
     if _PENDING.intersection(states):
         return _G.ClusterGroupPending.name
-    online = states.count(_ONLINE)
+    online = states.count(_S.ClusterResourceOnline.name)
     if online and online < len(states):
         return _G.ClusterGroupPartialOnline.name
     return _G.ClusterGroupOnline.name if online else _G.ClusterGroupOffline.name
@@ -96,81 +87,47 @@ class RunContext:
     # -- recording ---------------------------------------------------------------------------------------
 
     def record(self, kind: Kind, name: str, **fields: Any) -> TraceEvent:
-        """Record one event; a ``rule`` gives its evidence and ref (the rule's id)."""
-        rule: Rule | None = fields.pop("rule", None)
-        if rule is not None:
-            fields["evidence"], fields["ref"] = rule.evidence, rule.id
         return self.tracer.record(kind, name, **fields)
 
-    def note(
-        self,
-        name: str,
-        rule: Rule | None = None,
-        *,
-        actor: str,
-        subject: str,
-        section: str = "",
-        evidence: Evidence = Evidence.INFERRED,
-        **args: Any,
-    ) -> TraceEvent:
+    def note(self, name: str, rule: Rule, *, actor: str, subject: str, **args: Any) -> TraceEvent:
         """A ``note``: a decision or log line worth seeing, citing the rule behind it."""
-        if rule is not None:
-            return self.record(Kind.NOTE, name, actor=actor, subject=subject, args=args, rule=rule)
-        return self.record(
-            Kind.NOTE, name, actor=actor, subject=subject, args=args, evidence=evidence, ref=ref(section)
-        )
+        return self.record(Kind.NOTE, name, actor=actor, subject=subject, args=args, rule=rule)
 
     def fault(
         self,
         name: str,
-        rule: Rule | str,
+        rule: Rule,
         *,
         subject: str,
+        what: str,
         routine: str,
-        what: str = "",
-        section: str = "",
         actor: str = "rhs",
-        evidence: Evidence = Evidence.DOCUMENTED,
         **args: Any,
     ) -> TraceEvent:
         """A ``fault``: ``rule`` was broken; ``what`` says how in a sentence, with the routine concerned."""
-        if isinstance(rule, Rule):
-            return self.record(
-                Kind.FAULT,
-                name,
-                actor=actor,
-                subject=subject,
-                args={"rule": what, "routine": routine, **args},
-                rule=rule,
-            )
         return self.record(
             Kind.FAULT,
             name,
             actor=actor,
             subject=subject,
-            args={"rule": rule, "routine": routine, **args},
-            evidence=evidence,
-            ref=ref(section),
+            args={"rule": what, "routine": routine, **args},
+            rule=rule,
         )
 
-    def resource_state(
-        self,
-        res: Resource,
-        new: str,
-        rule: Rule | None = None,
-        *,
-        actor: str,
-        section: str = "",
-        evidence: Evidence = Evidence.DOCUMENTED,
-    ) -> None:
+    def resource_state(self, res: Resource, new: str, rule: Rule, *, actor: str) -> None:
         """Move ``res`` to the CLUSTER_RESOURCE_STATE ``new`` and record it (nothing when unchanged); its
         group's state follows (`group_state_of`)."""
         if res.state == new:
             return
         old, res.state = res.state, new
-        cited: dict[str, Any] = {"rule": rule} if rule else {"evidence": evidence, "ref": ref(section)}
         self.record(
-            Kind.STATE, new, actor=actor, subject=res.name, args={"node": res.node}, state=(old, new), **cited
+            Kind.STATE,
+            new,
+            actor=actor,
+            subject=res.name,
+            args={"node": res.node},
+            state=(old, new),
+            rule=rule,
         )
         self.settle_group(res.group)
 
@@ -225,11 +182,10 @@ class RunContext:
         routine, subject = self.last_user_code
         self.fault(
             runaway.name,
+            R.NO_PROGRESS if runaway.name == "NoProgress" else R.TOO_MANY_STEPS,
             subject=subject,
-            rule=f"{runaway.rule}; the last to run: {routine}",
+            what=f"{runaway.rule}; the last to run: {routine}",
             routine=routine,
-            section="§3",
-            evidence=Evidence.INFERRED,
         )
 
     # -- user code ---------------------------------------------------------------------------------------
@@ -253,13 +209,13 @@ class RunContext:
             self.actor, self.worker = outer
         if outcome.fault is not None:
             if outcome.fault.rule == "raised":
-                name, rule = "UserCodeRaised", outcome.fault.message
+                name, rule, what = "UserCodeRaised", R.USER_CODE_RAISED, outcome.fault.message
             else:
                 # The guard's own message carries the measured real time; keep the trace deterministic.
-                name = "UserCodeBlocked"
-                rule = (
+                name, rule = "UserCodeBlocked", R.USER_CODE_BLOCKED
+                what = (
                     f"{routine} ran longer than {self.guard.limit_s:g} s of real time and was stopped; "
                     "a routine must return quickly and leave long work to a worker"
                 )
-            self.fault(name, subject=subject, rule=rule, routine=routine, section="§3", actor=actor)
+            self.fault(name, rule, subject=subject, what=what, routine=routine, actor=actor)
         return outcome

@@ -26,7 +26,7 @@ from labkit.cluster.pending import OFFLINE, ONLINE, Outcome, Settled
 from labkit.cluster.persistent import persist_offline
 from labkit.cluster.resdll import PropertyList, ResourceDll
 from labkit.cluster.rhs import Rhs
-from labkit.trace.rules import Rule
+from labkit.trace import Rule
 from labkit.winapi import (
     ERROR_RESOURCE_FAILED,
     ERROR_SUCCESS,
@@ -119,13 +119,13 @@ class ClusterCore:
         on_pending: Callable[[], None] = lambda: None,
         *,
         persist: bool = True,
-        rule: Rule | None = None,
+        why: Rule = R.OFFLINE_CALL,
     ) -> Process:
-        """OfflineV2 through the resource's monitor (``rule``: why, when not the request itself);
-        IGNORE_RESOURCE_STATUS overrides a "not now". Only an offline a client asked for (``persist``)
-        records PersistentState."""
+        """OfflineV2 through the resource's monitor, citing ``why`` (the rule that put its flags there, or
+        why the cluster takes it offline); IGNORE_RESOURCE_STATUS overrides a "not now". Only an offline a
+        client asked for (``persist``) records PersistentState."""
         rhs = self.rhs[res.node]
-        settled: Settled = yield from rhs.offline(res, flags, destination, in_buffer, on_pending, rule=rule)
+        settled: Settled = yield from rhs.offline(res, flags, destination, in_buffer, on_pending, why)
         overridable = settled.outcome in (Outcome.NOT_NOW, Outcome.REFUSED)
         if (
             overridable
@@ -134,13 +134,13 @@ class ClusterCore:
         ):
             self.ctx.note(
                 "IgnoreResourceStatus",
+                R.IGNORE_STATUS_TERMINATES,
                 actor="rcm",
                 subject=res.name,
-                section="§6.2",
                 message="the request has IGNORE_RESOURCE_STATUS: the cluster terminates the resource "
                 "instead of waiting (policy busy_with_ignore_status=terminate)",
             )
-            yield from rhs.terminate(res, OFFLINE)
+            yield from rhs.terminate(res, OFFLINE, R.IGNORE_STATUS_TERMINATES)
             settled = Settled(Outcome.TERMINATED, ERROR_SUCCESS)
         if persist and settled.outcome in (Outcome.DONE, Outcome.TERMINATED, Outcome.ENDED):
             persist_offline(self.ctx, res, flags)
@@ -189,9 +189,9 @@ class ClusterCore:
             return bit
         self.ctx.note(
             "FlagNotSet",
+            R.CLUSTER_FLAG_NEEDS_OS,
             actor="rcm",
             subject=subject,
-            section="§6.1",
             OfflineFlags=int(bit),
             message=f"{self.ctx.profile.title} does not know {bit}; the cluster does not set it",
         )
@@ -215,8 +215,11 @@ class ClusterCore:
         flags: OfflineFlags,
         in_buffer: PropertyList | None,
         op: Operation,
+        *,
+        why: Rule,
     ) -> Process:
-        """Move ``group`` to ``destination`` (`labkit.cluster.moves`); returns a Win32 code."""
+        """Move ``group`` to ``destination`` (`labkit.cluster.moves`), its OfflineV2 calls citing ``why``;
+        returns a Win32 code."""
         raise NotImplementedError
 
     def _recover(self, group: Group, *, first: Resource | None = None) -> Process:

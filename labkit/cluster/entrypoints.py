@@ -24,25 +24,25 @@ from labkit.cluster.instance import Instance
 from labkit.cluster.model import Node, Resource
 from labkit.cluster.monitors import Monitors
 from labkit.cluster.resdll import ClusWorker, Sleep, WorkerRoutine
-from labkit.cluster.values import described, is_int, ref, shown
+from labkit.cluster.values import described, is_int, shown
 from labkit.engine.scaffold import MAX_YIELDS_AT_ONE_INSTANT, InstantCounter
-from labkit.trace import Evidence, Kind
-from labkit.trace.rules import Rule
+from labkit.trace import Kind, Rule
 from labkit.winapi import ERROR_RESOURCE_CALL_TIMED_OUT, FAILURE_TYPE
 
 SLOW_CALL_MS = 300
 """Every entry point should return within 300 ms (§3 rule 3)."""
-ENTRY_REFS = {
-    "OpenV2": "§2.2",
-    "Close": "§2.3",
-    "OnlineV2": "§2.4",
-    "OfflineV2": "§2.5",
-    "Terminate": "§2.6",
-    "Cancel": "§2.10",
-    "LooksAlive": "§2.7",
-    "IsAlive": "§2.7",
+ENTRY_RULES: Mapping[str, tuple[Rule, Rule]] = {
+    "OpenV2": (R.OPEN, R.OPEN),
+    "Close": (R.CLOSE, R.CLOSE),
+    "OnlineV2": (R.ONLINE_CALL, R.ONLINE_RETURNS),
+    "OfflineV2": (R.OFFLINE_CALL, R.OFFLINE_RETURNS),
+    "Terminate": (R.TERMINATE, R.TERMINATE),
+    "Cancel": (R.CANCEL, R.CANCEL),
+    "LooksAlive": (R.LOOKS_ALIVE_POLL, R.HEALTH_RETURNS),
+    "IsAlive": (R.IS_ALIVE_POLL, R.HEALTH_RETURNS),
 }
-"""The sheet section of each entry point."""
+"""Each entry point's rules: the one its call cites unless the caller names why it calls, and the one its
+return cites."""
 RETURNS = {
     "dword": "a Win32 error code (0..65535)",
     "void": "nothing (VOID)",
@@ -104,15 +104,14 @@ class EntryPoints:
             return "killed", None, None
         if exclusive:
             inst.busy = env.event()
-        cited: dict[str, Any] = {"rule": rule} if rule else {"ref": ref(ENTRY_REFS.get(routine, "§2"))}
+        why = rule or ENTRY_RULES[routine][0]
         call = ctx.record(
             Kind.CALL,
             routine,
             actor="rhs",
             subject=res.name,
             args={**args, "node": self.node.name, "monitor": inst.monitor.subject},
-            evidence=Evidence.DOCUMENTED,
-            **cited,
+            rule=why,
         )
         ctx.calls[routine] += 1
         start = env.now
@@ -123,7 +122,7 @@ class EntryPoints:
         elif how == "killed":
             self._abandoned(inst, routine, call.span, "its monitor was killed")
         else:
-            how, value = self._returned(inst, routine, how, value, returns, call.span, env.now - start)
+            how, value = self._returned(inst, routine, how, value, returns, call.span, env.now - start, why)
         if exclusive and inst.busy is not None:
             inst.busy.succeed()
             inst.busy = None
@@ -189,28 +188,39 @@ class EntryPoints:
         )
 
     def _returned(
-        self, inst: Instance, routine: str, how: str, value: Any, returns: str, span: int | None, took: float
+        self,
+        inst: Instance,
+        routine: str,
+        how: str,
+        value: Any,
+        returns: str,
+        span: int | None,
+        took: float,
+        why: Rule,
     ) -> tuple[str, Any]:
-        """Record the return, checked against the routine's type, and a slow call; ``(ok or bad, value)``."""
+        """Record the return, checked against the routine's type, and a slow call; ``(ok or bad, value)``.
+
+        Terminate and Cancel return nothing to judge: their return cites why the monitor called them."""
         ctx, res = self.ctx, inst.resource
         ok = how == "returned"
         if ok:
             ok, value = self._check_return(routine, value, returns, res)
         fields: dict[str, Any] = {"result": value if ok and returns == "dword" else None}
+        fields["rule"] = ENTRY_RULES[routine][1] if routine not in ("Terminate", "Cancel") else why
         if ok and returns == "resid":
             fields["args"] = {"Resource": shown(value)}
         if ok and returns == "bool":
             value = bool(value)
-            fields.update(result=int(value), result_name="TRUE" if value else "FALSE", rule=R.HEALTH_RETURNS)
+            fields.update(result=int(value), result_name="TRUE" if value else "FALSE")
         ctx.record(Kind.RETURN, routine, actor="dll", subject=res.name, span=span, **fields)
         if took > SLOW_CALL_MS:
             ctx.fault(
                 "SlowEntryPoint",
+                R.RETURN_QUICKLY,
                 subject=res.name,
-                rule=f"{routine} took {took:g} ms of virtual time; entry points should return "
+                what=f"{routine} took {took:g} ms of virtual time; entry points should return "
                 f"within {SLOW_CALL_MS} ms and leave long work to a worker",
                 routine=routine,
-                section="§3",
                 severity="warning",
             )
         return ("ok" if ok else "bad"), value
@@ -228,10 +238,10 @@ class EntryPoints:
             return True, value
         self.ctx.fault(
             "BadReturnValue",
+            R.ENTRY_SIGNATURES,
             subject=res.name,
-            rule=f"{routine} returned {described(value)}; it must return {RETURNS[returns]}",
+            what=f"{routine} returned {described(value)}; it must return {RETURNS[returns]}",
             routine=routine,
-            section="§2",
         )
         return returns == "void", None
 
@@ -266,8 +276,10 @@ class EntryPoints:
             problem = _bad_yield(value, counter.stalled(env.now))
             if problem is not None:
                 name, what = problem
-                rule = f"{routine} {what}"
-                ctx.fault(name, subject=res.name, rule=rule, routine=routine, section="§3", actor=actor)
+                rule = R.WORKER_YIELDS if name == "BadReturnValue" else R.NO_PROGRESS
+                ctx.fault(
+                    name, rule, subject=res.name, what=f"{routine} {what}", routine=routine, actor=actor
+                )
                 ctx.call_user(routine, res.name, gen.close, actor=actor, worker=worker)
                 outcome = ("misbehaved", None)
                 break

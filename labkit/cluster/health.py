@@ -18,7 +18,7 @@ from labkit.cluster.model import TYPE_PROPERTIES, USE_TYPE_VALUE, Resource
 from labkit.cluster.pending import FAILED, ONLINE
 from labkit.cluster.reports import StatusReports
 from labkit.cluster.values import shown
-from labkit.trace.rules import Rule
+from labkit.trace import Rule
 
 
 def poll_interval(res: Resource, name: str) -> int:
@@ -107,9 +107,9 @@ class HealthChecks(StatusReports):
             log=f"Resource {res.name} IsAlive has indicated failure.",
         )
         self.ctx.resource_state(res, FAILED, R.IS_ALIVE_FALSE, actor="rhs")
-        yield from self.terminate(res, None, rule=R.IS_ALIVE_FALSE)
+        yield from self.terminate(res, None, R.IS_ALIVE_FALSE)
         self.host.on_health_failure(res)
 
-    def terminate(self, res: Resource, then: str | None, *, rule: Rule | None = None) -> Step:
+    def terminate(self, res: Resource, then: str | None, why: Rule, state: Rule = R.TERMINATE) -> Step:
         """Call Terminate (`labkit.cluster.rhs.Rhs.terminate`)."""
         raise NotImplementedError

@@ -8,12 +8,13 @@ failure policy takes over. A move brings each resource to its persistent state a
 
 from __future__ import annotations
 
+from labkit.cluster import rules as R
 from labkit.cluster.core import Operation, Process
 from labkit.cluster.model import Group
 from labkit.cluster.pending import OFFLINE, ONLINE, Outcome, Settled
 from labkit.cluster.queue import Queue
 from labkit.cluster.resdll import PropertyList
-from labkit.trace import Evidence
+from labkit.trace import Rule
 from labkit.winapi import (
     ERROR_CANCELLED,
     ERROR_SUCCESS,
@@ -22,7 +23,6 @@ from labkit.winapi import (
 )
 
 F = OfflineFlags
-DOC = Evidence.DOCUMENTED
 
 
 class Moves(Queue):
@@ -35,11 +35,15 @@ class Moves(Queue):
         flags: OfflineFlags,
         in_buffer: PropertyList | None,
         op: Operation,
+        *,
+        why: Rule,
     ) -> Process:
-        """Offline on the source (queued if asked), online on the destination; back or recover on failure."""
+        """Offline on the source (queued if asked), online on the destination; back or recover on failure.
+
+        ``why`` is the rule the move's OfflineV2 calls cite (the one that put their flags there)."""
         source = group.node
         while True:
-            settled = yield from self._offline_for_move(group, flags, destination, in_buffer, op)
+            settled = yield from self._offline_for_move(group, flags, destination, in_buffer, op, why)
             if op.cancel_requested() or settled.outcome is Outcome.CANCELLED:
                 return (yield from self._stay(group, ERROR_CANCELLED))
             if settled.outcome is Outcome.NOT_NOW and flags & F.QUEUE_ENABLED:
@@ -68,6 +72,7 @@ class Moves(Queue):
         destination: str,
         in_buffer: PropertyList | None,
         op: Operation,
+        why: Rule,
     ) -> Process:
         """Take the group's online resources offline, dependents first; stop at the first that does not go."""
         for res in reversed(group.resources):
@@ -75,7 +80,7 @@ class Moves(Queue):
                 continue
             op.current = res
             settled: Settled = yield from self._take_offline(
-                res, flags, destination, in_buffer, persist=False
+                res, flags, destination, in_buffer, persist=False, why=why
             )
             op.current = None
             if settled.outcome in (Outcome.NOT_NOW, Outcome.REFUSED, Outcome.CANCELLED):
@@ -92,10 +97,9 @@ class Moves(Queue):
         ctx = self.ctx
         ctx.note(
             "ReturnToSource",
+            R.RETURN_TO_SOURCE,
             actor="rcm",
             subject=group.subject,
-            section="§6.2",
-            evidence=DOC,
             node=source,
             message="the group failed on the destination; it goes back to the source node",
         )
@@ -104,7 +108,7 @@ class Moves(Queue):
         )
         for res in reversed(group.resources):
             if res.state != OFFLINE and res.name in self.rhs[res.node].instances:
-                yield from self._take_offline(res, back, source, None, persist=False)
+                yield from self._take_offline(res, back, source, None, persist=False, why=R.RETURNING_FLAG)
         yield from self._hand_over(group, source)
         return (yield from self._online_group(group, OnlineFlags(0), None))
 

@@ -8,16 +8,15 @@ IGNORE_NETWORK_CONNECTIVITY, anything else fails and terminates it. The failure 
 
 from __future__ import annotations
 
+from labkit.cluster import rules as R
 from labkit.cluster.client import NetworkLoss
 from labkit.cluster.core import Operation, Process
 from labkit.cluster.crashes import Crashes
 from labkit.cluster.model import Group, Resource
 from labkit.cluster.pending import FAILED, ONLINE
-from labkit.trace import Evidence
 from labkit.winapi import FAILURE_TYPE, GroupStatusFlags, OfflineFlags
 
 F = OfflineFlags
-DOC, INF = Evidence.DOCUMENTED, Evidence.INFERRED
 
 
 class Recovery(Crashes):
@@ -32,9 +31,9 @@ class Recovery(Crashes):
         if group.name in self.active or res.state != ONLINE:
             ctx.note(
                 "FailureNotHandled",
+                R.FAILURE_IGNORED,
                 actor="rcm",
                 subject=res.name,
-                section="§5.3",
                 message=f"{kind.name} while the resource is {res.state} or its group is busy; ignored",
             )
             return
@@ -42,14 +41,16 @@ class Recovery(Crashes):
         if kind is FAILURE_TYPE.FAILURE_TYPE_EMBEDDED:
             ctx.group_status(group, group.status | GroupStatusFlags.EMBEDDED_FAILURE)
             flags = self._cluster_flag(F.DUE_TO_EMBEDDED_FAILURE, res.name)
-            yield from self._take_offline(res, flags, None, None, persist=False)
+            yield from self._take_offline(res, flags, None, None, persist=False, why=R.EMBEDDED_FAILURE)
             ctx.group_status(group, group.status & ~GroupStatusFlags.EMBEDDED_FAILURE)
-            yield from self._recover(group, first=res)  # the guest is restarted (§6.2, inferred)
+            yield from self._recover(
+                group, first=res
+            )  # the guest is restarted (cluster.embedded-failure-offline)
         elif kind is FAILURE_TYPE.FAILURE_TYPE_NETWORK_LOSS:
             yield from self._network_failover(group, op)
         else:
-            ctx.resource_state(res, FAILED, actor="rcm", section="§5.2")
-            yield from self.rhs[res.node].terminate(res, None)
+            ctx.resource_state(res, FAILED, R.GENERAL_FAILURE, actor="rcm")
+            yield from self.rhs[res.node].terminate(res, None, R.GENERAL_FAILURE)
             yield from self._recover(group)
         self._end(group, op)
 
@@ -58,9 +59,9 @@ class Recovery(Crashes):
         node.network_up = False
         self.ctx.note(
             "NetworkLoss",
+            R.NETWORK_LOSS,
             actor="rcm",
             subject=f"node:{node.name}",
-            section="§6.2",
             message="the node lost its network; the cluster moves its groups away",
         )
         for group in list(self.groups.values()):
@@ -76,14 +77,14 @@ class Recovery(Crashes):
         if target is None:
             ctx.note(
                 "NoNodeLeft",
+                R.NO_NODE_LEFT,
                 actor="rcm",
                 subject=group.subject,
-                section="§5.3",
                 message="no node can take the group",
             )
             return
         ctx.group_status(group, group.status | GroupStatusFlags.NETWORK_FAILURE)
-        ctx.note("Failover", actor="rcm", subject=group.subject, section="§5.3", evidence=DOC, node=target)
+        ctx.note("Failover", R.NETWORK_LOSS, actor="rcm", subject=group.subject, node=target)
         flags = self._cluster_flag(F.IGNORE_NETWORK_CONNECTIVITY, group.subject)
-        yield from self._move(group, target, flags, None, op)
+        yield from self._move(group, target, flags, None, op, why=R.NETWORK_LOSS)
         ctx.group_status(group, group.status & ~GroupStatusFlags.NETWORK_FAILURE)

@@ -23,7 +23,7 @@ from labkit.cluster.model import Resource
 from labkit.cluster.pending import FAILED, OFFLINE, ONLINE, Outcome, Settled
 from labkit.cluster.persistent import persist_offline
 from labkit.cluster.resdll import PropertyList
-from labkit.trace import Evidence
+from labkit.trace import Rule
 from labkit.winapi import (
     ERROR_GROUP_NOT_AVAILABLE,
     ERROR_INVALID_STATE,
@@ -33,8 +33,6 @@ from labkit.winapi import (
     ResourceOfflineFlags,
     error_name,
 )
-
-DOC = Evidence.DOCUMENTED
 
 
 class Requests(Admission):
@@ -48,9 +46,10 @@ class Requests(Admission):
         call = self._request(
             step.api, res.name, {"hResource": res.name, "dwOfflineFlags": word}, step.in_buffer
         )
-        flags = self._admit(call, word, unmapped)
-        if flags is None or not self._ready(call, res.group, [res], flags):
+        admitted = self._admit(call, word, unmapped)
+        if admitted is None or not self._ready(call, res.group, [res], admitted[0]):
             return
+        flags, why = admitted
         if res.state != ONLINE:
             self._not_online(call, res, flags)
             return
@@ -58,22 +57,21 @@ class Requests(Admission):
         if step.force_with_termination:
             self.ctx.note(
                 "ForceWithTermination",
+                R.FORCE_TERMINATION,
                 actor="rcm",
                 subject=res.name,
-                section="§2.6",
-                evidence=DOC,
                 message="FORCE_WITH_TERMINATION: the cluster calls Terminate instead of OfflineV2",
             )
-            yield from self.rhs[res.node].terminate(res, OFFLINE)
+            yield from self.rhs[res.node].terminate(res, OFFLINE, R.FORCE_TERMINATION)
             persist_offline(self.ctx, res, flags)
             code = ERROR_SUCCESS
         else:
-            code = yield from self._offline_with_dependents(res, flags, step.in_buffer, call)
+            code = yield from self._offline_with_dependents(res, flags, step.in_buffer, call, why)
         self._end(res.group, op)
-        self._answer(call, code)
+        _answer(call, code)
 
     def _offline_with_dependents(
-        self, res: Resource, flags: OfflineFlags, in_buffer: PropertyList | None, call: ClientCall
+        self, res: Resource, flags: OfflineFlags, in_buffer: PropertyList | None, call: ClientCall, why: Rule
     ) -> Process:
         """The resources that depend on ``res`` go offline first, then ``res`` (MS-CMRP 3.1.4.2.19); only
         ``res`` records PersistentState. Returns the code the request ends with."""
@@ -81,11 +79,11 @@ class Requests(Admission):
             if dependent.state != ONLINE:
                 continue
             settled: Settled = yield from self._take_offline(
-                dependent, flags, None, in_buffer, call.pending, persist=False, rule=R.DEPENDENTS_FIRST
+                dependent, flags, None, in_buffer, call.pending, persist=False, why=R.DEPENDENTS_FIRST
             )
             if settled.outcome in (Outcome.NOT_NOW, Outcome.REFUSED, Outcome.CANCELLED):
                 return settled.code
-        settled = yield from self._take_offline(res, flags, None, in_buffer, call.pending)
+        settled = yield from self._take_offline(res, flags, None, in_buffer, call.pending, why=why)
         return settled.code
 
     def _not_online(self, call: ClientCall, res: Resource, flags: OfflineFlags) -> None:
@@ -105,15 +103,7 @@ class Requests(Admission):
         )
         if code != ERROR_INVALID_STATE:
             persist_offline(self.ctx, res, flags)
-        call.finish(code)
-
-    def _answer(self, call: ClientCall, code: int) -> None:
-        """End a request the cluster accepted: ERROR_SUCCESS when the offline was done at once; otherwise
-        the API already answered ERROR_IO_PENDING (a non-zero return would mean nothing changed), and the
-        end shows as its completion."""
-        if code != ERROR_SUCCESS:
-            call.pending(R.OFFLINE_REJECTED_NO_CHANGE)
-        call.finish(code)
+        call.finish(code, R.NOT_ONLINE_ERRORS)
 
     def _offline_group(self, step: OfflineGroup) -> Process:
         group = self.groups[step.group]
@@ -121,35 +111,48 @@ class Requests(Admission):
         call = self._request(
             step.api, group.subject, {"hGroup": group.name, "dwOfflineFlags": word}, step.in_buffer
         )
-        flags = self._admit(call, word, unmapped)
-        if flags is None or not self._ready(call, group, group.resources, flags):
+        admitted = self._admit(call, word, unmapped)
+        if admitted is None or not self._ready(call, group, group.resources, admitted[0]):
             return
+        flags, why = admitted
         op = self._begin(group, cancellable=False)
         code = ERROR_SUCCESS
         for res in reversed(group.resources):
             if res.state == ONLINE:
-                settled = yield from self._take_offline(res, flags, None, step.in_buffer, call.pending)
+                settled = yield from self._take_offline(
+                    res, flags, None, step.in_buffer, call.pending, why=why
+                )
                 code = code or settled.code
         self._end(group, op)
-        self._answer(call, code)
+        _answer(call, code)
 
     def _move_group(self, step: MoveGroup) -> Process:
         ctx, group = self.ctx, self.groups[step.group]
         word, unmapped = client_flags(step.api, self.requested)
         args = {"hGroup": group.name, "hDestinationNode": step.node, "dwMoveFlags": word}
         call = self._request(step.api, group.subject, args, step.in_buffer)
-        flags = self._admit(call, word, unmapped)
-        if flags is None or not self._ready(call, group, group.resources, flags):
+        admitted = self._admit(call, word, unmapped)
+        if admitted is None or not self._ready(call, group, group.resources, admitted[0]):
             return
+        flags, why = admitted
         destination = step.node
         if destination is None:
             destination = self._best_node(group, {group.node})
             if destination is None:
-                call.finish(ERROR_GROUP_NOT_AVAILABLE)
+                call.finish(ERROR_GROUP_NOT_AVAILABLE, R.BEST_NODE)
                 return
-            ctx.note("BestNode", actor="rcm", subject=group.subject, section="§6.3", node=destination)
+            ctx.note("BestNode", R.BEST_NODE, actor="rcm", subject=group.subject, node=destination)
         call.pending()  # MoveClusterGroupEx answers ERROR_IO_PENDING once the move is accepted (MCGX)
         op = self._begin(group, cancellable=True)
-        code = yield from self._move(group, destination, flags, step.in_buffer, op)
+        code = yield from self._move(group, destination, flags, step.in_buffer, op, why=why)
         self._end(group, op)
         call.finish(code)
+
+
+def _answer(call: ClientCall, code: int) -> None:
+    """End an offline request the cluster accepted: ERROR_SUCCESS when it was done at once; otherwise the
+    API answered ERROR_IO_PENDING (a non-zero return would mean nothing changed), and the end shows as its
+    completion."""
+    if code != ERROR_SUCCESS:
+        call.pending(R.OFFLINE_REJECTED_NO_CHANGE)
+    call.finish(code)

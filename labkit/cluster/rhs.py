@@ -40,9 +40,8 @@ from labkit.cluster.pending import (
     Settled,
 )
 from labkit.cluster.resdll import PropertyList, ResourceDll
-from labkit.cluster.values import frozen, property_list_size, ref, shown, shown_buffer
-from labkit.trace import Evidence, Kind
-from labkit.trace.rules import Rule
+from labkit.cluster.values import frozen, property_list_size, shown, shown_buffer
+from labkit.trace import Kind, Rule
 from labkit.winapi import (
     ERROR_IO_PENDING,
     ERROR_OPERATION_ABORTED,
@@ -69,7 +68,7 @@ class Rhs(HealthChecks):
         monitor = self.host.monitors.host(res)
         made = ctx.call_user("StartupEx", res.name, lambda: _prepare(factory(), self, res, monitor))
         if not made.ok:
-            ctx.resource_state(res, FAILED, actor="rhs", section="§2.1")
+            ctx.resource_state(res, FAILED, R.DLL_LOAD_FAILS, actor="rhs")
             return False
         inst: Instance = made.value
         self.instances[res.name] = inst
@@ -88,10 +87,10 @@ class Rhs(HealthChecks):
         )
         if how != "ok" or resid is None:
             self.instances.pop(res.name, None)
-            ctx.resource_state(res, FAILED, actor="rhs", section="§2.2")
+            ctx.resource_state(res, FAILED, R.OPEN_FAILS, actor="rhs")
             return False
         inst.resid = resid
-        ctx.resource_state(res, OFFLINE, actor="rhs", section="§2.2")
+        ctx.resource_state(res, OFFLINE, R.OPEN, actor="rhs")
         return True
 
     def close(self, res: Resource) -> Step:
@@ -118,17 +117,18 @@ class Rhs(HealthChecks):
             "Reserved": 0,
         }
         call = (inst.resid, flags, frozen(in_buffer), args["InBufferSize"], 0)
-        how, code, span = yield from self.call_entry(inst, "OnlineV2", args, call, "dword", rule=rule)
+        why = rule or (R.ONLINE_FLAGS if flags else R.ONLINE_CALL)  # online flags: labkit's mapping only
+        how, code, span = yield from self.call_entry(inst, "OnlineV2", args, call, "dword", why)
         if how in ("deadlock", "killed"):
             return Settled(Outcome.ENDED, code)
         if inst.terminated:  # Terminate overlapped the call: whatever it returns, the resource is stopped
             return Settled(Outcome.FAILED, ERROR_OPERATION_ABORTED)
         ok = how == "ok"
         if ok and code == ERROR_IO_PENDING:
-            self.ctx.resource_state(res, ONLINE_PENDING, actor="rhs", section="§4")
+            self.ctx.resource_state(res, ONLINE_PENDING, R.IO_PENDING, actor="rhs")
             settled: Settled = yield from self._await(inst, "OnlineV2", span)
         elif ok and code == ERROR_SUCCESS:
-            self.ctx.resource_state(res, ONLINE, actor="rhs", section="§2.4")
+            self.ctx.resource_state(res, ONLINE, R.ONLINE_RETURNS, actor="rhs")
             settled = Settled(Outcome.DONE, ERROR_SUCCESS)
         else:
             settled = yield from self._error_return(inst, "OnlineV2", code if ok else None, FAILED)
@@ -143,11 +143,11 @@ class Rhs(HealthChecks):
         destination: str | None,
         in_buffer: PropertyList | None,
         on_pending: Callable[[], None] = lambda: None,
-        *,
-        rule: Rule | None = None,
+        why: Rule = R.OFFLINE_CALL,
     ) -> Step:
-        """OfflineV2 (``rule``: why) and the pending protocol; returns a `Settled`. ``on_pending`` runs on
-        IO_PENDING."""
+        """OfflineV2 and the pending protocol; returns a `Settled`. ``on_pending`` runs on IO_PENDING, or
+        when OfflineV2 starts to block its thread; ``why`` is the rule the call cites (the one that put its
+        flags there, when it has some)."""
         ctx = self.ctx
         inst = self.instances[res.name]
         inst.terminated = False
@@ -162,7 +162,7 @@ class Rhs(HealthChecks):
         }
         call = (inst.resid, destination, flags, frozen(in_buffer), args["InBufferSize"], 0)
         how, code, span = yield from self.call_entry(
-            inst, "OfflineV2", args, call, "dword", rule=rule, on_block=on_pending
+            inst, "OfflineV2", args, call, "dword", why, on_block=on_pending
         )
         if how in ("deadlock", "killed"):
             return Settled(Outcome.ENDED, code)
@@ -170,11 +170,11 @@ class Rhs(HealthChecks):
             return Settled(Outcome.TERMINATED, ERROR_OPERATION_ABORTED)
         ok = how == "ok"
         if ok and code == ERROR_IO_PENDING:
-            ctx.resource_state(res, OFFLINE_PENDING, actor="rhs", section="§4")
+            ctx.resource_state(res, OFFLINE_PENDING, R.IO_PENDING, actor="rhs")
             on_pending()
             return (yield from self._await(inst, "OfflineV2", span))
         if ok and code == ERROR_SUCCESS and ctx.policy.error_return_rule == "teach":
-            ctx.resource_state(res, OFFLINE, actor="rhs", section="§2.5")
+            ctx.resource_state(res, OFFLINE, R.OFFLINE_RETURNS, actor="rhs")
             return Settled(Outcome.DONE, ERROR_SUCCESS)
         return (
             yield from self._error_return(inst, "OfflineV2", code if ok else None, self._terminated_state())
@@ -197,8 +197,9 @@ class Rhs(HealthChecks):
             pending.cancel_requested = True
         return code if how == "ok" else None
 
-    def terminate(self, res: Resource, then: str | None, *, rule: Rule | None = None) -> Step:
-        """Call Terminate (``rule``: why); the resource goes to ``then`` (None: stays as it is)."""
+    def terminate(self, res: Resource, then: str | None, why: Rule, state: Rule = R.TERMINATE) -> Step:
+        """Call Terminate because of ``why``; the resource goes to ``then`` (None: stays as it is), the
+        state change citing ``state``. A monitor process that ended has nothing left to call."""
         inst = self.instances.get(res.name)
         if inst is not None and not inst.dead:
             inst.terminated = True
@@ -212,17 +213,17 @@ class Rhs(HealthChecks):
                     subject=res.name,
                     span=pending.span,
                     result=ERROR_OPERATION_ABORTED,
-                    ref=ref("§2.6"),
+                    rule=R.TERMINATED_CODES,
                 )
                 stopped = Outcome.TERMINATED if pending.kind == "OfflineV2" else Outcome.FAILED
                 pending.settled.succeed(Settled(stopped, ERROR_OPERATION_ABORTED))
             for worker in inst.workers:
                 worker.monitor_terminated = True
             yield from self.call_entry(
-                inst, "Terminate", {"Resource": shown(inst.resid)}, (inst.resid,), "void", rule=rule
+                inst, "Terminate", {"Resource": shown(inst.resid)}, (inst.resid,), "void", why
             )
         if then is not None:
-            self.ctx.resource_state(res, then, actor="rhs", section="§2.6")
+            self.ctx.resource_state(res, then, state, actor="rhs")
 
     def is_pending(self, res: Resource) -> bool:
         inst = self.instances.get(res.name)
@@ -244,12 +245,12 @@ class Rhs(HealthChecks):
             settled = cast(Settled, pending.settled.value)
             if settled.outcome is Outcome.FAILED and not inst.terminated and not inst.dead:
                 then = self._terminated_state() if routine == "OfflineV2" else None
-                yield from self.terminate(res, then)
+                yield from self.terminate(res, then, R.FAILED_REPORT_TERMINATES, R.TERMINATED_STATE)
                 if routine == "OfflineV2":
                     return Settled(Outcome.TERMINATED, settled.code, settled.flags)
             return settled
         inst.pending = None
-        self._pending_timeout(res, routine, pending.last_report)
+        why = self._pending_timeout(res, routine, pending.last_report)
         ctx.record(
             Kind.COMPLETE,
             routine,
@@ -257,20 +258,23 @@ class Rhs(HealthChecks):
             subject=res.name,
             span=span,
             result=ERROR_TIMEOUT,
-            ref=ref("§4"),
+            rule=R.TERMINATED_CODES,
         )
-        final = self._terminated_state() if routine == "OfflineV2" else FAILED
-        yield from self.terminate(res, final)
+        offline = routine == "OfflineV2"
+        final = self._terminated_state() if offline else FAILED
+        yield from self.terminate(res, final, why, R.TERMINATED_STATE if offline else R.ONLINE_FAILS)
         return Settled(Outcome.TERMINATED if routine == "OfflineV2" else Outcome.FAILED, ERROR_TIMEOUT)
 
-    def _pending_timeout(self, res: Resource, routine: str, last_report: float) -> None:
-        """No report within PendingTimeout, or within DeadlockTimeout where that is smaller (G16)."""
+    def _pending_timeout(self, res: Resource, routine: str, last_report: float) -> Rule:
+        """No report within PendingTimeout, or within DeadlockTimeout where that is smaller (G16): the
+        fault, and the rule that governed."""
         pending, deadlock = res.properties["PendingTimeout"], res.properties["DeadlockTimeout"]
         capped = deadlock < pending
         name = "DeadlockTimeout" if capped else "PendingTimeout"
+        rule = R.PENDING_CAPPED if capped else R.PENDING_TIMEOUT
         self.ctx.fault(
             "PendingTimeout",
-            R.PENDING_CAPPED if capped else R.PENDING_TIMEOUT,
+            rule,
             subject=res.name,
             what=f"no status report for {name} ({min(pending, deadlock)} ms) since the last one at "
             f"{last_report:g} ms"
@@ -280,6 +284,7 @@ class Rhs(HealthChecks):
             PendingTimeout=pending,
             DeadlockTimeout=deadlock,
         )
+        return rule
 
     def end_process(self, monitor: MonitorProcess) -> list[Resource]:
         """The process of ``monitor`` was killed: its DLL instances are gone, their pending operations end
@@ -309,13 +314,13 @@ class Rhs(HealthChecks):
         shown = "misbehaved" if code is None else f"returned {error_name(code, 'cluster')} ({code})"
         self.ctx.note(
             "EventLog",
+            R.ERROR_RETURN,
             actor="rhs",
             subject=res.name,
-            section="§2.5, G3",
-            evidence=Evidence.DOCUMENTED,
             message=f"{routine} of resource {res.name} {shown}; the monitor calls Terminate",
         )
-        yield from self.terminate(res, then)
+        state = R.TERMINATED_STATE if routine == "OfflineV2" else R.ONLINE_FAILS
+        yield from self.terminate(res, then, R.ERROR_RETURN, state)
         code = ERROR_RESOURCE_FAILED if code is None else code
         return Settled(Outcome.TERMINATED if routine == "OfflineV2" else Outcome.FAILED, code)
 

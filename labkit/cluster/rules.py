@@ -292,6 +292,13 @@ PSEUDO_STATES = _rule(
     HDR,
     "cluster-offline §1.2, §7 G14, §9 Q6; H:res:194-195 (no page documents them)",
 )
+FAILED_REPORT_TERMINATES = _rule(
+    "failed-report-terminates",
+    "labkit assumes the monitor calls Terminate when a report of Failed (or StateUnknown) ends a pending "
+    "operation, as it does after an error return.",
+    INF,
+    "cluster-offline §4, §5.2; ON1, OFF1 (Terminate after a failed call); not documented for reports",
+)
 REPORT_SETTLES = _rule(
     "report-settles-operation",
     "A report of the state the operation aims for ends it in that state, and a report of Failed or "
@@ -576,6 +583,14 @@ QUEUE = _rule(
     "cancelled.",
     DOC,
     "cluster-offline §6.2 (0x04); MCGX, CMRP-MGX, H:clus:2937",
+)
+BUSY_QUEUES = _rule(
+    "not-now-queues-move",
+    "labkit queues a move with QUEUE_ENABLED when its DLL says 'not now' (OFFLINE_BUSY or a THROTTLED "
+    "flag), taking that for the delay the documented queue is for.",
+    INF,
+    "cluster-offline §6.2 (0x04); MCGX (the queue), H:res:258-270 (which flag says 'not now' is not "
+    "documented)",
 )
 QUEUE_RETRY = _rule(
     "queue-retry-interval",

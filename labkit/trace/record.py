@@ -16,6 +16,7 @@ from labkit import winapi
 from labkit.exceptions import OutputExistsError
 from labkit.trace.encode import dumps
 from labkit.trace.events import _CALL, StateChange, Trace, TraceEvent, TraceHeader, _UnfrozenEvent
+from labkit.trace.rules import Rule
 from labkit.trace.vocab import Evidence, Kind
 
 
@@ -83,6 +84,11 @@ class Tracer:
 
     ``clock`` gives the virtual time of an event when the caller does not pass ``t`` (a simulator passes
     ``lambda: env.now``). Sinks see events in ``seq`` order. `trace` is a snapshot of the memory sink.
+
+    Every event says what it rests on. A simulator passes the `Rule` that made the host do it or judge it
+    (``rule=``): the event's ``evidence`` and ``ref`` come from the rule, so they cannot disagree. An
+    event no rule produced (a line imported from a log, a synthetic benchmark event) passes ``evidence``
+    (and its own ``ref``) instead. There is no default: an event without either is a `TypeError`.
     """
 
     def __init__(
@@ -111,18 +117,31 @@ class Tracer:
         result: int | None = None,
         result_name: str | None = None,
         span: int | None = None,
-        evidence: Evidence | str = Evidence.DOCUMENTED,
+        rule: Rule | None = None,
+        evidence: Evidence | str | None = None,
         state: StateChange | tuple[str | None, str] | None = None,
         ref: str | None = None,
         t: float | None = None,
     ) -> TraceEvent:
         """Record one event and return it. A ``call`` with no ``span`` opens its own span.
 
-        ``result_name`` defaults to the SDK name of ``result`` in the trace's domain.
+        ``rule`` gives the event's evidence and ``ref`` (the rule's id); without a rule, ``evidence`` is
+        required. ``result_name`` defaults to the SDK name of ``result`` in the trace's domain.
         """
         if kind.__class__ is not Kind:
             kind = Kind(kind)
-        if evidence.__class__ is not Evidence:
+        if rule is not None:
+            if evidence is not None or ref is not None:
+                raise TypeError(
+                    f"record({name!r}) got rule {rule.id} and evidence or ref too: the rule gives both"
+                )
+            evidence, ref = rule.evidence, rule.id
+        elif evidence is None:
+            raise TypeError(
+                f"record({name!r}) needs the rule it follows (rule=...) or, for an event no rule produced, "
+                "its evidence (evidence=...)"
+            )
+        elif evidence.__class__ is not Evidence:
             evidence = Evidence(evidence)
         if result is not None and result_name is None:
             result_name = winapi.error_name(result, self.header.domain)

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from labkit.exceptions import UnknownNameError
-from labkit.trace import Evidence
+from labkit.trace.vocab import Evidence
 
 DOMAINS = ("nspv2", "cluster")
 SHEETS = {"nspv2": "nspv2", "cluster": "cluster-offline"}
