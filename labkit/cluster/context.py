@@ -147,17 +147,14 @@ class RunContext:
             rule=R.GROUP_STATE,
         )
 
-    def group_status(self, group: Group, status: GroupStatusFlags) -> None:
-        """Set the group's StatusInformation bits and note the change (nothing when unchanged)."""
+    def group_status(self, group: Group, status: GroupStatusFlags, rule: Rule = R.GROUP_STATUS) -> None:
+        """Set the group's StatusInformation bits and note the change, citing what made the cluster set or
+        clear them (nothing when unchanged)."""
         if group.status == status:
             return
         group.status = status
         self.note(
-            "StatusInformation",
-            R.GROUP_STATUS,
-            actor="rcm",
-            subject=group.subject,
-            StatusInformation=int(status),
+            "StatusInformation", rule, actor="rcm", subject=group.subject, StatusInformation=int(status)
         )
 
     def monitor_state(

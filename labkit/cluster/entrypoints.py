@@ -123,6 +123,9 @@ class EntryPoints:
             self._abandoned(inst, routine, call.span, "its monitor was killed")
         else:
             how, value = self._returned(inst, routine, how, value, returns, call.span, env.now - start, why)
+            if routine in inst.blocking:
+                self.host.monitors.unblocked(inst.monitor, routine)
+        inst.blocking.discard(routine)
         if exclusive and inst.busy is not None:
             inst.busy.succeed()
             inst.busy = None
@@ -262,8 +265,7 @@ class EntryPoints:
         ctx, env = self.ctx, self.ctx.env
         actor = worker.name if worker is not None else "dll"
         counter = InstantCounter(env.now)
-        blocking = inst.monitor if inst is not None and worker is None else None
-        blocked = False
+        blocking = inst if inst is not None and worker is None else None
         while True:
             step = ctx.call_user(routine, res.name, _advance, gen, actor=actor, worker=worker)
             if not step.ok:
@@ -283,9 +285,9 @@ class EntryPoints:
                 ctx.call_user(routine, res.name, gen.close, actor=actor, worker=worker)
                 outcome = ("misbehaved", None)
                 break
-            if blocking is not None and not blocked and value.ms > 0:
-                blocked = True
-                self.host.monitors.blocked(blocking, routine)
+            if blocking is not None and routine not in blocking.blocking and value.ms > 0:
+                blocking.blocking.add(routine)
+                self.host.monitors.blocked(blocking.monitor, routine)
                 if on_block is not None:
                     on_block()
             how = yield from self._sleep(value.ms, deadline, inst)
@@ -293,8 +295,6 @@ class EntryPoints:
                 ctx.call_user(routine, res.name, gen.close, actor=actor, worker=worker)
                 outcome = (how, None)
                 break
-        if blocking is not None and blocked and outcome[0] != "deadlock":
-            self.host.monitors.unblocked(blocking, routine)
         return outcome
 
     def _sleep(self, ms: float, deadline: float | None, inst: Instance | None) -> Step:

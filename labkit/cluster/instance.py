@@ -22,6 +22,8 @@ class Instance:
         self.resid: object = None
         self.busy: simpy.Event | None = None
         """Set while an entry point other than Terminate runs."""
+        self.blocking: set[str] = set()
+        """The entry points running now that block their monitor's thread (they sleep in virtual time)."""
         self.pending: Pending | None = None
         self.terminated = False
         """Terminate was called and no Online / Offline started since."""

@@ -35,9 +35,9 @@ class Queue(ClusterCore):
         or dropped because a resource entered locked mode (§6.2)."""
         ctx, env = self.ctx, self.ctx.env
         yield from self._online_group(group, OnlineFlags(0), None)
-        ctx.group_status(group, group.status | GroupStatusFlags.WAITING_IN_QUEUE_FOR_MOVE)
+        ctx.group_status(group, group.status | GroupStatusFlags.WAITING_IN_QUEUE_FOR_MOVE, R.BUSY_QUEUES)
         yield op.cancelled | env.timeout(ctx.policy.queue_retry_ms)
-        ctx.group_status(group, group.status & ~GroupStatusFlags.WAITING_IN_QUEUE_FOR_MOVE)
+        ctx.group_status(group, group.status & ~GroupStatusFlags.WAITING_IN_QUEUE_FOR_MOVE, R.QUEUE_RETRY)
         if op.cancel_requested():
             return ERROR_CANCELLED
         locked = next((r for r in group.resources if r.locked), None)

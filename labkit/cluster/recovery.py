@@ -39,7 +39,7 @@ class Recovery(Crashes):
             return
         op = self._begin(group, cancellable=False)
         if kind is FAILURE_TYPE.FAILURE_TYPE_EMBEDDED:
-            ctx.group_status(group, group.status | GroupStatusFlags.EMBEDDED_FAILURE)
+            ctx.group_status(group, group.status | GroupStatusFlags.EMBEDDED_FAILURE, R.EMBEDDED_FAILURE)
             flags = self._cluster_flag(F.DUE_TO_EMBEDDED_FAILURE, res.name)
             yield from self._take_offline(res, flags, None, None, persist=False, why=R.EMBEDDED_FAILURE)
             ctx.group_status(group, group.status & ~GroupStatusFlags.EMBEDDED_FAILURE)
@@ -83,7 +83,7 @@ class Recovery(Crashes):
                 message="no node can take the group",
             )
             return
-        ctx.group_status(group, group.status | GroupStatusFlags.NETWORK_FAILURE)
+        ctx.group_status(group, group.status | GroupStatusFlags.NETWORK_FAILURE, R.NETWORK_LOSS)
         ctx.note("Failover", R.NETWORK_LOSS, actor="rcm", subject=group.subject, node=target)
         flags = self._cluster_flag(F.IGNORE_NETWORK_CONNECTIVITY, group.subject)
         yield from self._move(group, target, flags, None, op, why=R.NETWORK_LOSS)

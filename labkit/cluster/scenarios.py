@@ -173,7 +173,8 @@ def resource_properties(overrides: Mapping[str, int] | None) -> dict[str, int]:
             raise SimulationError(f"unknown resource or group property {name!r}; valid: {', '.join(values)}")
         low, high = PROPERTY_MINIMUM.get(name, 0), PROPERTY_MAXIMUM.get(name, 0xFFFFFFFF)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise SimulationError(f"property {name} must be an integer in {low}..{high:#x}, not {value!r}")
+            top = f"0x{high:X}" if high == 0xFFFFFFFF else str(high)
+            raise SimulationError(f"property {name} must be an integer in {low}..{top}, not {value!r}")
         values[name] = value
     retry, period = values["RetryPeriodOnFailure"], values["RestartPeriod"]
     if retry != NEVER and retry < period:
