@@ -5,8 +5,8 @@ from labkit.trace import read_trace
 from labkit.winapi import (
     CLUSTER_GROUP_STATE,
     ERROR_CLUSTER_RESOURCE_LOCKED_STATUS,
-    RESOURCE_MONITOR_STATE,
     RESOURCE_EXIT_STATE,
+    RESOURCE_MONITOR_STATE,
     OfflineFlags,
 )
 

@@ -390,7 +390,8 @@ def test_move_return_to_source():
         "3000 rhs return ClusWorkerTerminate",
         "3000 dll return Terminate",
         "3000 rcm note ReturnToSource",
-        "3000 rhs call OfflineV2 OfflineFlags=RETURNING_TO_SOURCE_NODE_BECAUSE_OF_ERROR DestinationNodeName=NODE1",
+        "3000 rhs call OfflineV2 OfflineFlags=RETURNING_TO_SOURCE_NODE_BECAUSE_OF_ERROR"
+        " DestinationNodeName=NODE1",
         "3000 dll return OfflineV2 -> ERROR_SUCCESS",
         "3000 rhs state ClusterResourceOffline Disk @NODE2",
         "3000 rcm state ClusterGroupOffline group:SqlGroup @NODE2",
