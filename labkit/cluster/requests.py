@@ -47,12 +47,12 @@ class Requests(Admission):
             step.api, res.name, {"hResource": res.name, "dwOfflineFlags": word}, step.in_buffer
         )
         admitted = self._admit(call, word, unmapped)
+        if admitted is not None and res.state != ONLINE:
+            self._not_online(call, res, admitted[0])  # MS-CMRP's state check comes before labkit's busy one
+            return
         if admitted is None or not self._ready(call, res.group, [res], admitted[0]):
             return
         flags, why = admitted
-        if res.state != ONLINE:
-            self._not_online(call, res, flags)
-            return
         op = self._begin(res.group, cancellable=False)
         if step.force_with_termination:
             self.ctx.note(

@@ -350,8 +350,9 @@ class FlakyDestination(Pending):
 class SickAfter(ResourceDll):
     """Healthy at first; ``sick_after_ms`` after each online it is sick, and its health checks say so.
 
-    It is sick only on the nodes in ``nodes`` (every node when empty) and only before ``until_ms`` of
-    virtual time (always when None): an outage that ends. IsAlive returns FALSE while it is sick;
+    It is sick only on the nodes in ``nodes`` (every node when empty), only for the resources in
+    ``resources`` (every one when empty) and only before ``until_ms`` of virtual time (always when None):
+    an outage that ends. IsAlive returns FALSE while it is sick;
     LooksAlive too when ``looks_alive_sees`` (then the monitor calls IsAlive at once), else LooksAlive keeps
     returning TRUE and only the next IsAlive poll finds out.
     """
@@ -362,10 +363,18 @@ class SickAfter(ResourceDll):
         nodes: Sequence[str] = (),
         until_ms: float | None = None,
         looks_alive_sees: bool = True,
+        resources: Sequence[str] = (),
     ) -> None:
         self.sick_after_ms, self.nodes, self.until_ms = sick_after_ms, tuple(nodes), until_ms
-        self.looks_alive_sees = looks_alive_sees
+        self.looks_alive_sees, self.resources = looks_alive_sees, tuple(resources)
         self.online_at = 0.0
+        self.name = ""
+
+    def OpenV2(
+        self, ResourceName: str, ResourceKey: Mapping[str, object], ResourceHandle: str, OpenFlags: int
+    ) -> object:
+        self.name = ResourceName
+        return super().OpenV2(ResourceName, ResourceKey, ResourceHandle, OpenFlags)
 
     def OnlineV2(
         self,
@@ -382,6 +391,7 @@ class SickAfter(ResourceDll):
         now = self.monitor.now
         return (
             (not self.nodes or self.node in self.nodes)
+            and (not self.resources or self.name in self.resources)
             and (self.until_ms is None or now < self.until_ms)
             and now - self.online_at >= self.sick_after_ms
         )

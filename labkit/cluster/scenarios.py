@@ -466,13 +466,14 @@ for _scenario in (
     ),
     Scenario(
         "offline-not-online",
-        "offline of a Failed resource, then of an Offline one: ERROR_RESOURCE_FAILED, then ERROR_SUCCESS",
+        "offline of an Offline resource answers ERROR_SUCCESS, of a Failed one ERROR_RESOURCE_FAILED",
         "SickAfter",
-        (OfflineResource(40_000, "Share"), OfflineResource(41_000, "Share")),
-        groups=FILE,
+        (OfflineResource(30_000, "Disk"), OfflineResource(31_000, "Disk"), OfflineResource(32_000, "Share")),
+        groups=(*DISK, *FILE),
+        dll_options={"resources": ("Share",)},
         properties={"RestartAction": 0},
         health=True,
-        horizon_ms=60_000,
+        horizon_ms=40_000,
     ),
     *HEALTH,
 ):
