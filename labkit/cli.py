@@ -358,6 +358,12 @@ def _add_summary_commands(commands: argparse._SubParsersAction[_Parser]) -> None
     )
     summary.add_argument("trace", help="a labkit trace (JSON Lines)")
     summary.add_argument("--format", choices=["md", "csv"], default="md", help="markdown (default) or CSV")
+    summary.add_argument(
+        "--health",
+        action="store_true",
+        help="cluster trace: one row per resource instead (polls, FALSE answers, failures, restarts, "
+        "failovers, monitors, deadlocks)",
+    )
     summary.set_defaults(run=_summary)
     diff = commands.add_parser(
         "diff",
@@ -374,7 +380,8 @@ def _add_summary_commands(commands: argparse._SubParsersAction[_Parser]) -> None
 def _summary(args: argparse.Namespace) -> int:
     from labkit import views
 
-    _print_frame(views.summary(read_trace(args.trace)), args.format)
+    trace = read_trace(args.trace)
+    _print_frame(views.health_summary(trace) if args.health else views.summary(trace), args.format)
     return 0
 
 
