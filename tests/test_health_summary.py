@@ -82,8 +82,8 @@ def test_summary_health_on_the_command_line(capsys):
     """`labkit summary --health FILE` prints the per-resource table."""
     assert main(["summary", "--health", "data/traces/cluster-isalive-failure-restart.jsonl"]) == 0
     assert capsys.readouterr().out.splitlines() == [
-        "| resource | group | polls | LooksAlive | IsAlive | false | failures | restarts | failovers | monitors "
-        "| monitor_changes | deadlocks | state |",
+        "| resource | group | polls | LooksAlive | IsAlive | false | failures | restarts | failovers "
+        "| monitors | monitor_changes | deadlocks | state |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         "| Disk | SqlGroup | 129 | 119 | 10 | 2 | 1 | 1 | 0 | monitor:1 | 0 | 0 | ClusterResourceOnline |",
     ]

@@ -15,7 +15,7 @@ def started(*resources, node=NODE, monitor=1):
         f"0 rcm state RmonInitializing monitor:{monitor} @{node}",
         f"0 rhs state RmonIdle monitor:{monitor} @{node}",
     ]
-    for index, (name, group) in enumerate(resources):
+    for name, group in resources:
         members = [n for n, g in resources if g == group]
         first, last = members[0] == name, members[-1] == name
         lines += [
@@ -120,7 +120,7 @@ def test_failover_threshold_reached():
     run = cluster.simulate("failover-threshold-reached")
     expected = started(("Disk", "SqlGroup"))
     t = 20000
-    for node, monitor in (("NODE1", None), ("NODE2", 2), ("NODE3", 3)):
+    for node in ("NODE1", "NODE2", "NODE3"):
         for attempt in range(4):
             expected += [
                 f"{t - 15000}-{t - 5000} polls LooksAlive×3",

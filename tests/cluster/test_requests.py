@@ -64,7 +64,7 @@ def test_an_offline_that_terminated_answers_io_pending_then_completes_with_the_e
     """OfflineV2 returns an error: the resource was terminated (its state changed), so the API's return is
     ERROR_IO_PENDING and the DLL's error is the completion."""
     run = cluster.simulate("offline-error")
-    ((call, end),) = requests_of(run)
+    ((call, _),) = requests_of(run)
     answers = [(e.kind, e.result_name, e.ref) for e in run.trace if e.span == call.span and e.kind != "call"]
     assert answers == [
         ("return", "ERROR_IO_PENDING", "cluster.offline-error-means-no-change"),
