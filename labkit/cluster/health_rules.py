@@ -166,3 +166,6 @@ RETRY_PERIOD = _rule(
     "cluster-offline §5.3; W:resource-failure, W:resources-retryperiodonfailure (default 0x36EE80 = 1 h, "
     "0xFFFFFFFF never, at least RestartPeriod)",
 )
+
+HEALTH_RULES: tuple[Rule, ...] = tuple(value for value in tuple(globals().values()) if isinstance(value, Rule))
+"""The rules of this module, in order: health checks, monitors, failure policy."""
