@@ -167,5 +167,5 @@ RETRY_PERIOD = _rule(
     "0xFFFFFFFF never, at least RestartPeriod)",
 )
 
-HEALTH_RULES: tuple[Rule, ...] = tuple(value for value in tuple(globals().values()) if isinstance(value, Rule))
+HEALTH_RULES: tuple[Rule, ...] = tuple(v for v in tuple(globals().values()) if isinstance(v, Rule))
 """The rules of this module, in order: health checks, monitors, failure policy."""
