@@ -133,11 +133,11 @@ def _add_nspv2_simulate(commands: argparse._SubParsersAction[_Parser]) -> None:
     )
     nspv2.add_argument("--scenario", required=True, metavar="NAME", help="a scenario name")
     nspv2.add_argument("--provider", metavar="NAME", help="replace the first host's provider")
-    nspv2.add_argument("--crash-policy", metavar="rundown|cleanup|both", help="what a client crash triggers")
+    nspv2.add_argument("--crash-policy", metavar="both|rundown|cleanup", help="what a client crash triggers")
     nspv2.add_argument("--startup-policy", metavar="first-use|wsastartup", help="when NSPv2Startup fires")
     nspv2.add_argument(
         "--unadvertise-policy",
-        metavar="rundown|silent|drain",
+        metavar="both|rundown|silent|drain",
         help="what unadvertising does to open sessions",
     )
     nspv2.add_argument("--os", metavar="vista|win7", help="NSPv2 OS profile (default: the scenario's)")

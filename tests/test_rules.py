@@ -2,6 +2,7 @@
 with alternatives) a policy that exists."""
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
@@ -165,3 +166,78 @@ def test_cli_rules_of_one_domain_as_markdown(capsys):
     assert lines[0].startswith("| id | domain | statement | evidence | source | policy | modelled |")
     assert len(lines) == 2 + len(CLUSTER)
     assert all(line.split(" | ")[1] == "cluster" for line in lines[2:])
+
+
+def test_record_without_evidence_is_a_type_error():
+    """Tracer.record has no default evidence: neither a rule nor evidence is a TypeError, as is an event
+    built by hand without evidence."""
+    from labkit.trace import Kind, TraceEvent, TraceHeader, Tracer
+
+    tracer = Tracer(TraceHeader(domain="nspv2"))
+    with pytest.raises(TypeError, match="needs the rule it follows"):
+        tracer.record(Kind.NOTE, "n", actor="broker")
+    with pytest.raises(TypeError, match="evidence"):
+        TraceEvent(seq=0, t=0.0, kind=Kind.NOTE, name="n", actor="a")  # type: ignore[call-arg]
+    assert len(tracer.trace) == 0
+
+
+def test_record_takes_evidence_and_ref_from_the_rule():
+    """With rule=, the event's evidence is the rule's and its ref the rule's id; giving evidence or ref as
+    well is refused, so the two can never disagree."""
+    from labkit.trace import Kind, TraceHeader, Tracer
+
+    tracer = Tracer(TraceHeader(domain="nspv2"))
+    rule = NSPV2["nspv2.complete-exactly-once"]
+    event = tracer.record(Kind.FAULT, "CompletedTwice", actor="broker", rule=rule)
+    assert (event.evidence, event.ref) == (Evidence.SAMPLE, "nspv2.complete-exactly-once")
+    with pytest.raises(TypeError, match="the rule gives both"):
+        tracer.record(Kind.NOTE, "n", actor="broker", rule=rule, evidence="documented")
+    with pytest.raises(TypeError, match="the rule gives both"):
+        tracer.record(Kind.NOTE, "n", actor="broker", rule=rule, ref="elsewhere")
+    imported = tracer.record(Kind.NOTE, "line", actor="rcm", evidence="observed", ref="cluster.log:12")
+    assert (imported.evidence, imported.ref) == (Evidence.OBSERVED, "cluster.log:12")
+
+
+def test_sample_evidence_reads_back_and_older_traces_still_read(tmp_path):
+    """A trace with 'sample' evidence round-trips; one written before 'sample' existed reads unchanged."""
+    from labkit.trace import Kind, TraceHeader, Tracer, read_trace
+
+    tracer = Tracer(TraceHeader(domain="nspv2"))
+    tracer.record(Kind.NOTE, "a", actor="broker", rule=NSPV2["nspv2.complete-exactly-once"])
+    tracer.record(Kind.NOTE, "b", actor="broker", evidence="documented")
+    path = tmp_path / "t.jsonl"
+    path.write_text(tracer.trace.to_jsonl())
+    assert [e.evidence.value for e in read_trace(path)] == ["sample", "documented"]
+    old = sorted((Path(__file__).parent / "corpus" / "before-sample").glob("*.jsonl"))
+    assert [p.name for p in old] == ["cluster-pending-offline.jsonl", "nspv2-happy-path.jsonl"]
+    for trace_file in old:  # golden traces as labkit wrote them before 'sample' and rule refs existed
+        trace = read_trace(trace_file)
+        assert trace.to_jsonl().encode() == trace_file.read_bytes()
+        assert {e.ref for e in trace} >= {"nspv2 §1.3"} or {e.ref for e in trace} >= {"cluster-offline §4"}
+
+
+def test_rules_table_names_the_scenarios_whose_golden_traces_cite_each_rule():
+    """The scenarios column comes from data/traces: the pairing rule is exercised exactly by the two
+    scenarios whose policy breaks it; a not-modelled rule is cited by none."""
+    table = rules_table("nspv2").set_index("id")
+    assert table.loc["nspv2.startup-cleanup-pairing", "scenarios"] == "crash-without-cleanup, leaky-rundown"
+    assert table.loc["nspv2.repeated-startup-refcounted", "scenarios"] == ""
+    assert (table.loc[~table.modelled, "scenarios"] == "").all()
+
+
+def test_scenario_rules_lists_each_scenarios_rules_by_evidence():
+    """One row per scenario of the domain; the sample-only rules of a misbehaving provider show up under
+    'sample'; the count is of distinct rules."""
+    from labkit import nspv2
+    from labkit.views import scenario_rules
+
+    frame = scenario_rules("nspv2")
+    assert list(frame.index) == nspv2.scenarios.names()
+    assert list(frame.columns) == [e.value for e in Evidence] + ["rules"]
+    assert "complete-exactly-once" in frame.loc["completes-twice", "sample"].split(", ")
+    assert frame.loc["happy-path", "observed"] == ""
+    assert frame.loc["happy-path", "rules"] == sum(
+        len(frame.loc["happy-path", e.value].split(", "))
+        for e in Evidence
+        if frame.loc["happy-path", e.value]
+    )

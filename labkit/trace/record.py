@@ -10,7 +10,7 @@ import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from labkit import winapi
 from labkit.exceptions import OutputExistsError
@@ -79,6 +79,13 @@ class Sink:
         raise NotImplementedError
 
 
+_NO_RULE = "for an event no rule produced, its evidence (evidence=...)"
+
+
+def _refuse(message: str) -> NoReturn:
+    raise TypeError(message)
+
+
 class Tracer:
     """Records events with strictly increasing ``seq``, from any number of threads.
 
@@ -132,40 +139,26 @@ class Tracer:
             kind = Kind(kind)
         if rule is not None:
             if evidence is not None or ref is not None:
-                raise TypeError(
-                    f"record({name!r}) got rule {rule.id} and evidence or ref too: the rule gives both"
-                )
+                _refuse(f"record({name!r}) got rule {rule.id} and evidence or ref too: the rule gives both")
             evidence, ref = rule.evidence, rule.id
         elif evidence is None:
-            raise TypeError(
-                f"record({name!r}) needs the rule it follows (rule=...) or, for an event no rule produced, "
-                "its evidence (evidence=...)"
-            )
+            _refuse(f"record({name!r}) needs the rule it follows (rule=...) or, {_NO_RULE}")
         elif evidence.__class__ is not Evidence:
             evidence = Evidence(evidence)
         if result is not None and result_name is None:
             result_name = winapi.error_name(result, self.header.domain)
         if isinstance(state, tuple):
             state = StateChange(*state)
+        payload = dict(args) if args else {}
         with self._lock:
             seq = self._seq
             now = float(self._clock() if t is None else t)
             if now < self._last_t:
                 now = self._last_t  # threads may read the clock out of order; time never runs back
+            if span is None and kind is _CALL:
+                span = seq
             event: TraceEvent = _UnfrozenEvent(  # in field order
-                seq,
-                now,
-                kind,
-                name,
-                actor,
-                subject,
-                dict(args) if args else {},
-                result,
-                result_name,
-                seq if span is None and kind is _CALL else span,
-                evidence,
-                state,
-                ref,
+                seq, now, kind, name, actor, subject, payload, result, result_name, span, evidence, state, ref
             )
             event.__class__ = TraceEvent  # see _UnfrozenEvent
             # Advance first: a sink that fails (disk full) raises to the caller, and the next event

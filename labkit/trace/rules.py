@@ -131,6 +131,26 @@ class Catalogue(Mapping[str, Rule]):
         ]
 
 
+class RuleMaker:
+    """Makes the rules of one domain: ``rule = RuleMaker("nspv2")`` then ``rule("words", "One sentence.",
+    evidence, "nspv2 §1.3; D-Begin")`` is the rule ``nspv2.words``."""
+
+    def __init__(self, domain: str) -> None:
+        self.domain = domain
+
+    def __call__(
+        self,
+        words: str,
+        statement: str,
+        evidence: Evidence,
+        source: str,
+        *,
+        policy: str = "",
+        modelled: bool = True,
+    ) -> Rule:
+        return Rule(f"{self.domain}.{words}", self.domain, statement, evidence, source, policy, modelled)
+
+
 def collect(namespace: Mapping[str, object]) -> list[Rule]:
     """The `Rule` values of a module's namespace (``globals()``), in the order they were defined."""
     return [value for value in namespace.values() if isinstance(value, Rule)]

@@ -32,7 +32,7 @@ from labkit.trace.literal import literal
 from labkit.views.flagguide import flag_bits_table, flag_guide
 from labkit.views.plots import session_lifecycle, timeline
 from labkit.views.plots.matrix import flag_matrix_figure as draw_flag_matrix
-from labkit.views.rules import evidence_summary, rules_table
+from labkit.views.rules import evidence_summary, rules_table, scenario_rules
 from labkit.views.tables import (
     calls_table,
     changes_table,
@@ -70,6 +70,7 @@ __all__ = [
     "readable",
     "replay",
     "rules_table",
+    "scenario_rules",
     "session_args_table",
     "session_lifecycle",
     "session_summary",

@@ -123,6 +123,38 @@ def rules_table(
     return frame.astype({c: "string" for c in ("id", "domain", "statement", "source", "policy", "scenarios")})
 
 
+def scenario_rules(
+    domain: str, traces: str | os.PathLike[str] | Iterable[Trace] | None = None
+) -> pd.DataFrame:
+    """The rules each scenario of ``domain`` exercises: one row per scenario (index), one column per
+    evidence level holding the ids of the rules its trace cites (without the domain prefix, comma-separated),
+    and ``rules``, how many distinct rules it cites."""
+    import pandas as pd
+
+    if traces is None or isinstance(traces, str | os.PathLike):
+        citations = golden_citations(traces)
+    else:
+        citations = cited(traces)
+    rules = {rule.id: rule for rule in catalogue(domain)}
+    names = _scenario_names(domain)
+    by_scenario: dict[str, list[Rule]] = {name: [] for name in names}
+    for rule_id, scenarios in citations.items():
+        for scenario in scenarios:
+            if rule_id in rules and scenario in by_scenario:
+                by_scenario[scenario].append(rules[rule_id])
+    order = list(rules)
+    rows = []
+    for name in names:
+        cited_here = sorted(by_scenario[name], key=lambda r: order.index(r.id))
+        row = {
+            level.value: ", ".join(r.id.partition(".")[2] for r in cited_here if r.evidence is level)
+            for level in Evidence
+        }
+        rows.append({**row, "rules": len(cited_here)})
+    frame = pd.DataFrame(rows, index=pd.Index(names, name="scenario"))
+    return frame.astype({level.value: "string" for level in Evidence})
+
+
 def evidence_summary(domain: str | None = None) -> pd.DataFrame:
     """How many rules rest on each kind of evidence, modelled or not: one row per evidence level (in the
     order documented, header, sample, observed, inferred), columns ``modelled`` and ``not modelled``."""
@@ -139,3 +171,66 @@ def evidence_summary(domain: str | None = None) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index", columns=["modelled", "not modelled"]).rename_axis(
         "evidence"
     )
+
+
+EVIDENCE_MEANING = {
+    Evidence.DOCUMENTED: "a Microsoft doc page (or MS-CMRP, or the clustering team's blog) says it",
+    Evidence.HEADER: "an SDK header defines it and no page documents it",
+    Evidence.SAMPLE: "Microsoft's sample code does it and no page says it",
+    Evidence.OBSERVED: "seen in real cluster.log files",
+    Evidence.INFERRED: "labkit's reasoning where no source says it; each such rule starts 'labkit …'",
+}
+"""What each evidence level means, in one line each."""
+MAX_NAMED = 6
+"""A rule cited in more scenarios than this names the first ones only."""
+_INTRO = """# The rule catalogue
+
+Every behaviour labkit's two simulators model is a rule: one sentence, the evidence it rests on, its
+source (reference sheet section; Microsoft page, header line or protocol section) and, for an inferred
+choice that can be switched, its policy. Every event of a simulated trace cites one in `ref`.
+Rules the sources state that labkit does not model are listed too, as *not modelled*.
+`make data` writes this page from `labkit/nspv2/rules.py` and `labkit/cluster/rules.py` and the golden
+traces in `data/traces`; `labkit rules` prints the same as a table.
+
+Evidence levels:
+"""
+
+
+def catalogue_document(traces: str | os.PathLike[str] | None = None) -> str:
+    """The catalogue as a markdown document (``docs/rules.md``): per domain and evidence level, every rule
+    with an anchor named by its id, its statement, source, policy and the scenarios whose traces (in the
+    folder ``traces``, default the golden ones) cite it."""
+    citations = golden_citations(traces)
+    lines = [_INTRO, *(f"- **{level.value}**: {meaning}." for level, meaning in EVIDENCE_MEANING.items())]
+    for domain, rules in catalogues().items():
+        every = {scenario for cited_in in citations.values() for scenario in cited_in}
+        every &= set(_scenario_names(domain))
+        lines += ["", f"## {domain}"]
+        for level in Evidence:
+            chosen = rules.rules(evidence=level)
+            if chosen:
+                lines += ["", f"### {level.value} ({len(chosen)})", ""]
+                lines += [_rule_line(rule, citations.get(rule.id, []), len(every)) for rule in chosen]
+    return "\n".join(lines) + "\n"
+
+
+def _rule_line(rule: Rule, scenarios: list[str], every: int) -> str:
+    """One rule as a markdown list item with an anchor named by its id (``every``: how many scenarios the
+    domain has, so a rule all of them cite says so instead of listing them)."""
+    extra = [f"policy `{rule.policy}`"] if rule.policy else []
+    extra += [] if rule.modelled else ["**not modelled**"]
+    note = f" ({'; '.join(extra)})" if extra else ""
+    named = ", ".join(f"`{s}`" for s in scenarios[:MAX_NAMED])
+    if scenarios and len(scenarios) == every:
+        seen = " Cited in every scenario."
+    elif len(scenarios) > MAX_NAMED:
+        seen = f" Cited in {len(scenarios)} scenarios: {named}, …"
+    else:
+        seen = f" Cited in {named}." if scenarios else ""
+    return f'- <a id="{rule.id}"></a>`{rule.id}`{note}: {rule.statement} *{rule.source}*.{seen}'
+
+
+def _scenario_names(domain: str) -> list[str]:
+    from labkit import cluster, nspv2
+
+    return (nspv2.scenarios if domain == "nspv2" else cluster.scenarios).names()

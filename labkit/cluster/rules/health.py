@@ -1,24 +1,20 @@
-"""The cluster rules of health checks, Resource Monitor processes and the failure policy (§2.7, §3, §5.3).
+"""Cluster rules of health checks, Resource Monitor processes and the failure policy (§2.7, §3, §5.3).
 
-Part of the cluster catalogue: `labkit.cluster.rules` collects these with its own (``rules.RULES``), and
-every name here is also a name of that module (``rules.IS_ALIVE_FALSE``). Sources use the reference
-sheet's keys, plus the Microsoft property pages it does not list by key: resource-types-<name> and
-resources-restartdelay, groups-failoverthreshold and groups-failoverperiod (learn.microsoft.com,
-previous-versions/windows/desktop/mscs), and MS-CMRP sections by number.
+Part of the cluster catalogue: `labkit.cluster.rules` collects these with the other topics
+(``rules.RULES``), and every name here is also a name of that package (``rules.IS_ALIVE_FALSE``).
+Sources use the reference sheet's keys, plus the Microsoft property pages it does not list by key:
+resource-types-<name> and resources-restartdelay, groups-failoverthreshold and groups-failoverperiod
+(learn.microsoft.com, previous-versions/windows/desktop/mscs), and MS-CMRP sections by number.
 """
 
 from __future__ import annotations
 
 from labkit.trace import Evidence
-from labkit.trace.rules import Rule
+from labkit.trace.rules import Rule, RuleMaker
 
 DOC, HDR, OBS, INF = Evidence.DOCUMENTED, Evidence.HEADER, Evidence.OBSERVED, Evidence.INFERRED
 
-
-def _rule(
-    words: str, statement: str, evidence: Evidence, source: str, *, policy: str = "", modelled: bool = True
-) -> Rule:
-    return Rule(f"cluster.{words}", "cluster", statement, evidence, source, policy, modelled)
+_rule = RuleMaker("cluster")
 
 
 # -- health checks ----------------------------------------------------------------------------------------
