@@ -24,14 +24,15 @@ def test_identical_runs_say_so():
 
 
 def test_crash_policy_both_adds_a_cleanup_after_the_rundown():
-    """Flipping the crash policy: the divergence is the extra NSPv2Cleanup, the session ends CleanedUp."""
-    a = nspv2.simulate("crash-during-lookup").trace
-    b = nspv2.simulate("crash-during-lookup", policy={"crash": "both"}).trace
+    """Flipping the crash policy from rundown to the default: the divergence is the Cleanup that keeps the
+    pairing (where 'rundown' notes that it breaks it), the session ends CleanedUp."""
+    a = nspv2.simulate("crash-during-lookup", policy={"crash": "rundown"}).trace
+    b = nspv2.simulate("crash-during-lookup").trace
     d = diff(a, b)
     assert d.parameters == (Change("parameter", "policies.crash", "rundown", "both"),)
     assert (d.divergence.index, d.divergence.a.name, d.divergence.b.name) == (
-        42,
-        "WSAProviderCompleteAsyncCall",
+        44,
+        "NoMatchingCleanup",
         "NSPv2Cleanup",
     )
     assert d.outcome == (

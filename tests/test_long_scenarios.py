@@ -16,12 +16,13 @@ def rows(frame):
 
 
 def test_many_clients_end_their_sessions_by_what_each_process_did():
-    """Fifty processes, ten behaviours in turn: only the killed and crashed ones end in Rundown."""
+    """Fifty processes, ten behaviours in turn: only the killed and crashed ones get Rundown (then the
+    Cleanup their successful Startup is owed)."""
     table = views.summary(nspv2.simulate("many-clients").trace)
-    shape = ["Cleanup"] * 4 + ["Rundown"] * 2 + ["Cleanup"] * 4
+    shape = ["Cleanup"] * 4 + ["both"] * 2 + ["Cleanup"] * 4
     assert list(table["session"]) == [f"session:{1001 + n}" for n in range(50)]
     assert list(table["ended"]) == shape * 5
-    assert list(table["client_state"]) == [{"Cleanup": "Exited", "Rundown": "Crashed"}[e] for e in shape * 5]
+    assert list(table["client_state"]) == [{"Cleanup": "Exited", "both": "Crashed"}[e] for e in shape * 5]
     assert list(table["session_arg"]) == [f"session#{n}" for n in range(1, 51)]
     assert rows(table.iloc[:10][["lookups", "nexts", "sets", "arg_mismatches", "faults"]]) == [
         (1, 2, 0, 0, ""),  # a lookup that resolves: one result, then WSA_E_NO_MORE

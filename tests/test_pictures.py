@@ -55,13 +55,13 @@ def test_lifecycle_of_crash_during_lookup():
     assert ax.get_xlabel() == "virtual time (ms)"
     bars = [c for c in ax.collections if type(c).__name__ == "PolyCollection"]
     assert [tuple(round(v, 4) for v in b.get_facecolors()[0]) for b in bars] == [
-        rgba(ENDING_COLOURS["Rundown"]),
+        rgba(ENDING_COLOURS["both"]),
         rgba(ENDING_COLOURS["Cleanup"]),
     ]
-    assert texts(ax) == ["session#1 → Rundown", "session#2 → Cleanup"]
+    assert texts(ax) == ["session#1 → Rundown + Cleanup", "session#2 → Cleanup"]
     assert legend(ax) == [
         "session ended by NSPv2Cleanup",
-        "session ended by NSPv2ClientSessionRundown",
+        "session ended by Rundown and Cleanup",
         "lookup open (Begin → End)",
         "NSPv2Startup",
         "NSPv2LookupServiceBegin",

@@ -39,12 +39,13 @@ SESSION_COLUMNS = [
 
 
 def test_session_summary_of_crash_during_lookup():
-    """The crashed client's session ends by Rundown, the other by Cleanup; each keeps its own argument."""
+    """The crashed client's session ends by Rundown then Cleanup, the other by Cleanup; each keeps its own
+    argument."""
     table = session_summary(read_trace(GOLDEN.format("crash-during-lookup")))
     assert list(table.columns) == SESSION_COLUMNS
     assert records(table) == [
-        ("session:101", "client:101", "contoso-mail (slow)", "session#1", 1.0, 1, 1, 0, "Rundown",
-         "NSPv2ClientSessionRundown", 100.0, "RunDown", "Crashed", 0, ""),
+        ("session:101", "client:101", "contoso-mail (slow)", "session#1", 1.0, 1, 1, 0, "both",
+         "NSPv2ClientSessionRundown, NSPv2Cleanup", 100.0, "CleanedUp", "Crashed", 0, ""),
         ("session:102", "client:102", "contoso-mail (slow)", "session#2", 1.0, 1, 2, 0, "Cleanup",
          "NSPv2Cleanup", 804.0, "CleanedUp", "Exited", 0, ""),
     ]  # fmt: skip
@@ -62,20 +63,21 @@ def test_session_summary_names_leaks_and_faults_of_lookups():
 
 
 def test_session_summary_with_several_providers_and_null_arguments():
-    """Qualified sessions name their provider instance; a stub Startup leaves the argument NULL."""
+    """Qualified sessions name their provider instance; a stub Startup leaves the argument NULL, and the
+    session then ends with no routine to call (no Cleanup after a failed Startup)."""
     table = session_summary(read_trace(GOLDEN.format("email-fallback")))
     assert records(table[["session", "provider", "session_arg", "lookups", "ended"]]) == [
         ("session:101/contoso-primary", "contoso-primary (EmailDirectory(...))", "session#1", 2, "Cleanup"),
         ("session:101/contoso-backup", "contoso-backup (email-directory)", "session#1", 2, "Cleanup"),
-        ("session:101/any-domain", "any-domain (minimal)", "NULL", 1, "Cleanup"),
+        ("session:101/any-domain", "any-domain (minimal)", "NULL", 1, "not told"),
     ]
 
 
 def test_session_summary_reads_each_crash_policy_and_a_silent_unadvertise():
-    """Policy 'both' ends a crashed session with Rundown then Cleanup; a silent unadvertise orphans it."""
-    both = session_summary(nspv2.simulate("crash-during-lookup", policy={"crash": "both"}).trace)
-    assert records(both[["session", "ended", "ended_by"]]) == [
-        ("session:101", "both", "NSPv2ClientSessionRundown, NSPv2Cleanup"),
+    """Policy 'rundown' ends a crashed session with Rundown only; a silent unadvertise orphans it."""
+    rundown = session_summary(nspv2.simulate("crash-during-lookup", policy={"crash": "rundown"}).trace)
+    assert records(rundown[["session", "ended", "ended_by"]]) == [
+        ("session:101", "Rundown", "NSPv2ClientSessionRundown"),
         ("session:102", "Cleanup", "NSPv2Cleanup"),
     ]
     silent = nspv2.simulate("unadvertise-open-sessions", policy={"unadvertise": "silent"}).trace
@@ -335,12 +337,12 @@ def test_session_args_table_shows_where_the_session_argument_goes():
     """Startup produces it, Begin and Cleanup get it back; NextEx and End on the lookup never see it."""
     table = views.session_args_table(nspv2.simulate("happy-path").trace)
     assert records(table) == [
-        (9, 1.0, "NSPv2Startup", "session:101", "session#1 (produced)", None),
-        (12, 1.0, "NSPv2LookupServiceBegin", "session:101", "session#1", True),
-        (18, 2.0, "NSPv2LookupServiceNextEx", "lookup:0x1001", "(not passed)", None),
-        (27, 3.0, "NSPv2LookupServiceNextEx", "lookup:0x1001", "(not passed)", None),
-        (35, 4.0, "NSPv2LookupServiceEnd", "lookup:0x1001", "(not passed)", None),
-        (39, 4.0, "NSPv2Cleanup", "session:101", "session#1", True),
+        (11, 1.0, "NSPv2Startup", "session:101", "session#1 (produced)", None),
+        (14, 1.0, "NSPv2LookupServiceBegin", "session:101", "session#1", True),
+        (20, 2.0, "NSPv2LookupServiceNextEx", "lookup:0x1001", "(not passed)", None),
+        (29, 3.0, "NSPv2LookupServiceNextEx", "lookup:0x1001", "(not passed)", None),
+        (37, 4.0, "NSPv2LookupServiceEnd", "lookup:0x1001", "(not passed)", None),
+        (41, 4.0, "NSPv2Cleanup", "session:101", "session#1", True),
     ]
 
 

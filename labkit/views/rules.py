@@ -189,7 +189,7 @@ Every behaviour labkit's two simulators model is a rule: one sentence, the evide
 source (reference sheet section; Microsoft page, header line or protocol section) and, for an inferred
 choice that can be switched, its policy. Every event of a simulated trace cites one in `ref`.
 Rules the sources state that labkit does not model are listed too, as *not modelled*.
-`make data` writes this page from `labkit/nspv2/rules.py` and `labkit/cluster/rules.py` and the golden
+`make data` writes this page from `labkit/nspv2/rules/` and `labkit/cluster/rules/` and the golden
 traces in `data/traces`; `labkit rules` prints the same as a table.
 
 Evidence levels:
