@@ -165,7 +165,12 @@ class ClusterCore:
                 continue
             if not res.persistent_state:
                 self.ctx.note(
-                    "StaysOffline", R.MOVE_KEEPS_STATE, actor="rcm", subject=res.name, PersistentState=0
+                    "StaysOffline",
+                    R.MOVE_KEEPS_STATE,
+                    actor="rcm",
+                    subject=res.name,
+                    node=res.node,
+                    PersistentState=0,
                 )
                 continue
             code = yield from self._online(res, flags, in_buffer)

@@ -414,7 +414,7 @@ def _went(change: Change) -> str:
 
 
 def _state(text: str) -> str:
-    return text.removeprefix("ClusterResource")
+    return text.removeprefix("ClusterResource").removeprefix("ClusterGroup")
 
 
 def _final(change: Change) -> str:

@@ -190,7 +190,7 @@ def _state_names_in_bars(ax: Axes, part: Sequence[Interval], lane_of: dict[str, 
     written = 0
     for interval in part:
         end = t_end if interval.end is None else interval.end
-        text = interval.state.removeprefix("ClusterResource")
+        text = interval.state.removeprefix("ClusterResource").removeprefix("ClusterGroup")
         if (end - interval.start) < per_char * (len(text) + 2) or written >= 200:
             continue
         centre = (max(interval.start, x_low) + min(end, x_high)) / 2
