@@ -20,7 +20,7 @@ def test_summary_dispatches_on_the_domain():
 
 
 def test_offline_summary_of_the_queued_move_golden_trace():
-    """move-busy-dll: three busy attempts queue, the fourth goes offline (a move records no PersistentState)."""
+    """move-busy-dll: three busy tries queue, the fourth goes offline (a move records no PersistentState)."""
     busy = (
         "ERROR_IO_PENDING",
         "ERROR_CLUSTER_GROUP_BUSY",

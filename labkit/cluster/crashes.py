@@ -1,11 +1,13 @@
 """A Resource Monitor killed after a deadlock, as the cluster (RCM) handles it (§3 rule 6, §4).
 
 When a call passes DeadlockTimeout, the cluster marks the offending resource to run in a monitor of its
-own (SeparateMonitor, as `rcm::RcmResource::HandleMonitorReply` logs it), kills the monitor's process,
-and every resource that process hosted fails: the offender too, unless it was being taken offline (then
-it ends as an offline by termination does). The monitor's process starts again at once; each group with
-a failed resource gets the failure policy (`labkit.cluster.failures`), so the co-hosted resources are
-restarted in the new process and the offender in a monitor of its own.
+own (SeparateMonitor; the note is `CrashedOrDeadlocked`, after the `rcm::RcmResource::HandleMonitorReply`
+line of real logs), kills the monitor's process, and every resource that process hosted fails: the
+offender too, unless it was being taken offline (then it ends as an offline by termination does). The
+monitor's process starts again at once (a `MonitorRestart` note per resource it hosted, after
+`rcm::RcmMonitor::RestartResources`); each group with a failed resource gets the failure policy
+(`labkit.cluster.failures`), so the co-hosted resources are restarted in the new process and the offender
+in a monitor of its own.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ class Crashes(Failures):
         ctx, offender, monitor = self.ctx, inst.resource, inst.monitor
         offender.properties["SeparateMonitor"] = 1
         ctx.note(
-            "SeparateMonitor",
+            "CrashedOrDeadlocked",
             R.SEPARATE_MONITOR,
             actor="rcm",
             subject=offender.name,
@@ -44,5 +46,14 @@ class Crashes(Failures):
             if res.state == FAILED and res.group not in groups:
                 groups.append(res.group)
         self.monitors.restart(monitor)
+        for res in gone:
+            ctx.note(
+                "MonitorRestart",
+                R.MONITOR_KILLED,
+                actor="rcm",
+                subject=res.name,
+                monitor=monitor.subject,
+                log=f"rcm::RcmMonitor::RestartResources: Monitor restart for resource {res.name}",
+            )
         for group in groups:
             ctx.spawn(self._recover_when_idle(group))

@@ -167,7 +167,7 @@ HOSTED = (("SqlDisk", "SqlGroup"), ("SqlServer", "SqlGroup"), ("Share", "FileSer
 def killed(t, *, offline_offender=None):
     """The monitor:1 deadlock at ``t``: the fault, RmonDeadlocked, the abandoned call, the offender marked
     for a separate monitor, every hosted resource failed (an offender being taken offline ends Offline),
-    the process started again."""
+    the process started again, a MonitorRestart note for each resource it hosted."""
     ended = [
         f"{t} rcm state ClusterResourceFailed SqlDisk @NODE1",
         f"{t} rcm state ClusterGroupFailed group:SqlGroup @NODE1",
@@ -187,10 +187,11 @@ def killed(t, *, offline_offender=None):
         f"{t} rhs fault DeadlockTimeout",
         f"{t} rhs state RmonDeadlocked monitor:1 @NODE1",
         f"{t} rhs return {offline_offender or 'LooksAlive'}",
-        f"{t} rcm note SeparateMonitor",
+        f"{t} rcm note CrashedOrDeadlocked",
         *ended,
         f"{t} rcm state RmonInitializing monitor:1 @NODE1",
         f"{t} rhs state RmonIdle monitor:1 @NODE1",
+        *(f"{t} rcm note MonitorRestart" for _ in HOSTED),
     ]
 
 
@@ -270,7 +271,7 @@ def test_every_resource_of_the_killed_monitor_fails_and_restarts_and_the_offende
     assert fault.args["log"] == (
         "RhsCall::DeadlockMonitor: Call LOOKSALIVE timed out by 0 milliseconds for resource 'SqlServer'."
     )
-    (separate,) = [e for e in run.trace if e.name == "SeparateMonitor"]
+    (separate,) = [e for e in run.trace if e.name == "CrashedOrDeadlocked"]
     assert (separate.subject, separate.args["SeparateMonitor"], separate.evidence) == (
         "SqlServer",
         1,
@@ -413,3 +414,26 @@ def test_every_event_of_every_cluster_scenario_cites_a_rule_with_its_evidence():
             rule = RULES.get(event.ref or "")
             assert rule is not None, (name, event)
             assert (event.evidence, rule.modelled) == (rule.evidence, True), (name, event)
+
+
+def test_the_log_lines_on_model_events_read_back_as_the_same_events():
+    """Every health event that carries the line a cluster.log would hold (`args["log"]`) is the event the
+    cluster.log importer makes of that line: same name (IsAliveFailed is the importer's IsAlive FALSE) and
+    subject, so model traces and imported logs line up."""
+    from labkit.clusterlog import recognise
+
+    same = {"IsAliveFailed": "IsAlive"}
+    seen = set()
+    for name in (
+        "looksalive-hang-separate-monitor",
+        "isalive-failure-failover",
+        "failover-threshold-reached",
+    ):
+        for e in cluster.simulate(name).trace:
+            if "log" not in e.args:
+                continue
+            _, found = recognise(e.args["log"])
+            assert (found.name, found.subject) == (same.get(e.name, e.name), e.subject)
+            seen.add(e.name)
+    logged = ("DeadlockTimeout", "CrashedOrDeadlocked", "MonitorRestart", "IsAliveFailed", "NotFailingOver")
+    assert seen == set(logged)

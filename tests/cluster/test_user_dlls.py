@@ -296,11 +296,12 @@ def test_an_offline_past_deadlock_timeout_kills_the_monitor_and_ends_as_terminat
         "2000 rhs fault DeadlockTimeout",
         "2000 rhs state RmonDeadlocked monitor:1 @NODE1",
         "2000 rhs return OfflineV2",
-        "2000 rcm note SeparateMonitor",
+        "2000 rcm note CrashedOrDeadlocked",
         "2000 rcm state ClusterResourceOffline Disk @NODE1",
         "2000 rcm state ClusterGroupOffline group:SqlGroup @NODE1",
         "2000 rcm state RmonInitializing monitor:1 @NODE1",
         "2000 rhs state RmonIdle monitor:1 @NODE1",
+        "2000 rcm note MonitorRestart",
         "2000 rcm note PersistentState",
         "2000 rcm complete OfflineClusterResourceEx -> ERROR_RESOURCE_CALL_TIMED_OUT",
     ]

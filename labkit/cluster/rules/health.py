@@ -106,7 +106,8 @@ MONITOR_KILLED = _rule(
     "A monitor killed after a deadlock takes down every resource it hosted: each fails and is restarted as "
     "its failure policy says.",
     DOC,
-    "cluster-offline §3 rule 6; BLOG-RHS (quoted in JTC-B), W:resource-failure",
+    "cluster-offline §3 rule 6; BLOG-RHS (quoted in JTC-B), W:resource-failure; "
+    "JTC-B (RestartResources log line)",
 )
 MONITOR_RESTARTS = _rule(
     "monitor-restarts-at-once",
