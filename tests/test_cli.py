@@ -66,5 +66,6 @@ def test_scenarios_lists_both_domains(capsys):
     assert rows == [["nspv2", n] for n in nspv2.scenarios.names()] + [
         ["cluster", n] for n in cluster.scenarios.names()
     ]
-    assert main(["scenarios", "--domain", "cluster"]) == 0
-    assert {line.split()[0] for line in capsys.readouterr().out.splitlines()} == {"cluster"}
+    for word in ("cluster", "offline"):  # `offline` is the old name, kept as an alias
+        assert main(["scenarios", "--domain", word]) == 0
+        assert {line.split()[0] for line in capsys.readouterr().out.splitlines()} == {"cluster"}

@@ -124,7 +124,9 @@ def test_a_mistyped_scenario_is_offered_the_likely_name(tmp_path, capsys):
     )
     assert err.count("\n") == 1
     assert main(["simulate", "nspv2", "--scenario", "crash", "--out", out]) == 2
-    assert "'crash' (did you mean 'crash-during-lookup'?); valid: " in capsys.readouterr().err
+    assert "'crash' (did you mean 'crash-during-lookup' or 'crash-without-cleanup'?); valid: " in (
+        capsys.readouterr().err
+    )
     assert main(["simulate", "nspv2", "--scenario", "zzz", "--out", out]) == 2
     assert "unknown scenario 'zzz'; valid: happy-path, " in capsys.readouterr().err
 

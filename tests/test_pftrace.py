@@ -134,7 +134,8 @@ def test_a_simulated_run_decodes_with_every_slice_closed():
     tracks, events = decode(trace)
     assert_nested(events)
     names = [name for name, _ in tracks.values()]
-    assert names[:3] == ["labkit cluster: move-busy-dll", "VM", "group:VMGroup"]
+    assert names[0] == "labkit cluster: move-busy-dll"
+    assert {"VM", "group:VMGroup"} <= set(names) and all(parent for name, parent in list(tracks.values())[1:])
     for name, parent in tracks.values():
         if name.endswith(")"):
             assert tracks[parent][0] == name.rsplit(" (", 1)[0]

@@ -260,6 +260,31 @@ GUIDE_PAGES = tuple(
     )
 )
 
+PROPERTY_PAGES = tuple(
+    Source(page, "page", what, _MSCS + page)
+    for page, what in (
+        (
+            "resource-types-looksalivepollinterval",
+            "The resource type's LooksAlivePollInterval (default 5000 ms).",
+        ),
+        ("resource-types-isalivepollinterval", "The resource type's IsAlivePollInterval (default 60000 ms)."),
+        (
+            "resources-restartdelay",
+            "The RestartDelay property: the wait before a failed resource is restarted.",
+        ),
+        (
+            "resources-separatemonitor",
+            "The SeparateMonitor property: a resource in a Resource Monitor of its own.",
+        ),
+        (
+            "groups-failoverthreshold",
+            "The group's FailoverThreshold: failovers allowed within FailoverPeriod.",
+        ),
+        ("groups-failoverperiod", "The group's FailoverPeriod, in hours."),
+    )
+)
+"""Property pages of the same guide that rules cite by their page name alone."""
+
 HEADERS = (
     Source(
         "H-ROS",
@@ -432,5 +457,14 @@ OTHER = (
     ),
 )
 
-DOCUMENTS = (*NSPV2_PAGES, *CLUSTER_PAGES, *GUIDE_PAGES, *HEADERS, *PROTOCOL, *SAMPLES, *OTHER)
+DOCUMENTS = (
+    *NSPV2_PAGES,
+    *CLUSTER_PAGES,
+    *GUIDE_PAGES,
+    *PROPERTY_PAGES,
+    *HEADERS,
+    *PROTOCOL,
+    *SAMPLES,
+    *OTHER,
+)
 """Every source key but the sheets' sections, in the order the sources page lists them."""
