@@ -42,5 +42,13 @@ assert replayer.last.state[1] == replayer.slider.value == 0, replayer.last
 replayer.slider.value = len(trace) // 2
 assert replayer.last.state[1] == len(trace) // 2, replayer.last
 """,
+    "10-When-A-Resource-Fails.ipynb": """
+from labkit.explore import HealthChoice as _Choice
+assert explorer.last.state == _Choice("isalive-failure-failover"), explorer.last.state
+assert explorer.renders == 1, explorer.renders
+explorer.action.value = 1
+assert explorer.last.state.restart_action == 1, explorer.last
+assert "0 failovers" in explorer.last.text, explorer.last.text
+""",
 }
 """Test code per lab notebook (by file name), run in the notebook's kernel after its last cell."""
