@@ -158,3 +158,24 @@ def test_the_events_count_in_the_summary_line(count, tmp_path):
         tracer.record(Kind.NOTE, "Tick", actor="rhs", subject="Disk", t=t, evidence="documented")
     soup = soup_of(report_html(tracer.trace))
     assert described(soup)["events"].startswith(f"{count} over ")
+
+
+def test_a_real_cluster_log_import_is_reported_and_exported_with_its_wall_clock():
+    """The cluster.log importer's trace: its files and nodes in the report, its UTC start in the .pftrace."""
+    from perfetto.protos.perfetto.trace.perfetto_trace_pb2 import BuiltinClock, Trace
+
+    from labkit import clusterlog
+    from labkit.views.pftrace import to_pftrace
+
+    trace = clusterlog.read([ROOT / "data" / "clusterlogs" / "ag-move"])
+    what = described(soup_of(report_html(trace)))
+    assert (what["produced"], what["files"]) == (
+        "imported from logs",
+        "SQL01_cluster.log (SQL01), SQL02_cluster.log (SQL02)",
+    )
+    assert what["utc start"] == trace.header.params["source"]["utc_start"]
+    clocks = Trace.FromString(to_pftrace(trace)).packet[0].clock_snapshot.clocks
+    assert {c.clock_id for c in clocks} == {
+        BuiltinClock.BUILTIN_CLOCK_BOOTTIME,
+        BuiltinClock.BUILTIN_CLOCK_REALTIME,
+    }
