@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test lint data clean
+.PHONY: setup git-filter lab test lint data clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,7 +13,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-lab: $(STAMP)
+# Install only: .venv with labkit and its tools, and the git filter that keeps notebooks' outputs out of commits.
+setup: $(STAMP) git-filter
+
+# .gitattributes sends every .ipynb through this filter: git stores it without outputs or widget state, while
+# the working copy keeps what JupyterLab saved. (Git runs it from the top of the working tree.)
+git-filter:
+	@if git rev-parse --git-dir >/dev/null 2>&1; then \
+		git config filter.labkit-notebook.clean "$(BIN)/python -m labkit.lab.notebooks clean" && \
+		git config filter.labkit-notebook.smudge cat && \
+		echo "git filter labkit-notebook: notebooks are committed without outputs"; fi
+
+lab: setup
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
 lint: $(STAMP)
@@ -31,7 +42,7 @@ test: lint
 
 # Regenerate the golden traces in data/traces (committed: they are data, see data/README.md).
 data: $(STAMP)
-	$(BIN)/python -m labkit.lab.golden data/traces
+	$(BIN)/python -m labkit.lab.golden data/traces --rules docs/rules.md
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
@@ -43,13 +54,19 @@ clean:
 assets: $(STAMP)
 	$(BIN)/python -m labkit.lab.site assets
 
-# Execute every notebook and render the offline site into build/site (open build/site/index.html).
+# Render the offline site into build/site (open build/site/index.html): every notebook, or NB="a.ipynb b.ipynb"
+# (links to the others become text). Notebooks run again only when they, labkit or data/ changed
+# (build/site-cache). Exercise solutions are left out unless SOLUTIONS=1.
 docs: assets
-	$(BIN)/python -m labkit.lab.site build --out build/site
+	$(BIN)/python -m labkit.lab.site build --out build/site $(if $(SOLUTIONS),--solutions) $(NB)
 
-# Serve notebooks/ (or NB=one.ipynb) as apps (Voila) on 127.0.0.1 with a fresh token, printed below.
+# Serve notebooks/ (or NB=notebooks/one.ipynb, opened first; its Next/contents links work) as apps (Voila) on
+# 127.0.0.1 with a fresh token, printed below. For a bookmark: PORT=8900 and TOKEN_FILE=~/.labkit-token (a
+# token kept between runs) or TOKEN=<16+ URL-safe characters>. Whoever has the address and token can run the
+# notebooks' code as you while the server runs (see labkit/lab/present.py).
 present: $(STAMP)
-	$(BIN)/python -m labkit.lab.present $(or $(NB),notebooks)
+	$(BIN)/python -m labkit.lab.present $(or $(NB),notebooks) $(if $(PORT),--port $(PORT)) \
+		$(if $(TOKEN),--token $(TOKEN)) $(if $(TOKEN_FILE),--token-file $(TOKEN_FILE))
 
 # --- benchmarks (bench/README.md) ---
 .PHONY: bench lint-bench

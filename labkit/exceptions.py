@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -11,13 +12,29 @@ class LabkitError(Exception):
 
 
 class UnknownNameError(LabkitError, ValueError):
-    """A name (flag, OS profile, scenario, provider, DLL, policy) that does not exist."""
+    """A name (flag, OS profile, scenario, provider, DLL, policy) that does not exist; the message offers
+    the closest valid names (a typo, another case) before listing them all."""
 
     def __init__(self, what: str, given: str, valid: Sequence[str]) -> None:
         self.what = what
         self.given = given
         self.valid = list(valid)
-        super().__init__(f"unknown {what} {given!r}; valid: {', '.join(self.valid)}")
+        self.suggestions = _close(str(given), self.valid)
+        """The valid names closest to ``given``, best first (empty when none is close)."""
+        maybe = " or ".join(repr(s) for s in self.suggestions)
+        hint = f" (did you mean {maybe}?)" if maybe else ""
+        super().__init__(f"unknown {what} {given!r}{hint}; valid: {', '.join(self.valid)}")
+
+
+def _close(given: str, valid: Sequence[str]) -> list[str]:
+    """Up to two valid names close to ``given`` (a typo, another case, the first word or words), best
+    first."""
+    folded = {name.casefold(): name for name in valid}
+    key = given.casefold()
+    found = difflib.get_close_matches(key, list(folded), n=2, cutoff=0.8)
+    if not found and len(key) >= 3:
+        found = [name for name in folded if name.startswith(key)][:2]
+    return [folded[name] for name in found]
 
 
 @dataclass(frozen=True)
@@ -52,6 +69,18 @@ class TraceFormatError(LabkitError, ValueError):
 class OutputExistsError(LabkitError, FileExistsError):
     """Writing would replace an existing file (a trace, an export, a table) and the caller did not ask for
     that (``force``)."""
+
+    def __init__(self, path: object, *, appeared: bool = False) -> None:
+        self.path = str(path)
+        self.appeared = appeared
+        """True when the file appeared while labkit was writing (a check before writing found none)."""
+        what = "file appeared while writing; not overwritten" if appeared else "file exists"
+        super().__init__(f"{self.path}: {what}" + ("" if appeared else "; pass force=True to overwrite it"))
+
+
+class DomainMismatchError(LabkitError, ValueError):
+    """Two traces of different domains where one domain is needed (``labkit diff`` of an NSPv2 and a
+    cluster trace)."""
 
 
 class WallClockTimeout(LabkitError, TimeoutError):

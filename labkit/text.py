@@ -125,3 +125,13 @@ def counted(names: Iterable[str]) -> str:
     for name in names:
         counts[name] = counts.get(name, 0) + 1
     return ", ".join(name if n == 1 else f"{name}×{n}" for name, n in counts.items())
+
+
+def sentence(text: str) -> str:
+    """A summary as a sentence: a capital first letter (unless it starts with a name such as
+    ``OfflineV2``) and a full stop."""
+    text = " ".join(text.split())
+    first = text.split(" ", 1)[0]
+    if first.islower():
+        text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from labkit.lab import notebooks, present, site
+from tests.notebook_checks import CHECKS
 
 ROOT = Path(__file__).resolve().parent.parent
 LAB = notebooks.find(ROOT / "notebooks")
@@ -20,8 +21,12 @@ SITE_ASSETS = ROOT / "build" / "site-assets"
 
 @functools.cache
 def executed(path):
-    """``path`` run top to bottom, once per test session (callers must not modify the notebook)."""
-    return notebooks.execute(path, ROOT)
+    """``path`` run top to bottom, once per test session (callers must not modify the notebook).
+
+    A lab notebook's widgets are then driven from the test side in the same kernel
+    (`tests.notebook_checks`): a failing check fails every test that runs the notebook.
+    """
+    return notebooks.execute(path, ROOT, then=CHECKS.get(path.name, "") if path in LAB else "")
 
 
 def unavailable(message):

@@ -24,8 +24,8 @@ def test_summary_as_csv_of_an_nspv2_trace(capsys):
     assert capsys.readouterr().out.splitlines() == [
         "session,client,provider,session_arg,started_at,lookups,nexts,sets,ended,ended_by,ended_at,"
         "final_state,client_state,arg_mismatches,faults",
-        "session:101,client:101,contoso-mail (slow),session#1,1.0,1,1,0,Rundown,NSPv2ClientSessionRundown,"
-        "100.0,RunDown,Crashed,0,",
+        "session:101,client:101,contoso-mail (slow),session#1,1.0,1,1,0,both,"
+        '"NSPv2ClientSessionRundown, NSPv2Cleanup",100.0,CleanedUp,Crashed,0,',
         "session:102,client:102,contoso-mail (slow),session#2,1.0,1,2,0,Cleanup,NSPv2Cleanup,804.0,CleanedUp,"
         "Exited,0,",
     ]
@@ -40,7 +40,7 @@ def test_diff_says_what_a_flag_changed_and_exits_1(capsys):
         "scenario move-busy-dll-no-queue → move-busy-dll, QUEUE_ENABLED: the move waited in the queue and "
         "succeeded instead of failing (ERROR_CLUSTER_GROUP_BUSY); VM ended on NODE2 instead of NODE1; "
         "OfflineV2 ran 4 times instead of once; and 4 more",
-        "first divergence at seq 7",
+        "first divergence at seq 11",
     ]
     assert lines[3:6] == [
         "| aspect | what | a | b |",

@@ -107,7 +107,7 @@ def test_session_view_with_more_clients_and_the_both_policy():
     assert view.text == "4 client sessions: 2 ended by Rundown + Cleanup, 2 by Cleanup · faults: none"
     assert view.rendered().title == "crash-during-lookup · slow · crash → both · 4 clients"
     assert "crash-during-lookup · slow · crash → both · 4 clients" in view.picture
-    leaky = SessionExplorerModel().view(SessionChoice("leaky-rundown"))
+    leaky = SessionExplorerModel().view(SessionChoice("leaky-rundown", crash="rundown"))
     assert leaky.text == "2 client sessions: 1 leaked, 1 by Cleanup · faults: SessionStateLeaked"
     with pytest.raises(UnknownNameError):
         SessionExplorerModel(["happy-path"]).view(SessionChoice("two-clients"))
@@ -127,32 +127,33 @@ def test_replay_model_seeks_and_draws_the_cursor_where_it_is():
     """Seeking gives the states there (since in whole ms, entered_by the call that caused the state), the
     event, and the picture with its cursor line at the event's time."""
     model = ReplayModel.open("data/traces/cluster-move-busy-dll.jsonl")
-    frame = model.seek(30)
+    frame = model.seek(36)
     assert (
-        frame.text == "seq 30 · t = 3000 ms · state VM ClusterResourceOfflinePending → ClusterResourceOnline"
+        frame.text == "seq 36 · t = 3000 ms · state VM ClusterResourceOfflinePending → ClusterResourceOnline"
     )
     assert [tuple(r.values()) for r in model.rendered(frame).rows] == [
+        ("monitor:1", "monitor", "RmonIdle", 0, None),
         ("VM", "resource", "ClusterResourceOnline", 3000, "SetResourceStatusEx"),
-        ("group:VMGroup", "group", "Moving", 2500, None),
+        ("group:VMGroup", "group", "ClusterGroupPending", 2500, None),
     ]
-    at_30 = model.picture(frame)
-    cursor = BeautifulSoup(at_30, "html.parser").find("line", class_="labkit-cursor")
+    at_36 = model.picture(frame)
+    cursor = BeautifulSoup(at_36, "html.parser").find("line", class_="labkit-cursor")
     assert cursor is not None
     assert model.seek(-5).text == "before the first event" and model.seek(10_000).position == len(model) - 1
-    assert model.picture(model.seek(10_000)) != at_30
-    assert model.picture(model.seek(30)) == at_30
+    assert model.picture(model.seek(10_000)) != at_36
+    assert model.picture(model.seek(36)) == at_36
 
 
 def test_the_replayer_follows_bursts_of_events():
-    """pending-timeout: 18 events in 3 s, then a pause of three minutes: each burst is a window of its
+    """pending-timeout: 23 events in 3 s, then a pause of three minutes: each burst is a window of its
     own, read in its own unit; without follow, the whole trace."""
     model = ReplayModel.open("data/traces/cluster-pending-timeout.jsonl")
     times = [e.t for e in model.trace]
-    assert bursts(times) == [(0, 17), (18, 27), (28, 30)]
+    assert bursts(times) == [(0, 22), (23, 32), (33, 35)]
     first = model.seek(5)
     assert first.window == (-60.0, 3120.0)
     assert "virtual time (s)" in model.picture(first)
-    assert model.seek(20).window[0] > 180_000
+    assert model.seek(25).window[0] > 180_000
     model.follow = False
     whole = model.seek(5)
     assert whole.window[0] < 0 < 240_000 < whole.window[1]
@@ -178,7 +179,7 @@ def test_a_trace_with_many_lanes_shows_those_busy_around_the_cursor_or_those_a_f
 def test_replay_model_of_an_nspv2_trace_names_client_processes():
     """Client processes are subjects of their own kind, beside sessions, lookups and providers."""
     model = ReplayModel.open("data/traces/nspv2-crash-during-lookup.jsonl")
-    frame = model.seek(40)
+    frame = model.seek(42)
     assert [(r["subject"], r["kind"], r["state"]) for r in model.rendered(frame).rows] == [
         ("provider:contoso-mail", "provider", "Advertised"),
         ("client:101", "client", "Crashed"),
@@ -321,3 +322,64 @@ def test_the_throttle_shows_the_first_change_at_once_and_the_last_after_the_inte
     state["value"] = 6
     throttle.changed(None)
     assert shown == [1, 5, 6]
+
+
+def test_health_choice_turns_knobs_into_properties_and_keeps_the_retry_legal():
+    """The knobs become resource and group common properties; RetryPeriodOnFailure below RestartPeriod is
+    raised to it (its documented minimum), 'never' stays never."""
+    from labkit.explore import HealthChoice
+
+    choice = HealthChoice(restart_period_ms=1_200_000, retry_period_ms=600_000)
+    assert choice.properties() == {
+        "LooksAlivePollInterval": 5000,
+        "IsAlivePollInterval": 60000,
+        "DeadlockTimeout": 300000,
+        "RestartAction": 2,
+        "RestartThreshold": 3,
+        "RestartPeriod": 1_200_000,
+        "FailoverThreshold": 0xFFFFFFFF,
+        "RetryPeriodOnFailure": 1_200_000,
+    }
+    assert HealthChoice(retry_period_ms=0xFFFFFFFF).normalised().retry_period_ms == 0xFFFFFFFF
+
+
+def test_health_view_says_what_the_policy_did():
+    """Default knobs: four failures, three restarts, a failover to NODE2. RestartAction 1: no failover, the
+    group stays failed. A higher RestartThreshold: more restarts before the failover."""
+    from labkit.explore import HealthChoice, HealthExplorerModel
+
+    model = HealthExplorerModel()
+    assert model.view(HealthChoice()).text == (
+        "Disk: 4 failures, 3 restarts, 1 failover, monitors monitor:1 → monitor:2 · "
+        "SqlGroup ends ClusterGroupOnline on NODE2"
+    )
+    assert model.view(HealthChoice(restart_action=1)).text == (
+        "Disk: 4 failures, 3 restarts, 0 failovers · SqlGroup ends ClusterGroupFailed on NODE1"
+    )
+    more = model.view(HealthChoice(restart_threshold=5))
+    assert [r["restarts"] for r in more.rendered().rows] == [5]
+    assert more.rendered().title.startswith("isalive-failure-failover · RestartAction")
+    assert f'aria-label="{more.title}"' in more.picture
+
+
+def test_health_view_of_a_shorter_deadlock_timeout_kills_the_monitor_sooner():
+    """DeadlockTimeout 60 s: the hung LooksAlive ends the monitor at 120 s instead of 360 s."""
+    from labkit.explore import HealthChoice, HealthExplorerModel
+
+    view = HealthExplorerModel().view(
+        HealthChoice("looksalive-hang-separate-monitor", deadlock_timeout_ms=60_000)
+    )
+    assert [(f.name, f.t) for f in view.run.faults] == [("DeadlockTimeout", 120_000.0)]
+    assert [r["monitors"] for r in view.rendered().rows] == [
+        "monitor:1",
+        "monitor:1 → monitor:2",
+        "monitor:1",
+    ]
+
+
+def test_health_model_names_what_it_does_not_offer():
+    """A scenario outside the explorer's list is refused with the valid names."""
+    from labkit.explore import HealthChoice, HealthExplorerModel
+
+    with pytest.raises(UnknownNameError, match="unknown cluster scenario 'plain-offline'; valid: isalive"):
+        HealthExplorerModel().view(HealthChoice("plain-offline"))

@@ -1,5 +1,9 @@
 """The lab's notebooks: committed clean, titled, linked from the contents, and each runs top to bottom."""
 
+import shutil
+import subprocess
+import sys
+
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
@@ -7,6 +11,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from labkit.exceptions import NotebookExecutionError
 from labkit.lab import notebooks
 from tests.lab import FIXTURES, LAB, ROOT, executed
+from tests.notebook_checks import CHECKS
 
 WIDGET_STATE = {
     "application/vnd.jupyter.widget-state+json": {"state": {}, "version_major": 2, "version_minor": 0}
@@ -41,6 +46,39 @@ def test_notebook_runs_top_to_bottom(path):
 def test_committed_notebook_is_clean(path):
     """No outputs, execution counts or widget state; a '# Title' first cell; every relative link resolves."""
     assert [str(problem) for problem in notebooks.problems(path)] == []
+
+
+@pytest.mark.parametrize("path", LAB, ids=relative)
+def test_lab_notebooks_carry_no_test_code(path):
+    """No assert and no self-check in teaching material; a notebook with a widget is driven from the test
+    side instead (`tests.notebook_checks`), and a check exists only for a notebook of the lab."""
+    nb = notebooks.read(path)
+    code = [cell.source for cell in nb.cells if cell.cell_type == "code"]
+    prose = [cell.source for cell in nb.cells if cell.cell_type == "markdown"]
+    assert [c for c in code if "assert " in c] == []
+    assert [p for p in prose if "self-check" in p.lower() or "for the tests" in p] == []
+    has_widget = any("labkit.widgets import" in c for c in code)
+    assert (path.name in CHECKS) == has_widget
+    assert set(CHECKS) <= {p.name for p in LAB}
+
+
+def test_code_run_after_a_notebook_drives_it_without_becoming_part_of_it(tmp_path):
+    """`then` runs in the notebook's kernel after its last cell: it sees the notebook's names, its cell is
+    not in the result, and the widget state saved is the one the notebook's own cells left."""
+    path = write(
+        tmp_path / "nb.ipynb",
+        new_markdown_cell("# T"),
+        new_code_cell("import ipywidgets\nbox = ipywidgets.Checkbox(value=False)\nbox"),
+    )
+    nb = notebooks.execute(path, tmp_path, then="assert box.value is False\nbox.value = True")
+    assert [cell.cell_type for cell in nb.cells] == ["markdown", "code"]
+    states = nb.metadata.widgets["application/vnd.jupyter.widget-state+json"]["state"].values()
+    assert [m["state"]["value"] for m in states if m["model_name"] == "CheckboxModel"] == [False]
+    with pytest.raises(NotebookExecutionError) as failure:
+        notebooks.execute(path, tmp_path, then="assert box.value is True, 'still unticked'")
+    assert failure.value.cell is None
+    assert str(failure.value).startswith(f"{path}: the code run after it: ")
+    assert "AssertionError: still unticked" in str(failure.value)
 
 
 def test_contents_links_every_notebook():
@@ -163,3 +201,40 @@ def test_a_notebook_outside_the_project_is_refused(tmp_path):
     path = write(tmp_path / "elsewhere" / "nb.ipynb", new_markdown_cell("# T"))
     with pytest.raises(ValueError, match=r"nb.ipynb: not inside the project folder .*/project, so its data"):
         notebooks.execute(path, tmp_path / "project")
+
+
+def test_clean_strips_a_notebook_and_passes_anything_else_through():
+    """The git filter: outputs, counts and widget state go; a clean notebook or other bytes stay."""
+    code = new_code_cell("print(1)", execution_count=3, outputs=[new_output("stream", text="1\n")])
+    dirty = nbformat.writes(
+        new_notebook(cells=[new_markdown_cell("# T"), code], metadata={"widgets": WIDGET_STATE})
+    )
+    cleaned = notebooks.clean(dirty.encode())
+    nb = nbformat.reads(cleaned.decode(), as_version=4)
+    assert (nb.cells[1].outputs, nb.cells[1].execution_count, "widgets" in nb.metadata) == ([], None, False)
+    assert notebooks.clean(cleaned) == cleaned
+    for other in (b"not a notebook", b'{"cells": 3}', b"\xff\xfe"):
+        assert notebooks.clean(other) == other
+
+
+def test_git_stores_notebooks_without_outputs_through_the_filter(tmp_path):
+    """With the filter `make setup` registers, a commit holds the notebook stripped while the working copy
+    keeps its outputs, and git sees nothing to commit afterwards."""
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    shutil.copyfile(ROOT / ".gitattributes", tmp_path / ".gitattributes")
+    clean = f"{sys.executable} -m labkit.lab.notebooks clean"
+    subprocess.run([*git, "config", "filter.labkit-notebook.clean", clean], check=True)
+    code = new_code_cell("print(1)", execution_count=1, outputs=[new_output("stream", text="1\n")])
+    path = write(tmp_path / "nb.ipynb", new_markdown_cell("# T"), code)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "x"], check=True)
+    stored = subprocess.run(
+        [*git, "show", "HEAD:nb.ipynb"], check=True, capture_output=True, text=True
+    ).stdout
+    assert nbformat.reads(stored, as_version=4).cells[1].outputs == []
+    assert notebooks.read(path).cells[1].outputs != []
+    status = subprocess.run([*git, "status", "--porcelain"], check=True, capture_output=True, text=True)
+    assert status.stdout == ""
+    setup = subprocess.run(["make", "-n", "setup"], cwd=ROOT, check=True, capture_output=True, text=True)
+    assert 'filter.labkit-notebook.clean ".venv/bin/python -m labkit.lab.notebooks clean"' in setup.stdout

@@ -55,13 +55,13 @@ def test_lifecycle_of_crash_during_lookup():
     assert ax.get_xlabel() == "virtual time (ms)"
     bars = [c for c in ax.collections if type(c).__name__ == "PolyCollection"]
     assert [tuple(round(v, 4) for v in b.get_facecolors()[0]) for b in bars] == [
-        rgba(ENDING_COLOURS["Rundown"]),
+        rgba(ENDING_COLOURS["both"]),
         rgba(ENDING_COLOURS["Cleanup"]),
     ]
-    assert texts(ax) == ["session#1 → Rundown", "session#2 → Cleanup"]
+    assert texts(ax) == ["session#1 → Rundown + Cleanup", "session#2 → Cleanup"]
     assert legend(ax) == [
         "session ended by NSPv2Cleanup",
-        "session ended by NSPv2ClientSessionRundown",
+        "session ended by Rundown and Cleanup",
         "lookup open (Begin → End)",
         "NSPv2Startup",
         "NSPv2LookupServiceBegin",
@@ -83,11 +83,13 @@ def test_lifecycle_names_leaks_faults_and_wrong_arguments():
     assert "session leaked (provider kept its state)" in legend(ax)
     assert "SessionStateLeaked" in "".join(texts(ax))
     tr = make_tracer("nspv2")
-    start = tr.record(Kind.CALL, "NSPv2Startup", actor="broker", subject="session:9", t=0)
+    start = tr.record(
+        Kind.CALL, "NSPv2Startup", actor="broker", subject="session:9", t=0, evidence="documented"
+    )
     tr.record(Kind.RETURN, "NSPv2Startup", actor="provider", subject="session:9", span=start.span,
-              args={"ppvClientSessionArg": "ctx-A"}, t=0)  # fmt: skip
+              args={"ppvClientSessionArg": "ctx-A"}, t=0, evidence="documented")  # fmt: skip
     tr.record(Kind.CALL, "NSPv2Cleanup", actor="broker", subject="session:9", t=5,
-              args={"pvClientSessionArg": "$ctx-B$"})  # fmt: skip
+              args={"pvClientSessionArg": "$ctx-B$"}, evidence="documented")  # fmt: skip
     [ax] = session_lifecycle(tr.trace).axes
     assert texts(ax) == ["ctx-A → Cleanup", "$ctx-B$"]
     assert legend(ax)[-1] == "another argument"
@@ -112,7 +114,7 @@ def matrix_frame():
             (4, "ERROR_SUCCESS", "NODE2", ""),
             (5, "ERROR_SUCCESS", "NODE2", ""),
         ):
-            rows.append((os, flags, "", "", result, "Online", node, True, "", faults, 1.0))
+            rows.append((os, flags, "", "", "", result, "Online", node, True, "", faults, 1.0))
     return pd.DataFrame(rows, columns=list(cluster.matrix.COLUMNS))
 
 
@@ -148,6 +150,18 @@ def test_flag_matrix_figure_rows_columns_and_colours():
     ]
     dots = next(c for c in ax.collections if isinstance(c, PathCollection))
     assert [tuple(p) for p in dots.get_offsets()] == [(1, 11), (2, 13), (3, 11), (3, 13)]
+
+
+def test_what_if_flags_are_rings_and_say_so_in_the_legend():
+    """A flag no client API of the scenario can ask for (0x08 through MoveClusterGroupEx) is a ring, not a
+    dot, and the legend says why; a flag a client can ask for stays a dot."""
+    frame = matrix_frame()
+    frame.loc[frame["flags"] == 5, ["flags", "what_if"]] = [9, "RETURNING_TO_SOURCE_NODE_BECAUSE_OF_ERROR"]
+    [ax] = flag_matrix_figure(frame).axes
+    dots, rings = [c for c in ax.collections if isinstance(c, PathCollection)][:2]
+    assert [tuple(p) for p in dots.get_offsets()] == [(1, 11), (2, 13), (3, 11)]
+    assert [tuple(p) for p in rings.get_offsets()] == [(3, 14)]
+    assert legend(ax)[-1] == "what-if: no client API of the scenario can ask for this flag"
 
 
 def test_flag_matrix_figure_of_a_real_matrix_has_128_columns():

@@ -1,8 +1,10 @@
 """make present: Voila on 127.0.0.1 only, behind a fresh token, pages limited to the server's own files."""
 
 import socket
+import stat
 import urllib.error
 import urllib.request
+from unittest import mock
 
 import psutil
 import pytest
@@ -17,6 +19,7 @@ def test_a_session_binds_loopback_with_a_fresh_token():
     """The command names 127.0.0.1, no browser, no port hopping and the token; tokens differ per session."""
     one, two = present.new_session(FIXTURES_DIR, port=0), present.new_session(FIXTURES_DIR, port=0)
     assert one.token != two.token and len(one.token) >= 32
+    assert one.command()[2] == "from labkit.lab.present import run_voila; run_voila('127.0.0.1')"
     assert one.command()[3:] == [
         str(FIXTURES_DIR),
         "--no-browser",
@@ -30,13 +33,61 @@ def test_a_session_binds_loopback_with_a_fresh_token():
     assert one.token not in repr(one)
 
 
-def test_a_taken_port_gives_way_to_a_free_one():
-    """When the asked-for port is in use, the session gets another instead of failing to start."""
+def test_a_taken_default_port_gives_way_but_a_port_asked_for_does_not():
+    """8866 taken: another free port; a port asked for (a bookmark) is kept, and the server will say it
+    cannot listen there rather than move silently."""
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        assert present.new_session(FIXTURES_DIR, port=port).port != port
+        assert present.new_session(FIXTURES_DIR, port=port).port == port
+        with mock.patch.object(present, "DEFAULT_PORT", port):
+            assert present.new_session(FIXTURES_DIR, port=port).port != port
+
+
+def test_one_notebook_is_served_with_its_folder_and_opened_directly():
+    """Its 'Next' and 'contents' links point at the notebooks beside it: the folder is served and the
+    address opens the notebook's app."""
+    notebook = FIXTURES_DIR / "widget-checkbox.ipynb"
+    session = present.new_session(notebook, port=0)
+    assert (session.folder, session.start, session.target) == (
+        FIXTURES_DIR,
+        "widget-checkbox.ipynb",
+        notebook,
+    )
+    assert session.command()[3] == str(FIXTURES_DIR)
+    assert (
+        session.url
+        == f"http://127.0.0.1:{session.port}/voila/render/widget-checkbox.ipynb?token={session.token}"
+    )
+
+
+def test_a_fixed_token_and_port_give_a_bookmark(tmp_path, capsys):
+    """--token (or a token file, created once with mode 0600) and --port make the same address each run;
+    a token too short or with characters a URL would change is refused."""
+    fixed = present.new_session(FIXTURES_DIR, port=8901, token="class-of-2026-room-4")
+    assert fixed.url == "http://127.0.0.1:8901/?token=class-of-2026-room-4"
+    kept = tmp_path / "present-token"
+    first = present.token_from_file(kept)
+    assert present.token_from_file(kept) == first and len(first) >= 32
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    for bad in ("short", "a token with spaces in it", "ab/cd?ef&gh=ij#klmnop"):
+        assert present.main([str(FIXTURES_DIR), "--token", bad]) == 2
+    assert (
+        capsys.readouterr().err.splitlines()
+        == ["labkit present: a token must be at least 16 characters among A-Z a-z 0-9 . _ ~ -"] * 3
+    )
+
+
+def test_another_address_is_an_explicit_choice_that_says_what_it_exposes():
+    """--ip: the server, its Content-Security-Policy and the message name the address and the risk."""
+    session = present.new_session(FIXTURES_DIR, port=0, ip="0.0.0.0")
+    assert "--Voila.ip=0.0.0.0" in session.command()
+    assert "ws://0.0.0.0:*" in present.content_security_policy("0.0.0.0")
+    assert present._reach(session).startswith("(listening on 0.0.0.0: any machine that reaches it and knows")
+    assert present._reach(present.new_session(FIXTURES_DIR, port=0)) == (
+        "(only this machine can connect, with the token; Ctrl-C stops)"
+    )
 
 
 def test_a_missing_notebook_is_a_one_line_error(capsys, tmp_path):

@@ -45,6 +45,10 @@ def build(root, out, *names):
     return site.build_site({p: notebooks.read(p) for p in paths}, out, assets=site_assets(), root=root)
 
 
+CONTENT_LINKS = "main a:not(.labkit-top a, .labkit-bottom a, .anchor-link)"
+"""Links of a page's content, not of its navigation."""
+
+
 def links(page, selector, attribute):
     soup = BeautifulSoup(page.read_text(), features="html.parser")
     return [element[attribute] for element in soup.select(selector)]
@@ -71,22 +75,31 @@ def test_pages_files_and_rewritten_links(project, tmp_path):
         "notebooks/02-Second.html",
         "notebooks/02-Second.ipynb",
         "notebooks/pic.png",
+        "search-index.js",
+        "search.html",
     ]
     assert {"_static/requirejs/require.js", "_static/html-manager/dist/embed-amd.js"} <= set(files)
     first = out / "notebooks" / "01-First.html"
-    assert links(first, "main a:not(nav a, .anchor-link)", "href") == [
+    assert links(first, CONTENT_LINKS, "href") == [
         "02-Second.html#part",
         "../docs/guide.html",
         "https://example.org",
     ]
     assert links(first, "main img", "src") == ["pic.png"]
-    assert links(first, "nav a", "href") == ["../index.html", "01-First.ipynb"]
+    assert links(first, ".labkit-top a", "href") == ["../index.html", "02-Second.html", "01-First.ipynb"]
+    assert links(first, ".labkit-top form", "action") == ["../search.html"]
     assert links(first, "script[src]", "src") == ["../_static/requirejs/require.js"]
-    assert links(out / "docs" / "guide.html", "main a:not(nav a, .anchor-link)", "href") == [
+    assert links(out / "docs" / "guide.html", CONTENT_LINKS, "href") == [
         "../notebooks/01-First.html",
         "more.html",
     ]
-    assert links(out / "docs" / "guide.html", "nav a", "href") == ["../index.html"]
+    guide = out / "docs" / "guide.html"
+    assert links(guide, ".labkit-top a", "href") == [
+        "../index.html",
+        "../notebooks/02-Second.html",
+        "more.html",
+    ]
+    assert links(guide, ".labkit-bottom a", "href") == links(guide, ".labkit-top a", "href")
 
 
 def test_index_lists_notebooks_with_their_intro_then_documents(project, tmp_path):
@@ -125,11 +138,29 @@ def test_a_link_outside_the_project_fails(project, tmp_path):
 
 
 def test_a_link_to_a_notebook_left_out_fails(project, tmp_path):
-    """Every linked notebook must be part of the site, or its link would be dead."""
+    """Every linked notebook must be part of a whole site, or its link would be dead."""
     with pytest.raises(
         SiteBuildError, match=r"^notebooks/01-First.ipynb: link 02-Second.ipynb: that notebook is not part"
     ):
         build(project, tmp_path / "site", "01-First.ipynb")
+
+
+def test_a_partial_site_turns_links_to_notebooks_left_out_into_text(project, tmp_path):
+    """A subset of the lab builds: the link's words stay, marked as left out; the index says so."""
+    out = tmp_path / "site"
+    path = project / "notebooks" / "01-First.ipynb"
+    pages = site.build_site(
+        {path: notebooks.read(path)}, out, assets=site_assets(), root=project, partial=True
+    )
+    assert [p.path for p in pages] == ["notebooks/01-First.html", "docs/guide.html", "docs/more.html"]
+    first = out / "notebooks" / "01-First.html"
+    assert links(first, CONTENT_LINKS, "href") == ["../docs/guide.html", "https://example.org"]
+    soup = BeautifulSoup(first.read_text(), features="html.parser")
+    assert [(s.get_text(), s["title"]) for s in soup.select(".labkit-left-out")] == [
+        ("second", "not part of this build of the site")
+    ]
+    index = BeautifulSoup((out / "index.html").read_text(), features="html.parser")
+    assert "holds 1 of the lab's notebooks" in index.select_one(".note").get_text()
 
 
 def test_a_folder_that_is_not_a_site_is_never_replaced(project, tmp_path):
@@ -190,6 +221,21 @@ def test_the_lab_site_loads_nothing_remote_and_embeds_widget_state(tmp_path):
     for page in pages:
         text = (tmp_path / "site" / page.path).read_text()
         assert (page.path, site.external_references(text)) == (page.path, [])
+    sources = BeautifulSoup((tmp_path / "site" / "docs" / "sources.html").read_text(), features="html.parser")
+    anchors = {element["id"] for element in sources.select("[id]")}
+    for page in pages:
+        soup = BeautifulSoup((tmp_path / "site" / page.path).read_text(), features="html.parser")
+        here = (tmp_path / "site" / page.path).parent
+        cited = [a["href"] for a in soup.select("a[href*='sources.html#']")]
+        targets = {((here / href.partition("#")[0]).resolve(), href.partition("#")[2]) for href in cited}
+        assert {
+            t for t in targets if t[0] != (tmp_path / "site" / "docs" / "sources.html").resolve()
+        } == set()
+        assert {fragment for _, fragment in targets} <= anchors, page.path
+        if page.path != "docs/sources.html":
+            assert [
+                a.get_text() for a in soup.select(".labkit-top a") if a["href"].endswith("sources.html")
+            ] == ["sources"]
     widget_page = (tmp_path / "site" / "tests" / "notebooks" / "widget-checkbox.html").read_text()
     assert "var widgetRendererSrc = '../../_static/html-manager/dist/embed-amd.js';" in widget_page
     assert widget_page.count('<script type="application/vnd.jupyter.widget-view+json">') == 1

@@ -108,7 +108,11 @@ def test_markup_in_a_resource_name_shows_as_text():
 def test_session_explorer_follows_crash_policy_provider_and_clients():
     """Each control renders once; a new scenario starts with its own number of clients."""
     explorer = SessionExplorer("crash-during-lookup")
-    assert explorer.last.text == "2 client sessions: 1 ended by Rundown, 1 by Cleanup · faults: none"
+    assert (
+        explorer.last.text == "2 client sessions: 1 ended by Rundown + Cleanup, 1 by Cleanup · faults: none"
+    )
+    explorer.crash.value = "rundown"
+    assert [r["ended"] for r in explorer.last.rows] == ["Rundown", "Cleanup"]
     explorer.crash.value = "both"
     assert [r["ended"] for r in explorer.last.rows] == ["both", "Cleanup"]
     explorer.clients.value = 3
@@ -134,7 +138,7 @@ def test_many_clients_runs_its_fifty_from_any_slider_position(start):
     explorer.scenario.value = "many-clients"
     assert explorer.renders == before + 1
     assert (explorer.clients.min, explorer.clients.max, explorer.clients.value) == (1, 50, 50)
-    assert explorer.last.state == SessionChoice("many-clients", "", "rundown", 50)
+    assert explorer.last.state == SessionChoice("many-clients", "", "both", 50)
     assert len(explorer.last.rows) == 50 and explorer.last.title.startswith("many-clients · ")
     explorer.scenario.value = "crash-during-lookup"
     assert explorer.renders == before + 2
@@ -154,27 +158,28 @@ def test_a_number_of_clients_the_scenario_cannot_take_is_refused():
 def test_replayer_steps_through_a_recorded_trace():
     """The slider and the step buttons move the cursor; the state table and the event follow."""
     replayer = TraceReplayer("data/traces/cluster-move-busy-dll.jsonl")
-    assert replayer.slider.max == 69 and replayer.last.state[1] == 0
+    assert replayer.slider.max == 81 and replayer.last.state[1] == 0
     assert replayer.file.value.endswith("cluster-move-busy-dll.jsonl")
-    replayer.slider.value = 30
+    replayer.slider.value = 36
     assert (
         replayer.last.text
-        == "seq 30 · t = 3000 ms · state VM ClusterResourceOfflinePending → ClusterResourceOnline"
+        == "seq 36 · t = 3000 ms · state VM ClusterResourceOfflinePending → ClusterResourceOnline"
     )
     assert [(r["subject"], r["state"]) for r in replayer.last.rows] == [
+        ("monitor:1", "RmonIdle"),
         ("VM", "ClusterResourceOnline"),
-        ("group:VMGroup", "Moving"),
+        ("group:VMGroup", "ClusterGroupPending"),
     ]
     replayer.step(-1)
-    assert replayer.last.state[1] == 29 and replayer.last.text.startswith(
-        "seq 29 · t = 3000 ms · complete OfflineV2"
+    assert replayer.last.state[1] == 35 and replayer.last.text.startswith(
+        "seq 35 · t = 3000 ms · complete OfflineV2"
     )
     replayer.back.click()
     replayer.forward.click()
     replayer.forward.click()
-    assert replayer.last.state[1] == 30
+    assert replayer.last.state[1] == 36
     replayer.step(1000)
-    assert replayer.last.state[1] == 69
+    assert replayer.last.state[1] == 81
 
 
 def test_replayer_follow_and_lane_filter():
@@ -188,7 +193,7 @@ def test_replayer_follow_and_lane_filter():
     renders = replayer.renders
     replayer.lanes.value = "group"
     assert replayer.renders == renders + 1 and replayer.last.state[3] == "group"
-    assert "lanes group: 1 of 2" in replayer.picture.value
+    assert "lanes group: 1 of 3" in replayer.picture.value
     replayer.lanes.value = "nobody"
     assert replayer.renders == renders + 1 and replayer.lanes.value == "group"
     assert "lane filter &#x27;nobody&#x27;" in replayer.notice.value and "#C62828" in replayer.notice.value
@@ -228,7 +233,12 @@ def test_replayer_of_a_trace_object_escapes_its_subjects():
 
     tracer = make_tracer("cluster")
     tracer.record(
-        Kind.STATE, "ClusterResourceOnline", actor="rhs", subject=EVIL, state=(None, "ClusterResourceOnline")
+        Kind.STATE,
+        "ClusterResourceOnline",
+        actor="rhs",
+        subject=EVIL,
+        state=(None, "ClusterResourceOnline"),
+        evidence="documented",
     )
     replayer = TraceReplayer(tracer.trace)
     assert replayer.last.rows[0]["subject"] == EVIL
@@ -253,3 +263,21 @@ def test_a_slider_dragged_in_the_browser_never_queues_redraws(monkeypatch):
     assert replayer.renders == renders + 2 and replayer.last.state[1] == 30
     replayer.slider.value = 40
     assert replayer.renders == renders + 3 and replayer.last.state[1] == 40 and scheduled == []
+
+
+def test_health_explorer_renders_each_knob_once():
+    """Each knob renders once; RestartAction 1 stops the failover; the scenario selector reruns."""
+    from labkit.widgets import HealthExplorer
+
+    explorer = HealthExplorer()
+    assert (explorer.renders, explorer.last.state.restart_action) == (1, 2)
+    assert explorer.last.text.endswith("SqlGroup ends ClusterGroupOnline on NODE2")
+    explorer.action.value = 1
+    assert explorer.renders == 2
+    assert explorer.last.text.endswith("SqlGroup ends ClusterGroupFailed on NODE1")
+    explorer.threshold.value = 1
+    assert (explorer.renders, [r["restarts"] for r in explorer.last.rows]) == (3, [1])
+    explorer.scenario.value = "looksalive-hang-separate-monitor"
+    assert [r["resource"] for r in explorer.last.rows] == ["SqlDisk", "SqlServer", "Share"]
+    assert explorer.last.state.properties()["RestartThreshold"] == 1
+    assert "SqlServer" in explorer.table.value and not explorer.last.error

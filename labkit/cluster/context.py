@@ -10,14 +10,30 @@ from typing import Any
 
 import simpy
 
-from labkit.cluster.model import Group, Resource
+from labkit.cluster import rules as R
+from labkit.cluster.model import Group, MonitorProcess, Resource
 from labkit.cluster.policy import Policy
 from labkit.cluster.resdll import ClusWorker
-from labkit.cluster.values import ref
 from labkit.engine.guard import Guarded, UserCodeGuard
 from labkit.engine.runloop import Runaway
-from labkit.trace import Evidence, Kind, TraceEvent, TraceHeader, Tracer
-from labkit.winapi import ClusterOsProfile, GroupStatusFlags
+from labkit.trace import Kind, Rule, TraceEvent, TraceHeader, Tracer
+from labkit.winapi import CLUSTER_GROUP_STATE, CLUSTER_RESOURCE_STATE, ClusterOsProfile, GroupStatusFlags
+
+_G, _S = CLUSTER_GROUP_STATE, CLUSTER_RESOURCE_STATE
+_PENDING = frozenset({_S.ClusterResourceOnlinePending.name, _S.ClusterResourceOfflinePending.name})
+
+
+def group_state_of(states: list[str | None]) -> str:
+    """The CLUSTER_GROUP_STATE of a group whose resources are in ``states``, by ApiGetGroupState's order of
+    precedence (MS-CMRP 3.1.4.1.46): Failed, Pending, PartialOnline, Online, Offline."""
+    if _S.ClusterResourceFailed.name in states:
+        return _G.ClusterGroupFailed.name
+    if _PENDING.intersection(states):
+        return _G.ClusterGroupPending.name
+    online = states.count(_S.ClusterResourceOnline.name)
+    if online and online < len(states):
+        return _G.ClusterGroupPartialOnline.name
+    return _G.ClusterGroupOnline.name if online else _G.ClusterGroupOffline.name
 
 
 class RunContext:
@@ -35,6 +51,8 @@ class RunContext:
         """Entry points the monitor called, by name."""
         self.offline_flags: list[int] = []
         """OfflineFlags of every OfflineV2 call, in order."""
+        self.health = False
+        """Whether monitors poll online resources with LooksAlive and IsAlive in this run."""
         self.actor = "dll"
         """Who runs user code right now (``dll`` or ``worker:<n>``): the actor of its callbacks."""
         self.worker: ClusWorker | None = None
@@ -71,54 +89,34 @@ class RunContext:
     def record(self, kind: Kind, name: str, **fields: Any) -> TraceEvent:
         return self.tracer.record(kind, name, **fields)
 
-    def note(
-        self,
-        name: str,
-        *,
-        actor: str,
-        subject: str,
-        section: str,
-        evidence: Evidence = Evidence.INFERRED,
-        **args: Any,
-    ) -> TraceEvent:
-        """A ``note``: a decision or log line worth seeing, with the sheet section it rests on."""
-        return self.record(
-            Kind.NOTE, name, actor=actor, subject=subject, args=args, evidence=evidence, ref=ref(section)
-        )
+    def note(self, name: str, rule: Rule, *, actor: str, subject: str, **args: Any) -> TraceEvent:
+        """A ``note``: a decision or log line worth seeing, citing the rule behind it."""
+        return self.record(Kind.NOTE, name, actor=actor, subject=subject, args=args, rule=rule)
 
     def fault(
         self,
         name: str,
+        rule: Rule,
         *,
         subject: str,
-        rule: str,
+        what: str,
         routine: str,
-        section: str,
         actor: str = "rhs",
-        evidence: Evidence = Evidence.DOCUMENTED,
         **args: Any,
     ) -> TraceEvent:
-        """A ``fault``: a broken rule, in a sentence, with the routine concerned."""
+        """A ``fault``: ``rule`` was broken; ``what`` says how in a sentence, with the routine concerned."""
         return self.record(
             Kind.FAULT,
             name,
             actor=actor,
             subject=subject,
-            args={"rule": rule, "routine": routine, **args},
-            evidence=evidence,
-            ref=ref(section),
+            args={"rule": what, "routine": routine, **args},
+            rule=rule,
         )
 
-    def resource_state(
-        self,
-        res: Resource,
-        new: str,
-        *,
-        actor: str,
-        section: str,
-        evidence: Evidence = Evidence.DOCUMENTED,
-    ) -> None:
-        """Move ``res`` to the CLUSTER_RESOURCE_STATE ``new`` and record it (nothing when unchanged)."""
+    def resource_state(self, res: Resource, new: str, rule: Rule, *, actor: str) -> None:
+        """Move ``res`` to the CLUSTER_RESOURCE_STATE ``new`` and record it (nothing when unchanged); its
+        group's state follows (`group_state_of`)."""
         if res.state == new:
             return
         old, res.state = res.state, new
@@ -129,39 +127,51 @@ class RunContext:
             subject=res.name,
             args={"node": res.node},
             state=(old, new),
-            evidence=evidence,
-            ref=ref(section),
+            rule=rule,
         )
+        self.settle_group(res.group)
 
-    def group_state(
-        self,
-        group: Group,
-        new: str,
-        *,
-        section: str,
-        evidence: Evidence = Evidence.DOCUMENTED,
-    ) -> None:
-        """Move ``group`` to ``new`` (Online, Moving, Queued, Offline, Failed) and record it.
-
-        A group that settles (Online, Offline) drops the status bits of the operation that brought it there.
-        """
-        if new in ("Online", "Offline"):
-            group.status = GroupStatusFlags(0)
+    def settle_group(self, group: Group) -> None:
+        """Record the group's CLUSTER_GROUP_STATE when its resources' states make it change."""
+        new = group_state_of([r.state for r in group.resources])
         if group.state == new:
             return
         old, group.state = group.state, new
-        args: dict[str, Any] = {"node": group.node}
-        if group.status:
-            args["StatusInformation"] = int(group.status)
         self.record(
             Kind.STATE,
             new,
             actor="rcm",
             subject=group.subject,
-            args=args,
+            args={"node": group.node},
             state=(old, new),
-            evidence=evidence,
-            ref=ref(section),
+            rule=R.GROUP_STATE,
+        )
+
+    def group_status(self, group: Group, status: GroupStatusFlags, rule: Rule = R.GROUP_STATUS) -> None:
+        """Set the group's StatusInformation bits and note the change, citing what made the cluster set or
+        clear them (nothing when unchanged)."""
+        if group.status == status:
+            return
+        group.status = status
+        self.note(
+            "StatusInformation", rule, actor="rcm", subject=group.subject, StatusInformation=int(status)
+        )
+
+    def monitor_state(
+        self, monitor: MonitorProcess, new: str, *, actor: str, rule: Rule = R.MONITOR_STATES
+    ) -> None:
+        """Move a monitor process to the RESOURCE_MONITOR_STATE ``new`` and record it."""
+        if monitor.state == new:
+            return
+        old, monitor.state = monitor.state, new
+        self.record(
+            Kind.STATE,
+            new,
+            actor=actor,
+            subject=monitor.subject,
+            args={"node": monitor.node, "process": monitor.process},
+            state=(old, new),
+            rule=rule,
         )
 
     def runaway(self, runaway: Runaway) -> None:
@@ -169,11 +179,10 @@ class RunContext:
         routine, subject = self.last_user_code
         self.fault(
             runaway.name,
+            R.NO_PROGRESS if runaway.name == "NoProgress" else R.TOO_MANY_STEPS,
             subject=subject,
-            rule=f"{runaway.rule}; the last to run: {routine}",
+            what=f"{runaway.rule}; the last to run: {routine}",
             routine=routine,
-            section="§3",
-            evidence=Evidence.INFERRED,
         )
 
     # -- user code ---------------------------------------------------------------------------------------
@@ -197,13 +206,13 @@ class RunContext:
             self.actor, self.worker = outer
         if outcome.fault is not None:
             if outcome.fault.rule == "raised":
-                name, rule = "UserCodeRaised", outcome.fault.message
+                name, rule, what = "UserCodeRaised", R.USER_CODE_RAISED, outcome.fault.message
             else:
                 # The guard's own message carries the measured real time; keep the trace deterministic.
-                name = "UserCodeBlocked"
-                rule = (
+                name, rule = "UserCodeBlocked", R.USER_CODE_BLOCKED
+                what = (
                     f"{routine} ran longer than {self.guard.limit_s:g} s of real time and was stopped; "
                     "a routine must return quickly and leave long work to a worker"
                 )
-            self.fault(name, subject=subject, rule=rule, routine=routine, section="§3", actor=actor)
+            self.fault(name, rule, subject=subject, what=what, routine=routine, actor=actor)
         return outcome

@@ -3,17 +3,18 @@
 A move takes the group's resources offline, dependents first (queued when the DLL says "not now" and the
 client allowed it), hands the group to the destination and brings it online there with the matching
 OnlineV2 flags. On failure, RETURN_TO_SOURCE_NODE_ON_ERROR sends it back with 0x08 set; otherwise the
-failure policy takes over.
+failure policy takes over. A move brings each resource to its persistent state and never changes it.
 """
 
 from __future__ import annotations
 
+from labkit.cluster import rules as R
 from labkit.cluster.core import Operation, Process
 from labkit.cluster.model import Group
 from labkit.cluster.pending import OFFLINE, ONLINE, Outcome, Settled
 from labkit.cluster.queue import Queue
 from labkit.cluster.resdll import PropertyList
-from labkit.trace import Evidence
+from labkit.trace import Rule
 from labkit.winapi import (
     ERROR_CANCELLED,
     ERROR_SUCCESS,
@@ -22,7 +23,6 @@ from labkit.winapi import (
 )
 
 F = OfflineFlags
-DOC = Evidence.DOCUMENTED
 
 
 class Moves(Queue):
@@ -36,13 +36,14 @@ class Moves(Queue):
         in_buffer: PropertyList | None,
         op: Operation,
         *,
-        persist: bool,
+        why: Rule,
     ) -> Process:
-        """Offline on the source (queued if asked), online on the destination; back or recover on failure."""
-        ctx, source = self.ctx, group.node
-        ctx.group_state(group, "Moving", section="§5.3")
+        """Offline on the source (queued if asked), online on the destination; back or recover on failure.
+
+        ``why`` is the rule the move's OfflineV2 calls cite (the one that put their flags there)."""
+        source = group.node
         while True:
-            settled = yield from self._offline_for_move(group, flags, destination, in_buffer, op, persist)
+            settled = yield from self._offline_for_move(group, flags, destination, in_buffer, op, why)
             if op.cancel_requested() or settled.outcome is Outcome.CANCELLED:
                 return (yield from self._stay(group, ERROR_CANCELLED))
             if settled.outcome is Outcome.NOT_NOW and flags & F.QUEUE_ENABLED:
@@ -56,10 +57,9 @@ class Moves(Queue):
         yield from self._hand_over(group, destination)
         code = yield from self._online_group(group, self._online_flags(flags), in_buffer)
         if code == ERROR_SUCCESS:
-            ctx.group_state(group, "Online", section="§5.3")
             return ERROR_SUCCESS
         if flags & F.RETURN_TO_SOURCE_NODE_ON_ERROR:
-            returned = yield from self._return_to_source(group, source, flags, persist)
+            returned = yield from self._return_to_source(group, source, flags)
             if returned == ERROR_SUCCESS:
                 return code
         yield from self._recover(group)
@@ -72,7 +72,7 @@ class Moves(Queue):
         destination: str,
         in_buffer: PropertyList | None,
         op: Operation,
-        persist: bool,
+        why: Rule,
     ) -> Process:
         """Take the group's online resources offline, dependents first; stop at the first that does not go."""
         for res in reversed(group.resources):
@@ -80,7 +80,7 @@ class Moves(Queue):
                 continue
             op.current = res
             settled: Settled = yield from self._take_offline(
-                res, flags, destination, in_buffer, persist=persist
+                res, flags, destination, in_buffer, persist=False, why=why
             )
             op.current = None
             if settled.outcome in (Outcome.NOT_NOW, Outcome.REFUSED, Outcome.CANCELLED):
@@ -90,18 +90,16 @@ class Moves(Queue):
     def _stay(self, group: Group, code: int) -> Process:
         """The move does not happen: the group goes back to its persistent state on its node."""
         yield from self._online_group(group, OnlineFlags(0), None)
-        self._settle_group(group)
         return code
 
-    def _return_to_source(self, group: Group, source: str, flags: OfflineFlags, persist: bool) -> Process:
+    def _return_to_source(self, group: Group, source: str, flags: OfflineFlags) -> Process:
         """RETURN_TO_SOURCE_NODE_ON_ERROR: offline on the destination with 0x08, online on the source."""
         ctx = self.ctx
         ctx.note(
             "ReturnToSource",
+            R.RETURN_TO_SOURCE,
             actor="rcm",
             subject=group.subject,
-            section="§6.2",
-            evidence=DOC,
             node=source,
             message="the group failed on the destination; it goes back to the source node",
         )
@@ -110,12 +108,9 @@ class Moves(Queue):
         )
         for res in reversed(group.resources):
             if res.state != OFFLINE and res.name in self.rhs[res.node].instances:
-                yield from self._take_offline(res, back, source, None, persist=persist)
+                yield from self._take_offline(res, back, source, None, persist=False, why=R.RETURNING_FLAG)
         yield from self._hand_over(group, source)
-        code = yield from self._online_group(group, OnlineFlags(0), None)
-        if code == ERROR_SUCCESS:
-            ctx.group_state(group, "Online", section="§6.2")
-        return code
+        return (yield from self._online_group(group, OnlineFlags(0), None))
 
     def _online_flags(self, flags: OfflineFlags) -> OnlineFlags:
         """OnlineV2 flags for the destination: the same requests under the online bits (G6, inferred)."""

@@ -7,12 +7,17 @@ file is never rewritten.
 
     python -m labkit.lab.notebooks check notebooks/*.ipynb    # exit 1 and one line per problem
     python -m labkit.lab.notebooks strip notebooks/*.ipynb    # clear outputs and widget state in place
+    python -m labkit.lab.notebooks clean < in.ipynb > out.ipynb   # the git filter: stdin to stdout
+
+``make setup`` registers ``clean`` as the git filter ``labkit-notebook`` that ``.gitattributes`` names for
+the notebooks: ``git add`` then stores each notebook stripped, whatever JupyterLab saved in the working copy.
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import os
 import re
 import shutil
 import sys
@@ -179,11 +184,18 @@ def scratch_copy(notebook: str | Path, root: str | Path) -> Iterator[Path]:
         yield Path(tmp) / folder / notebook.name
 
 
-def execute(notebook: str | Path, root: str | Path, *, timeout: int = CELL_TIMEOUT) -> NotebookNode:
+def execute(
+    notebook: str | Path, root: str | Path, *, timeout: int = CELL_TIMEOUT, then: str = ""
+) -> NotebookNode:
     """Run a notebook top to bottom in a scratch copy and return it with outputs and widget state.
 
     The file itself is never written. A failing cell raises `NotebookExecutionError` naming the
     notebook, the cell number and the error, with the cell's traceback.
+
+    ``then`` is code run in the same kernel once the last cell has run: how a test drives the notebook's
+    widgets and checks what they recorded, without test code in the notebook. Its cell exists only in
+    memory and is not part of the returned notebook, whose widget state is the one the notebook's own
+    cells left; if it fails, the error says "the code run after it" instead of a cell number.
     """
     read(notebook)  # a missing or broken file is reported under its own name, not the copy's
     with scratch_copy(notebook, root) as scratch:
@@ -195,12 +207,49 @@ def execute(notebook: str | Path, root: str | Path, *, timeout: int = CELL_TIMEO
             resources={"metadata": {"path": str(scratch.parent)}},
             store_widget_state=True,
         )
+        cells = len(nb.cells)
         try:
-            client.execute()
+            with _private_channels(client):
+                return _run(client, nb, then)
         except CellExecutionError as exc:
             detail = _ANSI_COLOUR.sub("", str(exc))  # tracebacks come coloured for terminals
+            if len(nb.cells) > cells:  # the notebook ran: the code run after it failed
+                raise NotebookExecutionError(notebook, None, f"the code run after it: {detail}") from exc
             raise NotebookExecutionError(notebook, _failed_cell(nb), detail) from exc
-    return nb
+
+
+@contextmanager
+def _private_channels(client: NotebookClient) -> Iterator[None]:
+    """Talk to the kernel over Unix sockets in a private folder, not TCP on loopback: no port another
+    local user could reach, and no "running over TCP without encryption" warning from the kernel."""
+    if os.name != "posix":  # Windows has no IPC transport: TCP on loopback, as Jupyter does there
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="labkit-kernel-") as folder:  # mode 0700, a short path
+        manager = client.create_kernel_manager()
+        manager.transport = "ipc"
+        manager.connection_file = os.path.join(folder, "kernel.json")
+        manager.ip = os.path.join(folder, "ipc")
+        client.km = manager
+        yield
+
+
+def _run(client: NotebookClient, nb: NotebookNode, then: str) -> NotebookNode:
+    """What `NotebookClient.execute` does, keeping the kernel for ``then`` after the notebook's cells."""
+    client.reset_execution_trackers()
+    with client.setup_kernel():
+        assert client.kc is not None
+        reply = client.wait_for_reply(client.kc.kernel_info())
+        if reply is not None:
+            nb.metadata["language_info"] = reply["content"]["language_info"]
+        for index, cell in enumerate(nb.cells):
+            client.execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+        client.set_widgets_metadata()
+        result = copy.deepcopy(nb)
+        if then:
+            nb.cells.append(nbformat.v4.new_code_cell(then))  # type: ignore[no-untyped-call]
+            client.execute_cell(nb.cells[-1], len(nb.cells) - 1)
+    return result
 
 
 def _failed_cell(nb: NotebookNode) -> int | None:
@@ -210,13 +259,36 @@ def _failed_cell(nb: NotebookNode) -> int | None:
     return None
 
 
+def clean(data: bytes) -> bytes:
+    """A notebook's bytes with outputs, counts, timings and widget state removed (what git stores); bytes
+    that are not a valid notebook come back unchanged, so a filter never loses or blocks a file."""
+    try:
+        nb = nbformat.reads(data.decode("utf-8"), as_version=4)  # type: ignore[no-untyped-call]
+        nbformat.validate(nb)
+    except Exception:  # not a notebook (or not one nbformat reads): store it as it is
+        return data
+    if not strip(nb):
+        return data
+    text: str = nbformat.writes(nb)  # type: ignore[no-untyped-call]
+    return (text if text.endswith("\n") else text + "\n").encode("utf-8")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m labkit.lab.notebooks", description=__doc__.splitlines()[0]
     )
-    parser.add_argument("action", choices=["check", "strip"], help="list problems, or strip in place")
-    parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument(
+        "action",
+        choices=["check", "strip", "clean"],
+        help="list problems, strip in place, or clean stdin to stdout (the git filter)",
+    )
+    parser.add_argument("notebooks", nargs="*", type=Path)
     args = parser.parse_args(argv)
+    if args.action == "clean":
+        sys.stdout.buffer.write(clean(sys.stdin.buffer.read()))
+        return 0
+    if not args.notebooks:
+        parser.error(f"{args.action} needs at least one notebook")
     if args.action == "strip":
         for path in args.notebooks:
             try:

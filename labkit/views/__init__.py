@@ -9,6 +9,7 @@ elsewhere)::
     views.timeline(trace, window=(0, 3_500), lanes="session")   # a stretch of time, lanes by kind/pattern
     views.state_table(trace)       # DataFrame: one row per state interval
     views.summary(trace)           # one row per NSPv2 client session, or per cluster offline operation
+    views.health_summary(trace)    # cluster: per resource, polls, failures, restarts, failovers, monitors
     views.session_args_table(trace)       # NSPv2: the session argument each call into the provider carried
     views.readable(views.faults_table(trace))   # any table with every cell in full, text left-aligned
     views.diff(before, after).summary()   # what changed, in one sentence
@@ -16,6 +17,7 @@ elsewhere)::
     views.session_lifecycle(trace)        # NSPv2: Startup → lookups / sets → Cleanup / Rundown per session
     views.flag_matrix_figure("move-busy-dll", os="2016")   # 128 flag combinations × outcome
     views.replay(trace).cursor().seek_time(1500).states   # every subject's state at t = 1.5 s
+    views.rules_table("nspv2", evidence="inferred")   # the rule catalogue, and the scenarios citing each rule
 """
 
 from __future__ import annotations
@@ -31,11 +33,13 @@ from labkit.trace.literal import literal
 from labkit.views.flagguide import flag_bits_table, flag_guide
 from labkit.views.plots import session_lifecycle, timeline
 from labkit.views.plots.matrix import flag_matrix_figure as draw_flag_matrix
+from labkit.views.rules import evidence_summary, rules_table, scenario_rules
 from labkit.views.tables import (
     calls_table,
     changes_table,
     events_frame,
     faults_table,
+    health_summary,
     offline_summary,
     readable,
     session_args_table,
@@ -56,14 +60,18 @@ __all__ = [
     "changes_table",
     "diff",
     "events_frame",
+    "evidence_summary",
     "faults_table",
     "flag_bits_table",
     "flag_guide",
     "flag_matrix",
     "flag_matrix_figure",
+    "health_summary",
     "offline_summary",
     "readable",
     "replay",
+    "rules_table",
+    "scenario_rules",
     "session_args_table",
     "session_lifecycle",
     "session_summary",

@@ -15,14 +15,13 @@ from __future__ import annotations
 import itertools
 import json
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from labkit.readback.replay import replay
 from labkit.text import NO_SUBJECT, args_text, result_text
 from labkit.trace import Kind, Trace
 from labkit.trace.files import write_new
+from labkit.views.lanes import Span, lanes
 from labkit.views.tables import events_frame
 
 PID = 1
@@ -33,24 +32,10 @@ def _us(t_ms: float) -> float:
     return round(t_ms * 1000.0, 3)
 
 
-@dataclass(order=True)
-class _Span:
-    start: float
-    neg_end: float  # sorts longer spans first among equal starts: a parent before its children
-    rank: int  # states before calls when both cover the same time
-    name: str = field(compare=False)
-    cat: str = field(compare=False)
-    args: dict[str, Any] = field(compare=False)
-
-    @property
-    def end(self) -> float:
-        return -self.neg_end
-
-
 def to_perfetto(trace: Trace) -> dict[str, Any]:
     """The trace as a Chrome trace-event object: ``{"traceEvents": [...], "displayTimeUnit": "ms", ...}``."""
     tracks = _Tracks(trace)
-    body = [*_span_events(_spans(trace), tracks), *_instants(trace, tracks)]
+    body = [*_span_events(lanes(trace), tracks), *_instants(trace, tracks)]
     return {
         "traceEvents": tracks.metadata + body,
         "displayTimeUnit": "ms",
@@ -61,38 +46,6 @@ def to_perfetto(trace: Trace) -> dict[str, Any]:
             "clock": "virtual time: 1 ms simulated = 1000 us here",
         },
     }
-
-
-def _spans(trace: Trace) -> dict[str, list[_Span]]:
-    """Each subject's spans: its state intervals, then the calls made about it (a call or an interval still
-    open at the end of the trace runs to the last event)."""
-    history = replay(trace)
-    t_end = history.end
-    spans: dict[str, list[_Span]] = {s: [] for s in history.subjects}
-    for interval in history.intervals:
-        end = t_end if interval.end is None else interval.end
-        shown = {
-            "entered_by": interval.entered_by.seq if interval.entered_by else None,
-            "left_by": interval.left_by.seq if interval.left_by else None,
-            "open_at_end": interval.end is None,
-        }
-        spans[interval.subject].append(
-            _Span(_us(interval.start), -_us(end), 0, interval.state, "state", shown)
-        )
-    for call in history.calls:
-        end = t_end if call.returned is None else call.returned.t
-        call_args = {
-            "seq": call.call.seq,
-            "actor": call.call.actor,
-            "args": args_text(call.call.args, call.call.name),
-            "result": result_text(call.returned, trace.domain),
-            "returned": call.returned is not None,
-        }
-        subject = call.call.subject or NO_SUBJECT
-        spans.setdefault(subject, []).append(
-            _Span(_us(call.call.t), -_us(end), 1, call.call.name, "call", call_args)
-        )
-    return spans
 
 
 class _Tracks:
@@ -123,11 +76,11 @@ class _Tracks:
         return self.first[subject]
 
 
-def _span_events(spans: dict[str, list[_Span]], tracks: _Tracks) -> list[dict[str, Any]]:
-    """Complete events (``ph: "X"``), each subject's spans dealt onto as many tracks as nesting needs."""
+def _span_events(subjects: dict[str, list[list[Span]]], tracks: _Tracks) -> list[dict[str, Any]]:
+    """Complete events (``ph: "X"``), one track per lane of each subject."""
     body: list[dict[str, Any]] = []
-    for subject, subject_spans in spans.items():
-        for n, track in enumerate(_nest(sorted(subject_spans)) or [[]]):
+    for subject, subject_lanes in subjects.items():
+        for n, lane in enumerate(subject_lanes):
             tid = tracks.new(subject if n == 0 else f"{subject} ({n + 1})")
             tracks.first.setdefault(subject, tid)
             body.extend(
@@ -135,13 +88,13 @@ def _span_events(spans: dict[str, list[_Span]], tracks: _Tracks) -> list[dict[st
                     "ph": "X",
                     "pid": PID,
                     "tid": tid,
-                    "ts": s.start,
-                    "dur": round(s.end - s.start, 3),
+                    "ts": _us(s.start),
+                    "dur": round(_us(s.end) - _us(s.start), 3),
                     "name": s.name,
                     "cat": s.cat,
                     "args": s.args,
                 }
-                for s in track
+                for s in lane
             )
     return body
 
@@ -181,28 +134,10 @@ def _process_name(trace: Trace) -> str:
     return f"labkit {trace.domain}: {trace.header.scenario or 'trace'}"
 
 
-def _nest(spans: list[_Span]) -> list[list[_Span]]:
-    """Deal sorted spans onto as few tracks as needed so that spans on each track nest properly."""
-    tracks: list[list[_Span]] = []
-    stacks: list[list[_Span]] = []
-    for span in spans:
-        for track, stack in zip(tracks, stacks, strict=True):
-            while stack and stack[-1].end <= span.start:  # ended before this one starts: a sibling
-                stack.pop()
-            if not stack or stack[-1].end >= span.end:
-                stack.append(span)
-                track.append(span)
-                break
-        else:
-            tracks.append([span])
-            stacks.append([span])
-    return tracks
-
-
 def write_perfetto(trace: Trace, path: str | os.PathLike[str], *, force: bool = False) -> Path:
     """Write `to_perfetto` as JSON to ``path`` (never overwrites unless ``force``)."""
     text = json.dumps(to_perfetto(trace), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return write_new(path, lambda out: out.write(text + "\n"), force=force, mkdir=False)
+    return write_new(path, lambda out: out.write(text + "\n"), force=force)
 
 
 def to_csv(trace: Trace) -> str:
@@ -218,4 +153,4 @@ def to_csv(trace: Trace) -> str:
 
 def write_csv(trace: Trace, path: str | os.PathLike[str], *, force: bool = False) -> Path:
     """Write `to_csv` to ``path`` (never overwrites unless ``force``)."""
-    return write_new(path, lambda out: out.write(to_csv(trace)), force=force, mkdir=False)
+    return write_new(path, lambda out: out.write(to_csv(trace)), force=force)

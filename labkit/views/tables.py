@@ -8,18 +8,23 @@ literally in Jupyter, without changing any pandas option.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import html
+from collections.abc import Callable, Hashable, Iterable
 from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
 
 from labkit.readback.diff import TraceDiff
+from labkit.readback.health import resource_health
 from labkit.readback.offlines import OfflineOperation, offline_operations
 from labkit.readback.replay import Interval, causes, replay, subject_kind
 from labkit.readback.sessions import BEGIN, NEXT, SET, STARTUP, sessions
 from labkit.text import LITERAL, arg_text, args_text, counted, persistent_text, result_text
 from labkit.trace import Trace, TraceEvent
 from labkit.trace.literal import LiteralFrame
+from labkit.views.rules import RULES_LINK_BASE, known_rule
+from labkit.winapi import OfflineFlags
+from labkit.winapi.sources import LINK_BASE, link_html
 
 if TYPE_CHECKING:
     from pandas.io.formats.style import Styler
@@ -30,13 +35,22 @@ def events_frame(trace: Trace) -> pd.DataFrame:
     return trace.to_frame()
 
 
-def readable(frame: pd.DataFrame) -> Styler:
+SOURCE_COLUMNS = ("ref", "basis", "source")
+"""Columns whose text cites source keys: `readable` links each key to the sources page."""
+
+
+def readable(
+    frame: pd.DataFrame, *, sources: str | None = LINK_BASE, rules: str | None = RULES_LINK_BASE
+) -> Styler:
     """``frame`` set out for reading in a notebook: every cell in full, text left-aligned, numbers as
     written (``4``, ``0.25``), missing values blank, no row numbers (a named index stays).
 
     pandas cuts each cell at 50 characters, and a fault's rule or an erratum is a sentence. Cells are
     HTML-escaped like any text from a trace and kept from MathJax; long SDK names may wrap after ``_`` and
-    flag words after ``|``. The frame itself is ``readable(frame).data``.
+    flag words after ``|``. In a ``ref``, ``basis`` or ``source`` column a rule id (a simulated event's
+    ``ref``) links to the rule on the catalogue page at ``rules``, and every source key (``nspv2 §2.2``,
+    ``H-ROS``) to its entry on the sources page at ``sources`` (both as a notebook of ``notebooks/`` reaches
+    ``docs/``; None: no links). The frame itself is ``readable(frame).data``.
     """
     text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
     shown: dict[Any, str | Callable[[object], str] | None] = {
@@ -44,6 +58,12 @@ def readable(frame: pd.DataFrame) -> Styler:
         for c in frame
     }
     styler = frame.style.format(shown, na_rep="", escape="html").set_table_attributes(f'class="{LITERAL}"')
+    cited: list[Hashable] = [c for c in text if c in SOURCE_COLUMNS]
+    if sources is not None and cited:
+        base, catalogue = sources, rules
+        styler = styler.format(
+            lambda v: _cited(str(v), base, catalogue), subset=cited, na_rep="", escape=None
+        )
     top: list[tuple[str, str | float]] = [("vertical-align", "top")]
     left: list[tuple[str, str | float]] = [("text-align", "left")]
     styler = styler.set_table_styles(
@@ -51,6 +71,16 @@ def readable(frame: pd.DataFrame) -> Styler:
     )
     styler = styler.set_table_styles({c: [{"selector": "td", "props": left}] for c in text}, overwrite=False)
     return styler.hide(axis="index") if isinstance(frame.index, pd.RangeIndex) else styler
+
+
+def _cited(text: str, sources: str, rules: str | None) -> str:
+    """A cell's text as HTML: a rule id links to the rule (its statement as the link's title), any source
+    key to its entry on the sources page."""
+    rule = known_rule(text) if rules is not None else None
+    if rule is None:
+        return link_html(text, sources)
+    title = html.escape(f"{rule.statement} ({rule.evidence.value}; {rule.source})")
+    return f'<a href="{html.escape(rules or "")}#{rule.id}" title="{title}">{html.escape(text)}</a>'
 
 
 def _wrappable(value: object) -> str:
@@ -298,6 +328,34 @@ def _finals(trace: Trace) -> dict[str, tuple[str, str | None]]:
     return found
 
 
+def health_summary(trace: Trace) -> pd.DataFrame:
+    """Cluster: one row per resource (see `labkit.readback.health`).
+
+    Columns: resource, group, polls (LooksAlive and IsAlive calls), LooksAlive, IsAlive, false (checks
+    that answered FALSE), failures (times it went Failed), restarts, failovers (of its group), monitors
+    (the Resource Monitors that hosted it, in order), monitor_changes, deadlocks (its calls past
+    DeadlockTimeout), state (its last).
+    """
+    rows = resource_health(trace)
+    return _frame(
+        {
+            "resource": ("string", [r.resource for r in rows]),
+            "group": ("string", [r.group for r in rows]),
+            "polls": ("int64", [r.polls for r in rows]),
+            "LooksAlive": ("int64", [r.looks_alive for r in rows]),
+            "IsAlive": ("int64", [r.is_alive for r in rows]),
+            "false": ("int64", [r.false_answers for r in rows]),
+            "failures": ("int64", [r.failures for r in rows]),
+            "restarts": ("int64", [r.restarts for r in rows]),
+            "failovers": ("int64", [r.failovers for r in rows]),
+            "monitors": ("string", [" → ".join(r.monitors) for r in rows]),
+            "monitor_changes": ("int64", [r.monitor_changes for r in rows]),
+            "deadlocks": ("int64", [r.deadlocks for r in rows]),
+            "state": ("string", [r.state for r in rows]),
+        }
+    )
+
+
 def changes_table(found: TraceDiff) -> pd.DataFrame:
     """What `labkit.views.diff` found, as a table: one row per parameter, then per outcome change, with
     columns aspect, what, a, b (empty: absent in that trace)."""
@@ -336,3 +394,31 @@ def to_markdown(frame: pd.DataFrame) -> str:
     for row in frame.itertuples(index=False):
         lines.append("| " + " | ".join(cell(v) for v in row) + " |")
     return "\n".join(lines) + "\n"
+
+
+def matrix_text(table: pd.DataFrame) -> str:
+    """The matrix for a terminal: flag words in hex, their names in a legend, columns as wide as their
+    longest cell."""
+
+    def word(names: str) -> str:
+        return f"{OfflineFlags.parse(names) if names else 0:#04x}"
+
+    shown = {
+        "os": list(table["os"]),
+        "requested": [f"{int(v):#04x}" for v in table["flags"]],
+        "effective": [word(v) for v in table["effective"]],
+        **{c: [str(v) for v in table[c]] for c in ("result", "state", "node")},
+        "persistent": ["yes" if v else "no" for v in table["persistent_state"]],
+        "callbacks": list(table["callbacks"]),
+        "faults": list(table["faults"]),
+        "end_ms": [f"{v:g}" for v in table["end_ms"]],
+    }
+    widths = {c: max(len(c), *(len(v) for v in values)) for c, values in shown.items()}
+    lines = ["  ".join(f"{c:{widths[c]}}" for c in shown).rstrip()]
+    for row in zip(*shown.values(), strict=True):
+        lines.append("  ".join(f"{v:{widths[c]}}" for c, v in zip(shown, row, strict=True)).rstrip())
+    legend = [f"  {int(f):#04x} {f.name}" for f in OfflineFlags.single_flags()]
+    return (
+        "\n".join([*lines, "", "requested, effective: OfflineV2 flags (CLUS_RESDLL_OFFLINE_*)", *legend])
+        + "\n"
+    )

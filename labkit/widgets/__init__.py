@@ -2,6 +2,7 @@
 
     from labkit.widgets import OfflineFlagExplorer, SessionExplorer, TraceReplayer, PendingTimeoutExplorer
     OfflineFlagExplorer("move-busy-dll")     # a checkbox per OfflineV2 flag → timeline, summary, what changed
+    HealthExplorer("isalive-failure-failover")   # the failure policy's knobs → timeline, health summary
     SessionExplorer("crash-during-lookup")   # scenario, provider, crash policy, clients → lifecycle, sessions
     TraceReplayer("data/traces/nspv2-crash-during-lookup.jsonl")   # a slider over the events
     PendingTimeoutExplorer("Hung")           # reports, their gaps and PendingTimeout → when Terminate comes
@@ -15,12 +16,14 @@ kept from MathJax, all three set together in one rendering per change. Each reco
 from __future__ import annotations
 
 from labkit.widgets.base import labelled, table_html, text_html
+from labkit.widgets.health import HealthExplorer
 from labkit.widgets.offline import OfflineFlagExplorer
 from labkit.widgets.pending import PendingTimeoutExplorer
 from labkit.widgets.replayer import TraceReplayer
 from labkit.widgets.sessions import SessionExplorer
 
 __all__ = [
+    "HealthExplorer",
     "OfflineFlagExplorer",
     "PendingTimeoutExplorer",
     "SessionExplorer",

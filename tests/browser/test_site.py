@@ -87,3 +87,75 @@ def test_the_index_links_every_page(lab_site, page, guard):
         entry.path for entry in pages
     ]
     assert guard.blocked == []
+
+
+NOTHING_SIDEWAYS = """() => {
+  const width = document.documentElement.clientWidth;
+  const pushed = [];
+  for (const table of document.querySelectorAll('table')) {
+    const right = table.getBoundingClientRect().right;
+    let box = table.parentElement, fits = right <= width;
+    while (!fits && box) {  // a table may be wider than the page only inside a box that scrolls
+      const style = getComputedStyle(box);
+      fits = ['auto', 'scroll'].includes(style.overflowX) && box.getBoundingClientRect().right <= width;
+      box = box.parentElement;
+    }
+    if (!fits) pushed.push((table.closest('.jp-Cell') || {}).id || 'page');
+  }
+  return {page: document.documentElement.scrollWidth - width, pushed};
+}"""
+FONT_OF = "element => getComputedStyle(element).fontFamily"
+ALIGNMENT = """tables => tables.flatMap(table => [...table.querySelectorAll('tbody td')].map(
+  td => [td.classList.contains('num'), getComputedStyle(td).textAlign]))"""
+
+
+def test_at_a_1024_px_projector_no_table_pushes_the_page_sideways(lab_site, chromium, guard):
+    """Every page at 1 024 px: the page is no wider than the window; a wide table scrolls in its box."""
+    out, pages, _ = lab_site
+    context = chromium.new_context(viewport={"width": 1024, "height": 768})
+    guard.install(context)
+    page = context.new_page()
+    seen = {}
+    for entry in [*pages, site.Page("index.html", "", ""), site.Page("search.html", "", "")]:
+        page.goto((out / entry.path).as_uri())
+        page.wait_for_load_state("load")
+        page.wait_for_function(ALL_RENDERED, arg=WIDGET_AREAS)
+        seen[entry.path] = page.evaluate(NOTHING_SIDEWAYS)
+    context.close()
+    assert {path: found for path, found in seen.items() if found != {"page": 0, "pushed": []}} == {}
+    assert guard.blocked == []
+
+
+def test_widgets_and_tables_read_like_the_page(lab_site, page):
+    """The flag explorer's controls and table use the page's sans-serif font; text cells are left-aligned,
+    numbers right-aligned."""
+    out, _, _ = lab_site
+    page.goto((out / "notebooks" / "03-OfflineV2-Flag-Explorer.html").as_uri())
+    page.wait_for_function(ALL_RENDERED, arg=WIDGET_AREAS)
+    prose = page.locator(".jp-RenderedMarkdown p").first.evaluate(FONT_OF)
+    widget_fonts = {
+        page.locator(s).first.evaluate(FONT_OF) for s in (".widget-label", ".widget-html-content td")
+    }
+    assert "serif" not in prose.replace("sans-serif", "") and widget_fonts == {prose}
+    cells = page.locator(".jp-OutputArea-output table").evaluate_all(ALIGNMENT)
+    assert {(numeric, align) for numeric, align in cells} == {(True, "right"), (False, "left")}
+
+
+def test_previous_and_next_walk_the_site_in_order_and_search_finds_a_flag(lab_site, page, guard):
+    """From the first page, 'next' visits every page in the index's order; the search page lists the
+    sections that mention QUEUE_ENABLED and links them."""
+    out, pages, _ = lab_site
+    page.goto((out / pages[0].path).as_uri())
+    visited = [pages[0].path]
+    while page.locator(".labkit-top a[rel=next]").count():
+        page.locator(".labkit-top a[rel=next]").click()
+        page.wait_for_load_state("load")
+        visited.append(page.url.removeprefix(out.as_uri() + "/"))
+    assert visited == [entry.path for entry in pages]
+    page.locator(".labkit-top input[name=q]").fill("QUEUE_ENABLED move")
+    page.locator(".labkit-top input[name=q]").press("Enter")
+    page.locator("#results .hit").first.wait_for()
+    hits = page.locator("#results .hit a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert "notebooks/03-OfflineV2-Flag-Explorer.html#One-flag,-one-difference" in hits
+    assert page.locator("#summary").inner_text() == f"{len(hits)} sections match"
+    assert guard.blocked == []

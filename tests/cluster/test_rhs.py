@@ -1,5 +1,6 @@
 """The Resource Monitor on its own: entry points are serialised, only Terminate may overlap them."""
 
+from labkit.cluster import rules
 from labkit.cluster.context import RunContext
 from labkit.cluster.model import RESOURCE_PROPERTIES, Group, Node, Resource
 from labkit.cluster.policy import Policy
@@ -31,7 +32,7 @@ def monitor():
     )
     group = Group("G", "NODE1", ("NODE1",))
     res = Resource("R", group, "NODE1", dict(RESOURCE_PROPERTIES), {})
-    return ctx, res, Rhs(ctx, Node("NODE1"), lambda *failure: None, seed=0)
+    return ctx, res, Rhs(ctx, Node("NODE1"), seed=0)
 
 
 def test_close_waits_for_a_running_entry_point_but_terminate_does_not():
@@ -44,19 +45,25 @@ def test_close_waits_for_a_running_entry_point_but_terminate_does_not():
         yield ctx.env.timeout(100)
         ctx.spawn(rhs.close(res))
         yield ctx.env.timeout(100)
-        ctx.spawn(rhs.terminate(res, "ClusterResourceOffline"))
+        ctx.spawn(rhs.terminate(res, "ClusterResourceOffline", rules.TERMINATE))
 
     ctx.spawn(script())
     ctx.env.run()
     assert story(ctx.tracer.trace) == [
+        "0 rcm state RmonInitializing monitor:1 @NODE1",
+        "0 rhs state RmonIdle monitor:1 @NODE1",
+        "0 rcm note HostedBy",
         "0 rhs call OpenV2",
         "0 dll return OpenV2",
         "0 rhs state ClusterResourceOffline R @NODE1",
+        "0 rcm state ClusterGroupOffline group:G @NODE1",
         "0 rhs call OnlineV2 OnlineFlags=0",
+        "0 rhs state RmonOnlineResource monitor:1 @NODE1",
         "200 rhs call Terminate",
         "200 dll return Terminate",
         "1000 dll return OnlineV2 -> ERROR_SUCCESS",
         "1000 rhs fault SlowEntryPoint",
+        "1000 rhs state RmonIdle monitor:1 @NODE1",
         "1000 rhs call Close",
         "1000 dll return Close",
     ]
@@ -81,11 +88,15 @@ def test_closing_an_instance_ends_its_locked_mode():
     ctx.env.run()
     assert not res.locked
     assert ctx.tracer.trace.names() == [
+        "RmonInitializing",
+        "RmonIdle",
+        "HostedBy",
         "OpenV2",
         "SetResourceLockedMode",
         "SetResourceLockedMode",
         "OpenV2",
         "ClusterResourceOffline",
+        "ClusterGroupOffline",
         "Close",
         "Close",
     ]
@@ -107,11 +118,11 @@ def test_terminate_during_a_pending_online_completes_it():
         yield from rhs.open(res, Pends)
         ctx.spawn(online())
         yield ctx.env.timeout(100)
-        yield from rhs.terminate(res, None)
+        yield from rhs.terminate(res, None, rules.TERMINATE)
 
     ctx.spawn(script())
     ctx.env.run()
-    assert story(ctx.tracer.trace)[3:] == [
+    assert story(ctx.tracer.trace)[7:] == [
         "0 rhs call OnlineV2 OnlineFlags=0",
         "0 dll return OnlineV2 -> ERROR_IO_PENDING",
         "0 rhs state ClusterResourceOnlinePending R @NODE1",

@@ -23,6 +23,7 @@ from labkit.views.plots.style import (
     CHAR_INCHES,
     COMPLETION_COLOUR,
     FAULT_COLOUR,
+    HEALTH_COLOUR,
     HELPER_COLOUR,
     STATE_COLOURS,
     TIMEOUT_COLOUR,
@@ -38,6 +39,10 @@ MIN_BAR = 0.003
 """Narrowest bar drawn, as a fraction of the time axis."""
 MARK_Y = -BAR - 0.03
 """Where call markers sit, relative to their lane's centre (just above the bar)."""
+HEALTH_CHECKS = ("LooksAlive", "IsAlive")
+"""Calls drawn as thin ticks above their lane, never labelled: there may be thousands of them."""
+TICK = (0.03, 0.15)
+"""A health check's tick spans this far above the bar, in lane units."""
 _HOST_SIDE = ("provider", "dll", "worker:")  # actors that make helper calls back into the host
 
 Window = tuple[float, float]
@@ -60,7 +65,8 @@ class Bar:
 @dataclass(frozen=True, slots=True)
 class Mark:
     """A point on a lane: ``callback``, ``helper``, ``completion``, ``open_end`` (a pending call that never
-    completed), ``fault`` or ``timeout``."""
+    completed), ``fault``, ``timeout``, or a health check's tick: ``health``, ``health-false`` (it
+    answered FALSE)."""
 
     t: float
     lane: int
@@ -75,6 +81,8 @@ class Span:
     end: float
     lane: int
     kind: str
+    y: float = MARK_Y
+    """Where it runs, from the lane's centre (a blocking health check runs at its ticks' top)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +130,8 @@ MARK_LEGEND: dict[str, tuple[str, str]] = {
     "helper": ("helper call (provider / DLL → host)", HELPER_COLOUR),
     "running": ("routine running (call → return)", CALLBACK_COLOUR),
     "completion": ("asynchronous completion", COMPLETION_COLOUR),
+    "health": ("health check (LooksAlive / IsAlive)", HEALTH_COLOUR),
+    "health-false": ("health check answered FALSE", FAULT_COLOUR),
     "pending": ("call pending until completion", COMPLETION_COLOUR),
     "fault": ("fault", FAULT_COLOUR),
     "timeout": ("timeout", TIMEOUT_COLOUR),
@@ -171,16 +181,19 @@ def timeline_scene(
     pad = (t1 - t0) * 0.02
     x_low, x_high = (t0 - pad, t1 + 2 * pad) if window is None else _checked(window)
     x_end = max(t1 + 2 * pad, x_high)  # open intervals run to the right edge: "still in it at the end"
-    calls = [c for c in history.calls if c.call.subject in lane_of]
+    shown = [c for c in history.calls if c.call.subject in lane_of]
+    calls = [c for c in shown if c.call.name not in HEALTH_CHECKS]
     faults = [e for e in trace.faults if e.subject in lane_of]
     bars = _bars(history, lane_of, x_low, x_high, x_end)
     spans, marks = _call_marks(calls, lane_of, t1)
-    marks += _fault_marks(faults, lane_of)
+    check_spans, ticks = _check_marks([c for c in shown if c.call.name in HEALTH_CHECKS], lane_of, t1)
+    spans += check_spans
+    marks += ticks + _fault_marks(faults, lane_of)
     spans = [s for s in spans if s.end >= x_low and s.start <= x_high]
     marks = [m for m in marks if x_low <= m.t <= x_high]
     labels = [lb for lb in _labels(calls, faults, lane_of, trace.domain) if x_low <= lb.t <= x_high]
     states = list(dict.fromkeys(b.state for b in bars))
-    shown = {m.kind for m in marks} | {s.kind for s in spans}
+    kinds = {m.kind for m in marks} | {s.kind for s in spans}
     return TimelineScene(
         title=title if title is not None else default_title(trace),
         lanes=tuple(chosen),
@@ -190,7 +203,7 @@ def timeline_scene(
         spans=tuple(spans),
         marks=tuple(marks),
         labels=tuple(labels),
-        legend=legend_entries(states, shown),
+        legend=legend_entries(states, kinds),
         cursor=at,
     )
 
@@ -295,6 +308,23 @@ def _call_marks(
     return spans, marks
 
 
+def _check_marks(
+    checks: Sequence[Call], lane_of: dict[str, int], t_end: float
+) -> tuple[list[Span], list[Mark]]:
+    """Health checks (LooksAlive, IsAlive) as ticks just above their lane's bar, a FALSE answer as a taller
+    red tick, a check that blocks as a running line at the ticks' top: hours of polls stay readable."""
+    spans: list[Span] = []
+    marks: list[Mark] = []
+    for c in checks:
+        lane = lane_of[c.call.subject]
+        answer = c.returned.result if c.returned is not None else None
+        marks.append(Mark(c.call.t, lane, "health-false" if answer == 0 else "health"))
+        end = t_end if c.returned is None else c.returned.t
+        if end > c.call.t:
+            spans.append(Span(c.call.t, end, lane, "running", -BAR - TICK[1]))
+    return spans, marks
+
+
 def _fault_marks(faults: Sequence[TraceEvent], lane_of: dict[str, int]) -> list[Mark]:
     return [Mark(e.t, lane_of[e.subject], "timeout" if is_timeout(e) else "fault") for e in faults]
 
@@ -355,7 +385,7 @@ def bar_names(scene: TimelineScene, per_char: float, limit: int = 200) -> list[t
     character), at most ``limit``: (centre of the visible part, bar, short name)."""
     out: list[tuple[float, Bar, str]] = []
     for bar in scene.bars:
-        text = bar.state.removeprefix("ClusterResource")
+        text = meaning(bar.state)
         if (bar.end - bar.start) < per_char * (len(text) + 2):
             continue
         out.append(((max(bar.start, scene.x_low) + min(bar.end, scene.x_high)) / 2, bar, text))
@@ -370,9 +400,9 @@ def bar_names(scene: TimelineScene, per_char: float, limit: int = 200) -> list[t
 
 
 def meaning(state: str) -> str:
-    """What a state means, whatever it belongs to: a resource's ``ClusterResourceOnline`` and a group's
-    ``Online`` mean the same and share a colour."""
-    return state.removeprefix("ClusterResource")
+    """What a state means, whatever it belongs to: a resource's ``ClusterResourceOnline``, a group's
+    ``ClusterGroupOnline`` (``Online`` in older traces) mean the same and share a colour."""
+    return state.removeprefix("ClusterResource").removeprefix("ClusterGroup")
 
 
 def legend_entries(states: Iterable[str], marks: set[str]) -> tuple[LegendEntry, ...]:

@@ -19,6 +19,7 @@ from labkit.trace import Trace
 from labkit.views.plots.scene import (
     BAR,
     MARK_Y,
+    TICK,
     Bar,
     Label,
     LegendEntry,
@@ -33,6 +34,7 @@ from labkit.views.plots.style import (
     CALLBACK_COLOUR,
     COMPLETION_COLOUR,
     FAULT_COLOUR,
+    HEALTH_COLOUR,
     HELPER_COLOUR,
     LABEL_FONT,
     TIMEOUT_COLOUR,
@@ -198,6 +200,11 @@ def _draw_marks(ax: Axes, marks: Sequence[Mark], size: float) -> None:
                 zorder=5,
                 linewidths=0,
             )
+    low, high = TICK
+    for kind, colour, width in (("health", HEALTH_COLOUR, 0.5), ("health-false", FAULT_COLOUR, 1.6)):
+        ticks = [[(m.t, m.lane - BAR - low), (m.t, m.lane - BAR - high)] for m in marks if m.kind == kind]
+        if ticks:
+            ax.add_collection(LineCollection(ticks, colors=colour, linewidths=width, zorder=4))
     for kind, colour in (("fault", FAULT_COLOUR), ("timeout", TIMEOUT_COLOUR)):
         part = [m for m in marks if m.kind == kind]
         if not part:
@@ -251,6 +258,8 @@ _LEGEND_STYLE: dict[str, tuple[str, Any]] = {
     "helper": ("^", ""),
     "running": ("", "-"),
     "completion": ("o", ""),
+    "health": ("|", ""),
+    "health-false": ("|", ""),
     "pending": ("", "--"),
     "fault": ("X", ""),
     "timeout": ("X", "--"),

@@ -11,12 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from labkit.text import NO_SUBJECT, time_unit
-from labkit.views.plots.scene import BAR, MARK_Y, LegendEntry, TimelineScene, bar_names, place_labels
+from labkit.views.plots.scene import BAR, MARK_Y, TICK, LegendEntry, TimelineScene, bar_names, place_labels
 from labkit.views.plots.style import (
     CALLBACK_COLOUR,
     CHAR_INCHES,
     COMPLETION_COLOUR,
     FAULT_COLOUR,
+    HEALTH_COLOUR,
     HELPER_COLOUR,
     LABEL_FONT,
     TIMEOUT_COLOUR,
@@ -207,7 +208,7 @@ def _spans(canvas: Canvas, frame: Frame) -> None:
         ("pending", COMPLETION_COLOUR, pt(1.2), "5 3"),
     ):
         segments = [
-            (frame.x(s.start), frame.y(s.lane + MARK_Y), frame.x(s.end), frame.y(s.lane + MARK_Y))
+            (frame.x(s.start), frame.y(s.lane + s.y), frame.x(s.end), frame.y(s.lane + s.y))
             for s in frame.scene.spans
             if s.kind == kind
         ]
@@ -221,6 +222,14 @@ def _marks(canvas: Canvas, frame: Frame, size: float) -> None:
     for kind, (marker, colour, px) in _MARKS.items():
         points = [(frame.x(m.t), frame.y(m.lane + MARK_Y)) for m in marks if m.kind == kind]
         canvas.path(marker_path(marker, points, px * max(size, 0.4)), fill=colour)
+    low, high = TICK
+    for kind, colour, width in (("health", HEALTH_COLOUR, pt(0.5)), ("health-false", FAULT_COLOUR, pt(1.6))):
+        ticks = [
+            (frame.x(m.t), frame.y(m.lane - BAR - low), frame.x(m.t), frame.y(m.lane - BAR - high))
+            for m in marks
+            if m.kind == kind
+        ]
+        canvas.path(segments_path(ticks), stroke=colour, stroke_width=width)
     for kind, colour in (("fault", FAULT_COLOUR), ("timeout", TIMEOUT_COLOUR)):
         part = [m for m in marks if m.kind == kind]
         stripes = [(frame.x(m.t), frame.y(m.lane - 0.5), frame.x(m.t), frame.y(m.lane + 0.5)) for m in part]
@@ -259,6 +268,8 @@ def _legend(canvas: Canvas, entries: Sequence[LegendEntry], x: float, y: float) 
         row = y + 8 + 16 * k
         if entry.key == "state":
             canvas.rect(x, row - 5, 20, 10, fill=entry.colour)
+        elif entry.key in ("health", "health-false"):
+            canvas.line(x + 10, row - 6, x + 10, row + 6, stroke=entry.colour, stroke_width=pt(1.6))
         elif entry.key in ("running", "pending"):
             dash = "5 3" if entry.key == "pending" else None
             width = pt(3.0) if entry.key == "running" else pt(1.5)
