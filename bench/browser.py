@@ -1,7 +1,7 @@
 """The browser figure: how long a click on an explorer takes to change what it shows, in a real JupyterLab.
 
 JupyterLab and Debian's Chromium (driven by Playwright) run on loopback with every per-user folder in a
-temporary directory, as in the browser tests. A notebook written for the run shows the four explorers;
+temporary directory, as in the browser tests. A notebook written for the run shows the five explorers;
 the page runs all its cells, then each control is operated with real input events (a click, a choice in a
 drop-down, an arrow key on a slider, text and Enter), the controls taking turns round by round. A
 stopwatch in the page starts at the input event and stops when the explorer's picture changes in the DOM
@@ -60,10 +60,12 @@ TARGET_MS = 100.0
 SETTLE_MS = 300.0
 REPLAYED = ROOT / "data" / "traces" / "cluster-move-busy-dll.jsonl"
 CELLS = (
-    "from labkit.widgets import OfflineFlagExplorer, PendingTimeoutExplorer, SessionExplorer, TraceReplayer",
+    "from labkit.widgets import HealthExplorer, OfflineFlagExplorer, PendingTimeoutExplorer",
+    "from labkit.widgets import SessionExplorer, TraceReplayer",
     'OfflineFlagExplorer("move-busy-dll")',
     'SessionExplorer("crash-during-lookup")',
     "PendingTimeoutExplorer()",
+    "HealthExplorer()",
     f"TraceReplayer({str(REPLAYED)!r})",
 )
 """The notebook the figure runs: one explorer per cell."""
@@ -203,10 +205,11 @@ def _lanes(root: Any, k: int) -> None:
     box.press("Enter")
 
 
-OFFLINE, SESSIONS, PENDING, REPLAYER = (
+OFFLINE, SESSIONS, PENDING, HEALTH, REPLAYER = (
     "labkit-offline-explorer",
     "labkit-session-explorer",
     "labkit-pending-explorer",
+    "labkit-health-explorer",
     "labkit-trace-replayer",
 )
 BASELINE = Control(REPLAYER, "TraceReplayer: ▶", _button("▶"), watch="sentence")
@@ -226,6 +229,12 @@ CONTROLS = (
     ),
     Control(
         PENDING, "PendingTimeoutExplorer: report interval (arrow key)", _key("a report every"), ("keydown",)
+    ),
+    Control(HEALTH, "HealthExplorer: scenario", _select("scenario"), ("change",)),
+    Control(HEALTH, "HealthExplorer: RestartAction", _select("RestartAction"), ("change",)),
+    Control(HEALTH, "HealthExplorer: RestartThreshold (arrow key)", _key("RestartThreshold"), ("keydown",)),
+    Control(
+        HEALTH, "HealthExplorer: LooksAlive interval (arrow key)", _key("LooksAlive every"), ("keydown",)
     ),
     Control(REPLAYER, "TraceReplayer: ◀", _button("◀"), watch="sentence"),
     Control(REPLAYER, "TraceReplayer: event (arrow key)", _key("event"), ("keydown",), "sentence"),
@@ -301,7 +310,7 @@ def write_notebook(path: Path, cells: tuple[str, ...]) -> None:
 
 @contextlib.contextmanager
 def explorers_page() -> Iterator[Any]:
-    """A Chromium page on a JupyterLab notebook whose cells have run: the four explorers, idle."""
+    """A Chromium page on a JupyterLab notebook whose cells have run: the five explorers, idle."""
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="labkit-bench-browser-") as tmp:
@@ -319,7 +328,7 @@ def explorers_page() -> Iterator[Any]:
             page.get_by_role("menuitem", name="Run", exact=True).click()
             page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
             page.wait_for_function(
-                "() => document.querySelectorAll('.jp-NotebookPanel .labkit-explorer').length === 4"
+                "() => document.querySelectorAll('.jp-NotebookPanel .labkit-explorer').length === 5"
             )
             _idle(page)
             yield page

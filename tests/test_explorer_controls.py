@@ -154,3 +154,28 @@ def test_flags_the_os_lacks_cannot_be_ticked_and_every_box_shows_why():
         assert box.disabled == (flag in newer)
         assert ("Not on Windows Server 2012" in box.description) == (flag in newer)
     assert explorer.last.state.flags == OfflineFlags.QUEUE_ENABLED
+
+
+def test_the_health_explorer_matches_its_controls_for_every_value():
+    """Every drop-down value; the sliders at every step of a stride across their range and both ends
+    (IsAlive alone offers 596 values, each a simulation of hours of polls)."""
+    from labkit.explore import HealthExplorerModel
+    from labkit.widgets import HealthExplorer
+
+    explorer = HealthExplorer()
+    fresh = HealthExplorerModel()
+
+    def check():
+        assert explorer.last.state == explorer.choice.normalised()
+        shows(explorer, fresh.view(explorer.choice))
+
+    for control in (explorer.scenario, explorer.action, explorer.failovers, explorer.retry):
+        drive(explorer, control, check)
+    for slider in (explorer.looks, explorer.is_alive, explorer.deadlock, explorer.threshold, explorer.period):
+        stride = max(1, (slider.max - slider.min) // 8)
+        for value in sorted({*range(slider.min, slider.max + 1, stride), slider.max}):
+            if value != slider.value:
+                before = explorer.renders
+                slider.value = value
+                assert explorer.renders == before + 1, (slider.description, value)
+                check()
