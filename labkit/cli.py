@@ -87,6 +87,21 @@ def _add_view_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
         sub.add_argument("out", help="the file to write")
         sub.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
         sub.set_defaults(run=_export)
+    what = (
+        "cluster.log files, one per node, in the directory OUT: what the model predicts a log would show "
+        "(marked as labkit's rendering; `labkit import clusterlog` reads it back as evidence inferred)"
+    )
+    sub = export_formats.add_parser("clusterlog", help=what, description=what + ".")
+    sub.add_argument("trace", help="a cluster trace (JSON Lines)")
+    sub.add_argument("out", help="the directory to write <node>_cluster.log files into")
+    sub.add_argument("--force", action="store_true", help="overwrite files in OUT that exist")
+    sub.add_argument(
+        "--encoding",
+        choices=["utf-16", "utf-8-sig", "utf-8"],
+        default="utf-16",
+        help="utf-16 (LE with BOM, as Get-ClusterLog writes; default), utf-8-sig or utf-8",
+    )
+    sub.set_defaults(run=_export)
 
 
 def _add_scenarios(commands: argparse._SubParsersAction[_Parser]) -> None:
@@ -207,6 +222,14 @@ def _export(args: argparse.Namespace) -> int:
     from labkit.views import export
 
     trace = read_trace(args.trace)
+    if args.format == "clusterlog":
+        if trace.domain != "cluster":
+            raise LabkitError(f"{args.trace}: only a cluster trace renders as cluster.log ({trace.domain})")
+        paths = export.write_clusterlog(trace, args.out, force=args.force, encoding=args.encoding)
+        for written in paths:
+            print(f"{written}: rendered from {args.trace}")
+        print(f"{args.out}: {len(trace)} events exported as clusterlog ({len(paths)} nodes)")
+        return 0
     write = export.write_perfetto if args.format == "perfetto" else export.write_csv
     path = write(trace, args.out, force=args.force)
     print(f"{path}: {len(trace)} events exported as {args.format}")

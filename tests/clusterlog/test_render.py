@@ -1,0 +1,130 @@
+"""Simulate → render as cluster.log → import: the same transitions, calls and reports, for every scenario;
+the rendering says it is labkit's, so what comes back is inferred, never observed."""
+
+import pytest
+
+from labkit import cluster, clusterlog, nspv2
+from labkit.cli import main
+from labkit.clusterlog import render
+from labkit.trace import Evidence, Kind
+from labkit.trace.checks import violations
+
+
+@pytest.fixture(scope="module")
+def traces():
+    return {name: cluster.simulate(name).trace for name in cluster.scenarios.names()}
+
+
+@pytest.mark.parametrize("name", cluster.scenarios.names())
+def test_every_scenario_survives_the_round_trip(name, traces, tmp_path):
+    simulated = traces[name]
+    render.write(simulated, tmp_path)
+    back = clusterlog.read(tmp_path)
+    assert render.digest(back) == render.digest(simulated)
+    assert len(back) == len(simulated)  # one line per event, each recognised
+    assert [e.name for e in back if e.name == clusterlog.LOG_LINE] == []
+    assert {e.evidence for e in back} == {Evidence.INFERRED}
+    assert [(v.rule, v.subject) for v in violations(back)] == [
+        (v.rule, v.subject) for v in violations(simulated)
+    ]
+    files = back.header.params["source"]["files"]
+    assert all(f["rendered_by"].startswith("labkit ") for f in files)
+    assert [f["node"] for f in files] == simulated.header.params["nodes"]
+
+
+def test_the_digest_sees_a_change(traces):
+    """The round trip compares something: one report's checkpoint changed shows in the digest."""
+    simulated = traces["pending-offline"]
+    first = render.digest(simulated)
+    events = list(simulated)
+    at = next(i for i, e in enumerate(events) if e.name == "SetResourceStatusEx")
+    args = {**events[at].args, "CheckPoint": 99}
+    from dataclasses import replace
+
+    events[at] = replace(events[at], args=args)
+    from labkit.trace import Trace
+
+    assert render.digest(Trace(simulated.header, events))["reports"] != first["reports"]
+    assert first["transitions"] and first["calls"] and first["reports"]
+
+
+def test_observed_shapes_where_the_sheet_has_them(traces):
+    """Resource transitions are RCM's TransitionToState lines, status reports RHS's SetResourceStatusEx
+    lines; the rest is labkit's own shape."""
+    text = render.render(traces["pending-offline"])["NODE1"]
+    body = text.split("[=== Cluster Logs ===]\r\n")[1].splitlines()
+    messages = [line.split("] ", 1)[1] for line in body]
+    assert "TransitionToState(Disk) Online-->OfflinePending." in messages
+    assert (
+        "Resource Disk called SetResourceStatusEx: checkpoint 1. Old state OfflinePending, new state "
+        "OfflinePending, AppSpErrorCode 0, Flags 0, nores=false"
+    ) in messages
+    assert messages[0].startswith('labkit: rhs calls OpenV2 for "Disk" {')
+    assert body[0].startswith("00002cc4.00000f80::2024/01/01-00:00:00.000 INFO  [RHS] ")
+    assert "Rendered by labkit" in text.split("[=== Cluster Logs ===]")[0]
+
+
+def test_imported_rendering_in_whole(traces, tmp_path):
+    """The plain offline read back, event by event: calls paired with their returns by span."""
+    render.write(traces["plain-offline"], tmp_path)
+    back = clusterlog.read(tmp_path)
+    assert [(e.kind.value, e.name, e.subject) for e in back] == [
+        ("call", "OpenV2", "Share"),
+        ("return", "OpenV2", "Share"),
+        ("state", "Offline", "Share"),
+        ("call", "OnlineV2", "Share"),
+        ("return", "OnlineV2", "Share"),
+        ("state", "Online", "Share"),
+        ("state", "Online", "group:FileServer"),
+        ("call", "OfflineClusterGroupEx", "group:FileServer"),
+        ("call", "OfflineV2", "Share"),
+        ("return", "OfflineV2", "Share"),
+        ("state", "Offline", "Share"),
+        ("note", "PersistentState", "Share"),
+        ("state", "Offline", "group:FileServer"),
+        ("return", "OfflineClusterGroupEx", "group:FileServer"),
+    ]
+    spans = [(e.kind, e.span) for e in back if e.kind in (Kind.CALL, Kind.RETURN)]
+    assert spans == [
+        (Kind.CALL, 0),
+        (Kind.RETURN, 0),
+        (Kind.CALL, 3),
+        (Kind.RETURN, 3),
+        (Kind.CALL, 7),
+        (Kind.CALL, 8),
+        (Kind.RETURN, 8),
+        (Kind.RETURN, 7),
+    ]
+    assert back[5].args["cluster_to"] == "ClusterResourceOnline"  # RCM's word, mapped
+    assert back[8].args["model_ref"] == "cluster-offline §2.5"  # the rule the prediction rests on
+    assert back[8].ref == "NODE1_cluster.log:25"
+
+
+def test_files_are_utf16_with_bom_and_crlf(traces, tmp_path):
+    paths = render.write(traces["plain-offline"], tmp_path)
+    assert [p.name for p in paths] == ["NODE1_cluster.log", "NODE2_cluster.log", "NODE3_cluster.log"]
+    raw = paths[0].read_bytes()
+    assert raw[:2] == b"\xff\xfe" and "\r\n".encode("utf-16-le") in raw
+    files = clusterlog.read(tmp_path).header.params["source"]["files"]
+    assert {(f["encoding"], f["bom"], f["line_ends"]) for f in files} == {("utf-16-le", True, "CRLF")}
+
+
+def test_export_clusterlog_command(traces, tmp_path, capsys):
+    trace = tmp_path / "t.jsonl"
+    traces["pending-timeout"].write(trace)
+    out = tmp_path / "log"
+    assert main(["export", "clusterlog", str(trace), str(out)]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[-1] == f"{out}: 31 events exported as clusterlog (3 nodes)"
+    assert main(["export", "clusterlog", str(trace), str(out)]) == 2  # never overwrites
+    assert "file exists" in capsys.readouterr().err
+    assert main(["export", "clusterlog", str(trace), str(out), "--force", "--encoding", "utf-8"]) == 0
+    assert (out / "NODE1_cluster.log").read_bytes()[:17] == b"[=== Cluster ===]"
+
+
+def test_only_a_cluster_trace_renders(tmp_path, capsys):
+    trace = tmp_path / "n.jsonl"
+    nspv2.simulate("happy-path").trace.write(trace)
+    assert main(["export", "clusterlog", str(trace), str(tmp_path / "out")]) == 2
+    assert "only a cluster trace renders as cluster.log (nspv2)" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
