@@ -51,7 +51,7 @@ from labkit import __version__
 from labkit.exceptions import LabkitError, SiteBuildError
 from labkit.lab import notebooks
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 """The project root when labkit runs from its source tree (``make docs``)."""
 STATIC = "_static"
 """Folder of the site that holds the copied npm files."""
