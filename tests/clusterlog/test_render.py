@@ -128,3 +128,21 @@ def test_only_a_cluster_trace_renders(tmp_path, capsys):
     assert main(["export", "clusterlog", str(trace), str(tmp_path / "out")]) == 2
     assert "only a cluster trace renders as cluster.log (nspv2)" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_an_imported_trace_draws_on_the_logs_wall_clock():
+    """The timeline of a log set reads the logs' clock (UTC start + offset), a simulation virtual time."""
+    from labkit import views
+    from labkit.readback.clock import WallClock, wall_clock
+
+    trace = clusterlog.read("data/clusterlogs/ag-move")
+    assert wall_clock(trace) == WallClock(1710407700120, 0)
+    axes = views.timeline(trace).axes[0]
+    assert axes.get_xlabel() == "wall clock (UTC), 2024-03-14"
+    ticks = [label.get_text() for label in axes.get_xticklabels()]
+    assert ticks[:3] == ["09:15:00", "09:15:00.500", "09:15:01"]
+    assert WallClock(1710407700120, 120).at(0).isoformat() == "2024-03-14T11:15:00.120000"
+    assert WallClock(0, -330).zone == "UTC-05:30"
+    simulated = views.timeline(cluster.simulate("plain-offline").trace).axes[0]
+    assert wall_clock(cluster.simulate("plain-offline").trace) is None
+    assert simulated.get_xlabel().startswith("virtual time")
