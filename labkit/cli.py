@@ -53,7 +53,9 @@ def _add_check(commands: argparse._SubParsersAction[_Parser]) -> None:
         "2 when unreadable)",
         description="Validate a trace file line by line, list the fault events it records, then the contract "
         "violations the events show by themselves (calls that never return, completions of unknown spans, "
-        "state changes from the wrong state, ...).",
+        "state changes from the wrong state, ...) and, for a cluster trace (a simulation or an imported "
+        "cluster.log), the timing and counting rules it breaks (pending past PendingTimeout without a "
+        "Terminate, a call past DeadlockTimeout, restarts beyond RestartThreshold).",
     )
     check.add_argument("trace", help="a labkit trace (JSON Lines)")
     check.set_defaults(run=_check)
@@ -190,6 +192,10 @@ def _check(args: argparse.Namespace) -> int:
         line = f"seq {event.seq} t={event.t:g}ms {event.name} ({event.subject}) {rule}{ref}"
         print(f"{args.trace}: {_one_line(line)}")
     found = violations(trace)
+    if trace.domain == "cluster":  # the timing and counting rules a log can break (PendingTimeout, ...)
+        from labkit.readback.logchecks import log_violations
+
+        found = sorted([*found, *log_violations(trace)], key=lambda v: v.seq)
     for violation in found:
         print(f"{args.trace}: {_one_line(str(violation))}")
     print(f"{args.trace}: {len(trace)} events, {len(faults)} faults, {len(found)} contract violations")
