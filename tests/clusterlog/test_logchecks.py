@@ -137,3 +137,15 @@ def test_state_table_and_timeline_work_on_an_import():
     table = views.state_table(trace)
     assert len(table) and set(table["subject"]) >= {"ag"}
     assert views.timeline(trace).axes[0].get_xlabel().startswith("wall clock (UTC)")
+
+
+def test_diff_names_the_files_an_import_was_read_from():
+    """A log's header is its files' accounting: the diff says which files, not every count in them."""
+    a = clusterlog.read("data/clusterlogs/ag-move")
+    b = clusterlog.read("data/clusterlogs/witness-deadlock")
+    changed = {c.subject: (c.a, c.b) for c in views.diff(a, b).parameters}
+    assert changed["read from"] == (
+        "SQL01_cluster.log, SQL02_cluster.log",
+        "SVR13_cluster.log, SVR14_cluster.log",
+    )
+    assert not [s for s in changed if s.startswith("source")]
