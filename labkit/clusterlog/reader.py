@@ -214,6 +214,12 @@ def display_names(files: list[Path]) -> list[str]:
     return names
 
 
+def node_of_path(path: Path) -> str:
+    """The node a file's name says (``NODE1_cluster.log``), else the file's stem."""
+    match = _NODE_IN_NAME.fullmatch(path.name)
+    return match.group("node") if match else path.stem
+
+
 def node_of(log: LogFile) -> str:
     """The node a file comes from: its file name, else its Cluster section, else the file's stem."""
     match = _NODE_IN_NAME.fullmatch(log.text.path.name)
