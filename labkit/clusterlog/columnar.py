@@ -6,11 +6,12 @@
     scan.rows, scan.recognised                          # how many lines, how many in a recognised shape
 
 `labkit.clusterlog.read` makes one trace event per entry in Python: right for the views, a few MB/s.
-This path keeps Python off the per-line work. Each block of decoded text goes through one regular
-expression in one call (``findall``: the prefix fields of every line at once); pyarrow turns the stamps
-into UTC milliseconds and finds the lines that hold a pattern's needle, vectorised; only those few lines
-go through the pattern table (`labkit.clusterlog.patterns.recognise`) in Python; the rows go to Parquet
-block by block, so memory stays at a few blocks whatever the size of the input.
+This path keeps Python off the per-line work. Each block of decoded text becomes one Arrow string array
+(its UTF-8 bytes and the offsets of its newlines, no Python string per line); pyarrow's kernels check the
+fixed-width prefix of every line, cut its fields, turn the stamps into UTC milliseconds and find the lines
+that hold a pattern's needle, vectorised; only those few lines go through the pattern table
+(`labkit.clusterlog.patterns.recognise`) in Python; the rows go to Parquet block by block, so memory stays
+at a few blocks whatever the size of the input.
 
 Every line is a row (blank lines are counted, not written), with its file, node and line number:
 
@@ -18,7 +19,7 @@ Every line is a row (blank lines are counted, not written), with its file, node 
   ``pid``, ``tid``, ``level``, ``function``, ``component``, ``text``;
 - ``kind``, ``name``, ``subject`` of the event it stands for: a recognised shape, else a ``LogLine``
   note on the node's lane (as the full reader makes it, without the ``[RES]`` resource lane);
-- ``prefixed``: whether the line has the full ``pid.tid::date-time`` prefix. Lines without it (section
+- ``prefixed``: whether the line has the full prefix at its fixed widths. Lines without it (section
   tables, continuation lines, trimmed or pasted shapes) are kept as they are, ``text`` the whole line:
   joining continuations, carrying times and sorting are the full reader's work (`labkit.clusterlog.read`).
 """
@@ -38,12 +39,11 @@ from labkit.clusterlog.patterns import PATTERNS, recognise
 from labkit.clusterlog.reader import display_names, expand, node_of_path
 from labkit.exceptions import OutputExistsError
 
-PREFIX = re.compile(
-    r"^(?:([0-9A-Fa-f]{1,16})\.([0-9A-Fa-f]{1,16})::(\d{4}/\d\d/\d\d-\d\d:\d\d:\d\d)\.(\d{1,7}) "
-    r"([A-Za-z]+) +(?:([^\s\[\]]*)\[([^\]\r\n]{1,40})\] ?)?)?(.*?)\r?$",
-    re.M,
-)
-"""The full Get-ClusterLog prefix (cluster-offline §8) of every line of a block, in one ``findall``."""
+FULL = r"^[0-9A-Fa-f]{8}\.[0-9A-Fa-f]{8}::\d{4}/\d\d/\d\d-\d\d:\d\d:\d\d\.\d{3} [A-Za-z][A-Za-z ]{4} [^ ]"
+"""The full Get-ClusterLog prefix at fixed widths (cluster-offline §8: ``pid.tid::`` in 8 hex digits each,
+the stamp to the ms, the level left-justified to 5 characters and a space), RE2 syntax for pyarrow."""
+TAG = r"^(?P<function>[^\s\[\]]*)\[(?P<component>[^\]]{1,40})\]"
+"""An optional function prefix and the component tag at the start of the message."""
 NEEDLES = "|".join(re.escape(n) for n in dict.fromkeys(row.needle for row in PATTERNS))
 """Any pattern's needle (RE2 syntax, for pyarrow): only lines holding one go through the pattern table."""
 COLUMNS = (
@@ -88,55 +88,79 @@ def _blocks(path: Path, name: str) -> Iterator[str]:
                 carry = carry[cut + 1 :]
 
 
-def _table(
-    rows: list[tuple[str, ...]], file: str, node: str, first_line: int, offset_ms: int
-) -> tuple[Any, int]:
-    """One block's rows as a pyarrow table (blank lines left out), and how many it recognised."""
+def _lines(block: str) -> Any:
+    """A block's lines as one Arrow string array, without their line ends: the UTF-8 bytes and the offsets
+    of the newlines, handed to Arrow as they are (no Python string per line)."""
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    pid, tid, second, fraction, level, function, component, text = map(list, zip(*rows, strict=True))
-    n = len(text)
-    stamps = pa.array(second, pa.string())
-    prefixed = pc.not_equal(stamps, "")
-    seconds = pc.cast(pc.strptime(pc.if_else(prefixed, stamps, None), "%Y/%m/%d-%H:%M:%S", "s"), pa.int64())
-    millis = pc.cast(
-        pc.utf8_slice_codeunits(pc.binary_join_element_wise(pa.array(fraction, pa.string()), "00", ""), 0, 3),
-        pa.int64(),
-    )
-    utc = pc.subtract(pc.add(pc.multiply(seconds, 1000), millis), offset_ms)
-    texts = pa.array(text, pa.string())
-    kinds, names, subjects = ["note"] * n, ["LogLine"] * n, [f"node:{node}"] * n
-    hits = pc.indices_nonzero(pc.match_substring_regex(texts, NEEDLES)).to_pylist()
-    for i in hits:
-        found = recognise(text[i], component[i] or None)
-        if found is not None:
-            event = found[1]
-            kinds[i], names[i], subjects[i] = event.kind.value, event.name, event.subject or f"node:{node}"
+    data = block.encode("utf-8", errors="surrogatepass")
+    newlines = np.flatnonzero(np.frombuffer(data, np.uint8) == 10)
+    offsets = np.empty(len(newlines) + 2, np.int64)
+    offsets[0], offsets[-1] = 0, len(data)
+    offsets[1:-1] = newlines + 1
+    lines = pa.LargeStringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(data))
+    return pc.utf8_rtrim(lines, characters="\r\n")
 
-    def strings(values: list[str]) -> Any:
-        return pc.if_else(pc.equal(pa.array(values, pa.string()), ""), None, pa.array(values, pa.string()))
 
+def _table(lines: Any, file: str, node: str, first_line: int, offset_ms: int) -> tuple[Any, int]:
+    """One block's lines as a pyarrow table (blank lines left out), and how many it recognised."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(lines)
+    prefixed = pc.match_substring_regex(lines, FULL)
+
+    def part(start: int, stop: int) -> Any:
+        return pc.if_else(prefixed, pc.utf8_slice_codeunits(lines, start, stop), None)
+
+    rest = pc.if_else(prefixed, pc.utf8_slice_codeunits(lines, 49, 1 << 40), lines)
+    tag = pc.extract_regex(pc.utf8_slice_codeunits(rest, 0, 160), TAG)
+    tagged = pc.and_(prefixed, pc.is_valid(tag))
+    text = pc.if_else(tagged, pc.replace_substring_regex(rest, TAG + " ?", "", max_replacements=1), rest)
+    seconds = pc.cast(pc.strptime(part(19, 38), "%Y/%m/%d-%H:%M:%S", "s"), pa.int64())
+    utc = pc.subtract(pc.add(pc.multiply(seconds, 1000), pc.cast(part(39, 42), pa.int64())), offset_ms)
+    component = pc.if_else(tagged, pc.struct_field(tag, "component"), None)
+    hit = pc.match_substring_regex(text, NEEDLES)
+    found = [
+        (i, recognise(text[i].as_py(), component[i].as_py())) for i in pc.indices_nonzero(hit).to_pylist()
+    ]
+    events = {i: match[1] for i, match in found if match is not None}
+    chosen = np.zeros(n, dtype=bool)
+    chosen[list(events)] = True
+    mask = pa.array(chosen) if events else None
+
+    def column(default: str, values: list[str]) -> Any:
+        base = pa.repeat(pa.scalar(default, pa.string()), n)
+        return base if mask is None else pc.replace_with_mask(base, mask, pa.array(values, pa.string()))
+
+    order = sorted(events)
+    kinds = column("note", [events[i].kind.value for i in order])
+    names = column("LogLine", [events[i].name for i in order])
+    subjects = column(f"node:{node}", [events[i].subject or f"node:{node}" for i in order])
+    function = pc.if_else(tagged, pc.struct_field(tag, "function"), None)
     table = pa.table(
         {
-            "file": pa.array([file] * n, pa.string()),
-            "node": pa.array([node] * n, pa.string()),
-            "line": pa.array(range(first_line, first_line + n), pa.int64()),
+            "file": pa.repeat(pa.scalar(file, pa.string()), n),
+            "node": pa.repeat(pa.scalar(node, pa.string()), n),
+            "line": pa.array(np.arange(first_line, first_line + n, dtype=np.int64)),
             "utc_ms": utc,
-            "pid": strings(pid),
-            "tid": strings(tid),
-            "level": strings(level),
-            "function": strings(function),
-            "component": strings(component),
-            "text": texts,
+            "pid": part(0, 8),
+            "tid": part(9, 17),
+            "level": pc.utf8_rtrim_whitespace(part(43, 48)),
+            "function": pc.if_else(pc.equal(function, ""), None, function),
+            "component": component,
+            "text": text,
             "kind": pa.array(kinds, pa.string()),
             "name": pa.array(names, pa.string()),
             "subject": pa.array(subjects, pa.string()),
             "prefixed": prefixed,
         }
     )
-    blank = pc.and_(pc.invert(prefixed), pc.equal(pc.utf8_trim_whitespace(texts), ""))
-    return table.filter(pc.invert(blank)), sum(1 for i in hits if names[i] != "LogLine")
+    blank = pc.and_(pc.invert(prefixed), pc.equal(pc.utf8_trim_whitespace(lines), ""))
+    return table.filter(pc.invert(blank)), len(events)
 
 
 def scan(
@@ -166,15 +190,15 @@ def scan(
             result.bytes_read += path.stat().st_size
             line = 1
             for block in _blocks(path, name):
-                rows = PREFIX.findall(block)
-                table, known = _table(rows, name, node, line, utc_offset_minutes * 60_000)
-                line += len(rows)
-                result.blank += len(rows) - table.num_rows
+                lines = _lines(block)
+                table, known = _table(lines, name, node, line, utc_offset_minutes * 60_000)
+                line += len(lines)
+                result.blank += len(lines) - table.num_rows
                 result.rows += table.num_rows
                 result.recognised += known
                 result.unprefixed += table.num_rows - int(pc.sum(table.column("prefixed")).as_py() or 0)
                 if writer is None:
-                    writer = pq.ParquetWriter(partial, table.schema, compression="zstd")
+                    writer = pq.ParquetWriter(partial, table.schema, compression="snappy")
                 writer.write_table(table)
         if writer is not None:
             writer.close()
