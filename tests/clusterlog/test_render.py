@@ -96,7 +96,9 @@ def test_imported_rendering_in_whole(traces, tmp_path):
         (Kind.RETURN, 7),
     ]
     assert back[5].args["cluster_to"] == "ClusterResourceOnline"  # RCM's word, mapped
-    assert back[8].args["model_ref"] == "cluster-offline §2.5"  # the rule the prediction rests on
+    offline = traces["plain-offline"][8]
+    assert offline.name == "OfflineV2" and offline.ref  # the rule the prediction rests on, kept
+    assert back[8].args["model_ref"] == offline.ref
     assert back[8].ref == "NODE1_cluster.log:25"
 
 
