@@ -52,7 +52,6 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
-    "LOG_CHECKS",
     "Cursor",
     "TraceDiff",
     "Violation",
