@@ -90,6 +90,8 @@ def event_for(
     if found is None:
         return log_line(entry, seq=seq, t=t, node=node, file_name=file_name, evidence=evidence), False
     event = recognised(found[1], entry, seq=seq, t=t, node=node, file_name=file_name, evidence=evidence)
+    if found[0].rendering and not found[1].subject:
+        event = replace(event, subject="")  # labkit's rendering says "no subject" as the trace did
     if calls is not None:
         if event.kind is Kind.CALL:
             calls[entry.first] = seq
