@@ -23,6 +23,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure as MplFigure
 
 from bench.harness import Figure, medians, run_child, take_turns
+from bench.logimport import log_import
 from labkit import cluster, nspv2
 from labkit.engine.gcfreeze import freeze_survivors
 from labkit.explore import OfflineChoice, OfflineExplorerModel, figure_png
@@ -486,5 +487,6 @@ FIGURES: dict[str, Callable[[Options], list[Figure]]] = {
     "timeline": timeline_png,
     "explorer": explorer_update,
     "notebooks": execute_notebooks,
+    "clusterlog": log_import,
 }
 """Every figure by the name ``--only`` takes, in the order of the issue's table."""

@@ -22,8 +22,16 @@ QUICK_ROWS = [
     "explorer update: one flag toggled → simulate, timeline, summary, drawn (Agg)",
     "execute 00-Contents.ipynb",
     "execute every notebook (1)",
+    "import a 4 MiB 4-node log set (UTF-16): columnar scan to Parquet, CPU time",
+    "… against a loop that leaves the stamp as text (the floor of a Python line loop)",
+    "import a 4 MiB 4-node log set (UTF-16): full import to trace events, CPU time",
+    "… throughput: columnar scan",
+    "… throughput: full import",
+    "… throughput: plain loop",
+    "… peak memory: columnar scan",
+    "… peak memory: full import to trace events",
 ]
-VALUE = r"\d[\d.e+-]* (µs/event|s|MiB|µs/session|ms)"
+VALUE = r"\d[\d.e+-]* (µs/event|s|MiB|µs/session|ms|MB/s)"
 ROW = re.compile(
     rf"\| (?P<name>[^|]+) \| {VALUE} \| (—|{VALUE}( \([^|]+\))?) \| (—|\d+\.\d\d×) \| [^|]+ \| (yes|NO) \|"
 )

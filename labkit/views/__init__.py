@@ -9,6 +9,7 @@ elsewhere)::
     views.state_table(trace)       # DataFrame: one row per state interval
     views.summary(trace)           # one row per NSPv2 client session, or per cluster offline operation
     views.health_summary(trace)    # cluster: per resource, polls, failures, restarts, failovers, monitors
+    views.log_violations(trace)    # cluster: pending past PendingTimeout, calls past DeadlockTimeout, ...
     views.session_args_table(trace)       # NSPv2: the session argument each call into the provider carried
     views.readable(views.faults_table(trace))   # any table with every cell in full, text left-aligned
     views.diff(before, after).summary()   # what changed, in one sentence
@@ -25,6 +26,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from labkit.readback.diff import TraceDiff, diff
+from labkit.readback.logchecks import LOG_CHECKS, log_violations
 from labkit.readback.replay import Cursor, replay
 from labkit.trace import Trace
 from labkit.trace.checks import Violation, violations
@@ -66,6 +68,8 @@ __all__ = [
     "flag_matrix",
     "flag_matrix_figure",
     "health_summary",
+    "log_checks_table",
+    "log_violations",
     "offline_summary",
     "readable",
     "replay",
@@ -116,3 +120,20 @@ def flag_matrix_figure(
     if not hasattr(matrix, "columns"):
         matrix = flag_matrix(matrix, os=os, dll=dll)
     return draw_flag_matrix(matrix, ax, title=title)
+
+
+def log_checks_table() -> pd.DataFrame:
+    """The timing and counting rules `labkit check` applies to a cluster trace or log (`LOG_CHECKS`): one
+    row per rule with the properties it measures against (sheet defaults), what it says, its source."""
+    import pandas as pd
+
+    return literal(
+        pd.DataFrame(
+            {
+                "rule": [c.rule for c in LOG_CHECKS],
+                "properties": [", ".join(f"{k}={v}" for k, v in c.properties.items()) for c in LOG_CHECKS],
+                "says": [c.says for c in LOG_CHECKS],
+                "source": [c.source for c in LOG_CHECKS],
+            }
+        )
+    )

@@ -17,6 +17,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from labkit import winapi
+from labkit.readback.clock import wall_clock
 from labkit.readback.replay import Call, Interval, Replay, replay
 from labkit.text import result_text
 from labkit.trace import Kind, Trace, TraceEvent
@@ -80,7 +81,8 @@ def timeline(
     ``labels=False`` leaves out the marker labels (they are left out anyway when the lanes are too thin to
     hold text: pick fewer ``subjects`` or pass a taller ``ax``); ``at`` draws a cursor line at virtual time
     ``at`` (ms); ``width`` is the figure width in inches when no ``ax`` is given. Time runs in virtual ms;
-    the axis reads in ms, s, min or h depending on the range.
+    the axis reads in ms, s, min or h depending on the range, or, for a trace imported from logs, on the
+    logs' wall clock (the header's UTC start plus the offset the stamps were in).
     """
     history = replay(trace)
     lanes = _lanes(history, subjects)
@@ -108,7 +110,7 @@ def timeline(
     marks |= _draw_checks(ax, checks, lane_of, t1)
     if at is not None:
         cursor_line(ax, at)
-    dress_axes(ax, lanes, t1 - t0)
+    dress_axes(ax, lanes, t1 - t0, wall_clock(trace))
     ax.set_title(
         title if title is not None else _default_title(trace), loc="left", fontsize=10, parse_math=False
     )
