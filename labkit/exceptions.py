@@ -54,6 +54,11 @@ class OutputExistsError(LabkitError, FileExistsError):
     that (``force``)."""
 
 
+class StoreError(LabkitError, ValueError):
+    """A trace store that cannot be used as asked: not a store, a damaged file in it, a bad query. The
+    message names the store and the file concerned."""
+
+
 class WallClockTimeout(LabkitError, TimeoutError):
     """User code blocked in real time for longer than the wall-clock guard allows."""
 
