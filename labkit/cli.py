@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 from labkit import __version__
 from labkit.checks import violations
-from labkit.exceptions import LabkitError, TraceFormatError
-from labkit.trace import read_trace
+from labkit.exceptions import LabkitError, TraceFormatError, UsageError
+from labkit.trace import Trace, read_trace
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -95,6 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_cluster_commands(simulate_commands, commands)
     # --- summary commands ---
     _add_summary_commands(commands)
+    # --- store commands ---
+    _add_store_commands(commands)
     return parser
 
 
@@ -128,8 +130,7 @@ def _add_nspv2_simulate(commands: argparse._SubParsersAction[_Parser]) -> None:
     )
     nspv2.add_argument("--os", metavar="vista|win7", help="NSPv2 OS profile (default: the scenario's)")
     nspv2.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    nspv2.add_argument("--out", required=True, metavar="FILE", help="where to write the trace")
-    nspv2.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    _output_options(nspv2)
     nspv2.set_defaults(run=_simulate_nspv2)
 
 
@@ -142,9 +143,32 @@ def _simulate_nspv2(args: argparse.Namespace) -> int:
         "unadvertise": args.unadvertise_policy,
     }
     run = nspv2.simulate(args.scenario, provider=args.provider, policy=policy, os=args.os, seed=args.seed)
-    path = run.write(args.out, force=args.force)
-    print(f"{path}: {len(run.trace)} events, {len(run.faults)} faults")
+    where = _save(run.trace, args, f"labkit simulate nspv2 --scenario {args.scenario}")
+    print(f"{where}: {len(run.trace)} events, {len(run.faults)} faults")
     return 0
+
+
+def _output_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", metavar="FILE", help="where to write the trace (JSON Lines)")
+    parser.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    parser.add_argument(
+        "--store", metavar="STORE", help="add the trace to this trace store (created if missing)"
+    )
+
+
+def _save(trace: Trace, args: argparse.Namespace, origin: str) -> str:
+    """Write ``trace`` where the command line asks (--out, --store or both); says where it went."""
+    if not args.out and not args.store:
+        raise UsageError("say where the trace goes: --out FILE, --store STORE, or both")
+    places = []
+    if args.out:
+        places.append(str(trace.write(args.out, force=args.force)))
+    if args.store:
+        from labkit import store
+
+        trace_id = store.add_trace(args.store, trace, origin=origin)
+        places.append(f"{args.store} (trace {trace_id})")
+    return ", ".join(places)
 
 
 # --- end nspv2 commands ---
@@ -219,8 +243,7 @@ def _add_cluster_commands(
         "RETURN_TO_SOURCE_NODE_ON_ERROR) or a number (0x6); default: the scenario's",
     )
     _cluster_options(offline)
-    offline.add_argument("--out", required=True, metavar="FILE", help="where to write the trace")
-    offline.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    _output_options(offline)
     offline.set_defaults(run=_simulate_offline)
 
     matrix = commands.add_parser(
@@ -233,6 +256,9 @@ def _add_cluster_commands(
     _cluster_options(matrix, several_os=True)
     matrix.add_argument("--out", metavar="FILE.csv", help="write CSV there instead of printing the table")
     matrix.add_argument("--force", action="store_true", help="overwrite FILE.csv if it exists")
+    matrix.add_argument(
+        "--store", metavar="STORE", help="also add every run's trace to this trace store (created if missing)"
+    )
     matrix.set_defaults(run=_matrix)
 
 
@@ -277,8 +303,8 @@ def _simulate_offline(args: argparse.Namespace) -> int:
         seed=args.seed,
         policies=_policies(args.policy),
     )
-    path = run.write(args.out, force=args.force)
-    print(f"{path}: {len(run.trace)} events, {len(run.faults)} faults, result {run.outcome['result_name']}")
+    where = _save(run.trace, args, f"labkit simulate offline --scenario {args.scenario}")
+    print(f"{where}: {len(run.trace)} events, {len(run.faults)} faults, result {run.outcome['result_name']}")
     return 0
 
 
@@ -289,8 +315,15 @@ def _matrix(args: argparse.Namespace) -> int:
 
     profiles = [p.strip() for p in args.os.split(",") if p.strip()]
     table = cluster.flag_matrix(
-        args.scenario, os=profiles, dll=args.dll, seed=args.seed, policies=_policies(args.policy)
+        args.scenario,
+        os=profiles,
+        dll=args.dll,
+        seed=args.seed,
+        policies=_policies(args.policy),
+        store=args.store,
     )
+    if args.store:
+        print(f"{args.store}: {len(table)} runs stored", file=sys.stderr)
     if not args.out:
         print(table.to_string(index=False))
         return 0
@@ -348,6 +381,70 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 # --- end summary commands ---
+
+
+# --- store commands ---
+def _add_store_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
+    store = commands.add_parser(
+        "store",
+        help="a trace store: many traces in one folder of Parquet files, queried with SQL",
+        description="Manage a trace store (labkit.store): a folder of Parquet files that DuckDB, Dask and "
+        "Spark read as they are.",
+    )
+    store_commands = store.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    store_commands.required = True
+    add = store_commands.add_parser(
+        "add",
+        help="add trace files (or folders of them) to a store, created if missing",
+        description="Add JSON Lines traces to STORE, all at once or not at all. A trace already stored "
+        "(same content) is not added twice. A folder stands for the *.jsonl files under it.",
+    )
+    add.add_argument("store", metavar="STORE", help="the store folder (created if missing)")
+    add.add_argument("traces", nargs="+", metavar="TRACE", help="trace files or folders")
+    add.add_argument(
+        "--source", metavar="NAME", help="put every event in this source partition (default: see the docs)"
+    )
+    add.set_defaults(run=_store_add)
+    sql = commands.add_parser(
+        "query",
+        help="run SQL over a trace store (views: events, traces) and print the result",
+        description="Run one SQL query over STORE with DuckDB. Views: events (one row per event of every "
+        "stored trace) and traces (one row per trace); docs/store-schema.md lists the columns. Flag words "
+        "print by SDK name.",
+    )
+    sql.add_argument("store", metavar="STORE", help="the store folder")
+    sql.add_argument(
+        "sql", metavar="SQL", help='the query, e.g. "select name, count(*) from events group by name"'
+    )
+    sql.add_argument("--format", choices=["md", "csv"], default="md", help="markdown (default) or CSV")
+    sql.set_defaults(run=_query)
+
+
+def _store_add(args: argparse.Namespace) -> int:
+    from labkit import store
+
+    done = store.open(args.store, create=True).add(args.traces, source=args.source)
+    print(
+        f"{args.store}: {len(done.added)} traces added ({done.events} events), "
+        f"{len(done.present)} already stored"
+    )
+    return 0
+
+
+def _query(args: argparse.Namespace) -> int:
+    from labkit import store
+    from labkit.display import arg_text
+    from labkit.store.schema import FLAG_COLUMNS
+
+    frame = store.open(args.store).sql(args.sql)
+    for column in frame.columns:
+        if column in FLAG_COLUMNS:
+            frame[column] = [None if v is None or v != v else arg_text(column, int(v)) for v in frame[column]]
+    _print_frame(frame, args.format)
+    return 0
+
+
+# --- end store commands ---
 
 
 def _one_line(text: str) -> str:

@@ -54,6 +54,10 @@ class OutputExistsError(LabkitError, FileExistsError):
     that (``force``)."""
 
 
+class UsageError(LabkitError, ValueError):
+    """A call or command line that asks for something contradictory or incomplete."""
+
+
 class StoreError(LabkitError, ValueError):
     """A trace store that cannot be used as asked: not a store, a damaged file in it, a bad query. The
     message names the store and the file concerned."""

@@ -7,6 +7,7 @@ own flags, and how it ended. pandas is used only to assemble the rows once every
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from os import PathLike
 from typing import TYPE_CHECKING, Any
 
 from labkit.cluster.scenarios import Scenario, scenarios
@@ -16,6 +17,8 @@ from labkit.winapi import OfflineFlags, cluster_profile, error_name
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from labkit.store import Store
 
 COLUMNS = (
     "os",
@@ -40,6 +43,7 @@ def flag_matrix(
     dll: DllChoice | None = None,
     seed: int = 0,
     policies: Mapping[str, Any] | None = None,
+    store: str | PathLike[str] | Store | None = None,
 ) -> pd.DataFrame:
     """Run ``scenario`` with every combination of the seven OfflineFlags, on one OS profile or several.
 
@@ -47,7 +51,8 @@ def flag_matrix(
     names: what the requests asked for, and the union of what OfflineV2 received); ``result`` (the first
     request's Win32 result name); ``state`` and ``node`` of the scenario's first resource at the end;
     ``persistent_state``; ``callbacks`` (entry points the monitor called, with counts); ``faults``; and
-    ``duration_ms`` (virtual time of the last event).
+    ``duration_ms`` (virtual time of the last event). ``store``: also add every run's trace to that
+    trace store (`labkit.store`; a path is created if missing), in one atomic add.
     """
     import pandas as pd
 
@@ -55,16 +60,21 @@ def flag_matrix(
 
     chosen = scenarios.get(scenario)
     profiles = [os] if isinstance(os, str) else list(os)
-    rows = [
-        _row(
-            simulate(chosen, flags=OfflineFlags(bits), os=name, dll=dll, seed=seed, policies=policies),
-            chosen,
-            name,
-            bits,
-        )
-        for name in (cluster_profile(p).name for p in profiles)
-        for bits in range(OfflineFlags.mask() + 1)
-    ]
+    rows = []
+    traces = []
+    for name in (cluster_profile(p).name for p in profiles):
+        for bits in range(OfflineFlags.mask() + 1):
+            run = simulate(chosen, flags=OfflineFlags(bits), os=name, dll=dll, seed=seed, policies=policies)
+            rows.append(_row(run, chosen, name, bits))
+            if store is not None:
+                origin = f"cluster.flag_matrix({chosen.name!r}) os={name} flags={OfflineFlags(bits)}"
+                traces.append((run.trace, origin))
+    if store is not None:
+        from labkit.store import Store
+        from labkit.store import open as open_store
+
+        chosen_store = store if isinstance(store, Store) else open_store(store, create=True)
+        chosen_store.add_traces(traces)
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 

@@ -37,7 +37,9 @@ if TYPE_CHECKING:
 
 BLOCK = 8 << 20
 
-_STR = r'"(?:[ !#-\[\]-~]|\\["\\bfnrt]|\\u[0-9a-f]{4})*"'
+_ESCAPE = r"\\u(?:00(?:0[0-7bef]|1[0-9a-f]|7f|[89a-f][0-9a-f])|0[1-9a-f][0-9a-f]{2}|[1-9a-f][0-9a-f]{3})"
+"""The ``\\uXXXX`` escapes Python writes: control characters without a short form, DEL, non-ASCII."""
+_STR = rf'"(?:[ !#-\[\]-~]|\\["\\bfnrt]|{_ESCAPE})*"'
 """A JSON string as Python writes it with ensure_ascii: printable ASCII, escapes for the rest."""
 _INT = r"-?(?:0|[1-9][0-9]{0,17})"
 """An integer of at most 18 digits (so it surely fits in 64 bits)."""
@@ -156,6 +158,7 @@ def _checks_query() -> str:
             laid_out
             AND regexp_full_match(seq, '(?:0|[1-9][0-9]{{0,17}})')
             AND regexp_full_match(t, {_q(_TIME)}) AND TRY_CAST(t AS DOUBLE) <= 1e15
+            AND TRY_CAST(t AS DOUBLE)::VARCHAR = t
             AND (result = 'null' OR regexp_full_match(result, {_q(_INT)}))
             AND (span = 'null' OR regexp_full_match(span, {_q(_INT)}))
             AND regexp_full_match(args, {_q(_FLAT_ARGS)})
@@ -187,7 +190,7 @@ def _decode_texts(column: pa.ChunkedArray, field: str) -> tuple[pa.Array, pa.Arr
     lengths: list[int | None] = []
     for token in encoded.dictionary.to_pylist():
         value = json.loads(token)
-        good = isinstance(value, str) or (value is None and field in ("result_name", "ref"))
+        good = isinstance(value, str) or (value is None and field == "result_name")  # labkit omits a null ref
         texts.append(value if good else None)
         lengths.append(len(_ENCODE(value)) if good else None)
     text = pa.DictionaryArray.from_arrays(encoded.indices, pa.array(texts, pa.string()))

@@ -131,7 +131,10 @@ class Store:
         """The result of a SQL query as an Arrow table (no pandas in between)."""
         import duckdb
 
-        con = self.connect()
+        try:
+            con = self.connect()
+        except duckdb.Error as exc:
+            raise query.explain(exc, self.path) from None
         try:
             return con.sql(text, params=list(params) if params else None).to_arrow_table()
         except duckdb.Error as exc:
