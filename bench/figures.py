@@ -23,6 +23,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure as MplFigure
 
 from bench.harness import Figure, medians, run_child, take_turns
+from bench.store_figures import store_convert, store_questions
 from labkit import cluster, notebooks, nspv2
 from labkit.explore import OfflineChoice, OfflineExplorerModel, figure_png
 from labkit.gcfreeze import freeze_survivors
@@ -473,5 +474,7 @@ FIGURES: dict[str, Callable[[Options], list[Figure]]] = {
     "timeline": timeline_png,
     "explorer": explorer_update,
     "notebooks": execute_notebooks,
+    "store-convert": store_convert,
+    "store-questions": store_questions,
 }
 """Every figure by the name ``--only`` takes, in the order of the issue's table."""
