@@ -24,7 +24,7 @@ import hashlib
 import itertools
 import json
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from labkit import winapi
 from labkit.store.convert import ID_DIGITS
@@ -71,17 +71,24 @@ def _q(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _tokens_query(path: str) -> str:
-    """Every line, and each field's JSON token as DuckDB parsed it (absent keys give null)."""
-    paths = ", ".join(_q(f"$.{f}") for f in _FIELDS)
-    tokens = ", ".join(f"v[{i}] AS {f}" for i, f in enumerate(_FIELDS, start=1))
-    return f"""
-    SELECT line, {tokens}
-    FROM (
-        SELECT json::VARCHAR AS line, json_extract(json, [{paths}])::VARCHAR[] AS v
-        FROM read_ndjson_objects({_q(path)}, maximum_object_size = {2 * MAX_LINE_BYTES})
+def _canonical_length(token: str) -> str:
+    """SQL: the length of a string token as labkit writes it, from the token as DuckDB writes it. They
+    differ only where DuckDB writes a non-ASCII character as itself and labkit as a 6-character
+    ``\\uXXXX`` escape (a canonical file has no character outside the BMP: the scan refuses surrogates)."""
+    ascii_only = f"length(regexp_replace({token}, '[^\\x00-\\x7f]', '', 'g'))"
+    return (
+        f"CASE WHEN {token} = 'null' THEN 4 WHEN strlen({token}) = length({token}) THEN strlen({token}) "
+        f"ELSE {ascii_only} + 6 * (length({token}) - {ascii_only}) END"
     )
-    """
+
+
+def _text(token: str) -> str:
+    """SQL: the text of a JSON string token (null for JSON null)."""
+    return (
+        f"CASE WHEN {token} IS NULL OR {token} = 'null' THEN NULL "
+        f"WHEN strlen({token}) = length({token}) AND NOT contains({token}, '\\') THEN {token}[2:-2] "
+        f"ELSE json_extract_string({token}, '$') END"
+    )
 
 
 def _flag_checks() -> str:
@@ -94,7 +101,7 @@ def _flag_checks() -> str:
             f"({token} IS NULL OR {token} = 'null' OR (regexp_full_match({token}, '(?:0|[1-9][0-9]{{0,17}})')"
             f" AND (TRY_CAST({token} AS BIGINT) & {outside}) = 0))"
         )
-    return "\n            AND ".join(checks)
+    return "\n        AND ".join(checks)
 
 
 def typed_columns_sql(arg: str = "arg") -> str:
@@ -105,11 +112,7 @@ def typed_columns_sql(arg: str = "arg") -> str:
         if typed.type == "int":
             values = [f"CASE WHEN regexp_full_match({t}, {_q(_INT)}) THEN {t}::BIGINT END" for t in tokens]
         else:
-            values = [
-                f"CASE WHEN {t}[1] = '\"' THEN CASE WHEN contains({t}, '\\') THEN "
-                f"json_extract_string({t}, '$') ELSE {t}[2:-2] END END"
-                for t in tokens
-            ]
+            values = [f"CASE WHEN {t}[1] = '\"' THEN {_text(t)} END" for t in tokens]
         columns.append(f"coalesce({', '.join(values)}) AS {typed.column}")
     return ",\n        ".join(columns)
 
@@ -119,173 +122,83 @@ def arg_paths_sql() -> str:
     return ", ".join(_q(f"$.{k}") for k in _ARG_KEYS)
 
 
-def _layout_query() -> str:
-    """Over the tokens and canonical lengths: whether every key stands at its offset in the line, and
-    what lies between ``args``'s key and the next (the raw ``args``)."""
+def _fields_sql(path: str) -> str:
+    """Each line, its fields' tokens, their texts, and the length each has in a canonical line."""
+    paths = ", ".join(_q(f"$.{f}") for f in _FIELDS)
+    tokens = ", ".join(f"v[{i}] AS {f}_tok" for i, f in enumerate(_FIELDS, start=1))
+    texts = ", ".join(f"{_text(f + '_tok')} AS {f}" for f in _TEXT_FIELDS)
+    lengths = ", ".join(f"{_canonical_length(f + '_tok')} AS len_{f}" for f in _TEXT_FIELDS if f != "ref")
+    state = (
+        "CASE WHEN state_tok IS NULL THEN 0 ELSE 24 + "
+        f"{_canonical_length('from_tok')} + {_canonical_length('to_tok')} END"
+    )
+    return f"""
+        SELECT *, {texts}, {lengths},
+            CASE WHEN ref_tok IS NULL THEN 0 ELSE 7 + {_canonical_length("ref_tok")} END AS len_ref,
+            {state} AS len_state, {_text("from_tok")} AS state_from, {_text("to_tok")} AS state_to,
+            strlen(seq_tok) AS len_seq, strlen(t_tok) AS len_t, strlen(result_tok) AS len_result,
+            strlen(span_tok) AS len_span
+        FROM (
+            SELECT *, json_extract(state_tok, '$.from')::VARCHAR AS from_tok,
+                json_extract(state_tok, '$.to')::VARCHAR AS to_tok,
+                CASE WHEN state_tok IS NOT NULL THEN json_keys(state_tok) END AS state_keys
+            FROM (
+                SELECT json::VARCHAR AS line, {tokens}
+                FROM (
+                    SELECT json, json_extract(json, [{paths}])::VARCHAR[] AS v
+                    FROM read_ndjson_objects({_q(path)}, maximum_object_size = {2 * MAX_LINE_BYTES})
+                )
+            )
+        )
+    """
+
+
+def _query(path: str) -> str:
+    """One pass over a file: every field, and whether each line is canonical (see the module's doc)."""
+    kinds = ", ".join(_q(k.value) for k in Kind)
+    evidence = ", ".join(_q(e.value) for e in Evidence)
     offsets = ["1 AS at_seq"]
     for (field, marker), (following, _) in itertools.pairwise(_BEFORE_ARGS):
         offsets.append(f"at_{field} + {len(marker)} + len_{field} AS at_{following}")
     after = ["at_args + 8 + len_args AS at_result"]
     for (field, marker), (following, _) in itertools.pairwise(_AFTER_ARGS):
         after.append(f"at_{field} + {len(marker)} + len_{field} AS at_{following}")
-    markers = [f"substr(line, at_{f}, {len(m)}) = {_q(m)}" for f, m in _BEFORE_ARGS + _AFTER_ARGS]
+    markers = " AND ".join(f"substr(line, at_{f}, {len(m)}) = {_q(m)}" for f, m in _BEFORE_ARGS + _AFTER_ARGS)
     fixed = sum(len(m) for _, m in _BEFORE_ARGS + _AFTER_ARGS) + 1  # and the closing brace
     known = " + ".join(f"len_{f}" for f, _ in _BEFORE_ARGS[:-1] + _AFTER_ARGS)
+    strings = " AND ".join(f"{f}_tok[1] = '\"'" for f in ("kind", "name", "actor", "subject", "evidence"))
     return f"""
-    SELECT seq, t, result, span, args AS args_token, substr(line, at_args + 8, len_args) AS args,
-        coalesce(strlen(line) <= {MAX_LINE_BYTES} AND len_args >= 2 AND {" AND ".join(markers)}, false)
-            AS laid_out
+    SELECT coalesce(
+        regexp_full_match(seq_tok, '(?:0|[1-9][0-9]{{0,17}})')
+        AND regexp_full_match(t_tok, {_q(_TIME)}) AND TRY_CAST(t_tok AS DOUBLE) <= 1e15
+        AND TRY_CAST(t_tok AS DOUBLE)::VARCHAR = t_tok
+        AND {strings} AND kind IN ({kinds}) AND evidence IN ({evidence}) AND name <> '' AND actor <> ''
+        AND (result_name_tok = 'null' OR result_name_tok[1] = '"') AND (ref_tok IS NULL OR ref_tok[1] = '"')
+        AND (result_tok = 'null' OR regexp_full_match(result_tok, {_q(_INT)}))
+        AND (span_tok = 'null' OR regexp_full_match(span_tok, {_q(_INT)}))
+        AND (state_tok IS NULL OR (state_keys = ['from', 'to'] AND to_tok[1] = '"'
+             AND (from_tok = 'null' OR from_tok[1] = '"')))
+        AND strlen(line) <= {MAX_LINE_BYTES} AND len_args >= 2 AND {markers}
+        AND regexp_full_match(args, {_q(_FLAT_ARGS)})
+        AND len(keys) = list_unique(keys)
+        AND {_flag_checks()}, false) AS ok,
+        TRY_CAST(seq_tok AS BIGINT) AS seq, TRY_CAST(t_tok AS DOUBLE) AS t, kind, name, actor, subject, args,
+        TRY_CAST(nullif(result_tok, 'null') AS BIGINT) AS result, result_name,
+        TRY_CAST(nullif(span_tok, 'null') AS BIGINT) AS span, evidence, state_from, state_to, ref,
+        {typed_columns_sql()}
     FROM (
-        SELECT *, {", ".join(after)}
+        SELECT *, substr(line, at_args + 8, len_args) AS args, json_keys(args_tok) AS keys,
+            json_extract(args_tok, [{arg_paths_sql()}])::VARCHAR[] AS arg
         FROM (
-            SELECT *, {", ".join(offsets)},
-                strlen(line) - {fixed} - len_state - len_ref - ({known}) AS len_args
+            SELECT *, {", ".join(after)}
             FROM (
-                SELECT *, strlen(seq) AS len_seq, strlen(t) AS len_t, strlen(result) AS len_result,
-                    strlen(span) AS len_span
-                FROM tokens
+                SELECT *, {", ".join(offsets)},
+                    strlen(line) - {fixed} - len_state - len_ref - ({known}) AS len_args
+                FROM ({_fields_sql(path)})
             )
         )
     )
     """
-
-
-def _checks_query() -> str:
-    """Over the laid-out lines: every value spelled canonically and valid, and the columns DuckDB
-    decides (numbers, typed arguments)."""
-    return f"""
-    SELECT coalesce(
-            laid_out
-            AND regexp_full_match(seq, '(?:0|[1-9][0-9]{{0,17}})')
-            AND regexp_full_match(t, {_q(_TIME)}) AND TRY_CAST(t AS DOUBLE) <= 1e15
-            AND TRY_CAST(t AS DOUBLE)::VARCHAR = t
-            AND (result = 'null' OR regexp_full_match(result, {_q(_INT)}))
-            AND (span = 'null' OR regexp_full_match(span, {_q(_INT)}))
-            AND regexp_full_match(args, {_q(_FLAT_ARGS)})
-            AND len(keys) = len(list_distinct(keys))
-            AND {_flag_checks()}, false) AS ok,
-        TRY_CAST(seq AS BIGINT) AS seq, TRY_CAST(t AS DOUBLE) AS t,
-        TRY_CAST(nullif(result, 'null') AS BIGINT) AS result,
-        TRY_CAST(nullif(span, 'null') AS BIGINT) AS span,
-        {typed_columns_sql()}
-    FROM (
-        SELECT *, json_keys(args_token) AS keys,
-            json_extract(args_token, [{arg_paths_sql()}])::VARCHAR[] AS arg
-        FROM laid_out
-    )
-    """
-
-
-_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True, allow_nan=False).encode
-
-
-def _decode_texts(column: pa.ChunkedArray, field: str) -> tuple[pa.Array, pa.Array]:
-    """The text of each string token (a dictionary array; null for JSON null) and the length of its
-    canonical spelling (null when the token is absent or not a string). Each distinct token is decoded
-    once: a trace repeats a few names and refs a million times."""
-    import pyarrow as pa
-
-    encoded = column.combine_chunks().dictionary_encode()
-    texts: list[str | None] = []
-    lengths: list[int | None] = []
-    for token in encoded.dictionary.to_pylist():
-        value = json.loads(token)
-        good = isinstance(value, str) or (value is None and field == "result_name")  # labkit omits a null ref
-        texts.append(value if good else None)
-        lengths.append(len(_ENCODE(value)) if good else None)
-    text = pa.DictionaryArray.from_arrays(encoded.indices, pa.array(texts, pa.string()))
-    return text, pa.array(lengths, pa.int64()).take(encoded.indices)
-
-
-def _decode_states(column: pa.ChunkedArray) -> tuple[pa.Array, pa.Array, pa.Array]:
-    """``state_from``, ``state_to`` and the canonical length of the ``,"state":{...}`` part (0 when
-    absent, null when the token is not exactly an object of "from" and "to")."""
-    import pyarrow as pa
-
-    encoded = column.combine_chunks().dictionary_encode()
-    parts = [_state(token) for token in encoded.dictionary.to_pylist()]
-    old = pa.array([p and p["from"] for p in parts], pa.string()).take(encoded.indices)
-    new = pa.array([p and p["to"] for p in parts], pa.string()).take(encoded.indices)
-    sizes = pa.array([len(',"state":' + _ENCODE(p)) if p else None for p in parts], pa.int64())
-    length = sizes.take(encoded.indices)
-    import pyarrow.compute as pc
-
-    return old, new, pc.if_else(column.combine_chunks().is_valid(), length, 0)
-
-
-def _state(token: str) -> dict[str, Any] | None:
-    pairs = json.loads(token, object_pairs_hook=list)
-    if not isinstance(pairs, list) or [k for k, _ in pairs] != ["from", "to"]:
-        return None
-    (_, old), (_, new) = pairs
-    if not isinstance(new, str) or not (old is None or isinstance(old, str)):
-        return None
-    return {"from": old, "to": new}
-
-
-def _columns(con: duckdb.DuckDBPyConnection, tokens: pa.Table) -> pa.Table | None:
-    """The event columns of the token table, or None when a line is not canonical."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    texts, lengths = {}, {}
-    for field in _TEXT_FIELDS:
-        texts[field], lengths[field] = _decode_texts(tokens[field], field)
-    old, new, state_length = _decode_states(tokens["state"])
-    ref_length = pc.if_else(tokens["ref"].combine_chunks().is_valid(), pc.add(lengths["ref"], 7), 0)
-    if not _plain_fields_ok(texts):
-        return None
-    checked = tokens.select(["line", "seq", "t", "args", "result", "span"])
-    for field in _TEXT_FIELDS[:-1]:
-        checked = checked.append_column(f"len_{field}", lengths[field])
-    checked = checked.append_column("len_state", state_length).append_column("len_ref", ref_length)
-    # Two queries with the rows handed over in Arrow between them: in one, DuckDB would inline the inner
-    # projections and evaluate the JSON extraction once for every reference to it.
-    con.register("tokens", checked)
-    try:
-        laid_out = con.sql(_layout_query()).to_arrow_table()
-    finally:
-        con.unregister("tokens")
-    del checked
-    con.register("laid_out", laid_out)
-    try:
-        out = con.sql(_checks_query()).to_arrow_table()
-    finally:
-        con.unregister("laid_out")
-    if not pc.all(out["ok"]).as_py():
-        return None
-    columns = {
-        "seq": out["seq"],
-        "t": out["t"],
-        **{f: texts[f] for f in ("kind", "name", "actor", "subject")},
-        "args": laid_out["args"],
-        "result": out["result"],
-        "result_name": texts["result_name"],
-        "span": out["span"],
-        "evidence": texts["evidence"],
-        "state_from": old,
-        "state_to": new,
-        "ref": texts["ref"],
-        **{a.column: out[a.column] for a in TYPED_ARGS},
-    }
-    return pa.table(columns)
-
-
-def _plain_fields_ok(texts: dict[str, pa.Array]) -> bool:
-    """Kinds and evidence are known words, names and actors non-empty (on the distinct values)."""
-    kinds = {k.value for k in Kind}
-    evidence = {e.value for e in Evidence}
-    for field, good in (
-        ("kind", kinds.__contains__),
-        ("evidence", evidence.__contains__),
-        ("name", bool),
-        ("actor", bool),
-        ("subject", lambda v: v is not None),
-    ):
-        column = texts[field]
-        if column.null_count or not all(map(good, column.dictionary.to_pylist())):
-            return False
-    return True
 
 
 def read_canonical(
@@ -294,24 +207,25 @@ def read_canonical(
     """The header, id and event columns (as `labkit.store.convert.event_columns` gives them) of a
     canonical trace file, or None when the file must go through `labkit.read_trace`."""
     import duckdb
+    import pyarrow.compute as pc
 
     scanned = _scan(path)
     if scanned is None:
         return None
     header, digest, lines = scanned
     try:
-        tokens = con.sql(_tokens_query(os.fspath(path))).to_arrow_table()
-        if tokens.num_rows != lines or lines < 2:
-            return None  # a blank line DuckDB skipped, or no events
-        events = _columns(con, tokens.slice(1))
+        table = con.sql(_query(os.fspath(path))).to_arrow_table()
     except (duckdb.Error, ValueError):
         return None  # not JSON, not UTF-8, a line too long: read_trace says exactly what
-    if events is None:
+    if table.num_rows != lines or lines < 2:
+        return None  # a blank line DuckDB skipped, or no events
+    events = table.slice(1)
+    if not pc.all(events["ok"]).as_py():
         return None
     seq, t = events["seq"].to_numpy(), events["t"].to_numpy()
     if (seq[1:] <= seq[:-1]).any() or (t[1:] < t[:-1]).any():
         return None
-    return header, digest[:ID_DIGITS], events
+    return header, digest[:ID_DIGITS], events.drop_columns(["ok"])
 
 
 def _scan(path: str | os.PathLike[str]) -> tuple[TraceHeader, str, int] | None:
@@ -336,6 +250,9 @@ def _scan(path: str | os.PathLike[str]) -> tuple[TraceHeader, str, int] | None:
     if not tail.endswith(b"\n"):
         return None
     return header, digest.hexdigest(), lines
+
+
+_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True, allow_nan=False).encode
 
 
 def _canonical_header(line: bytes) -> TraceHeader | None:
