@@ -14,6 +14,7 @@ elsewhere)::
     views.session_lifecycle(trace)        # NSPv2: Startup → lookups / sets → Cleanup / Rundown per session
     views.flag_matrix_figure("move-busy-dll", os="2016")   # 128 flag combinations × outcome
     views.replay(trace).cursor().seek_time(1500).states   # every subject's state at t = 1.5 s
+    views.runs_timeline(store.open("runs/"), "Disk")      # one resource in every stored run, a lane each
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from labkit.store import Store
+
 __all__ = [
     "Cursor",
     "TraceDiff",
@@ -58,6 +61,7 @@ __all__ = [
     "offline_summary",
     "readable",
     "replay",
+    "runs_timeline",
     "session_args_table",
     "session_lifecycle",
     "session_summary",
@@ -105,3 +109,10 @@ def flag_matrix_figure(
     if not hasattr(matrix, "columns"):
         matrix = flag_matrix(matrix, os=os, dll=dll)
     return draw(matrix, ax, title=title)
+
+
+def runs_timeline(store: Store, subject: str, *, where: str = "true", **options: Any) -> Figure:
+    """The timeline of ``subject`` in every run of a trace store (`labkit.store`): one lane per run, each
+    on its own clock (`Store.across_runs`). ``where`` picks runs with SQL on the store's ``traces`` table
+    (``"scenario = 'move-busy-dll'"``); ``options`` go to `timeline`."""
+    return timeline(store.across_runs(subject, where=where), **options)

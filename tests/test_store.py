@@ -405,7 +405,7 @@ def test_across_runs_puts_one_resource_of_every_run_in_one_trace(tmp_path):
         if event.span is not None:
             assert lanes[event.span].args["trace_id"] == event.args["trace_id"]
             assert lanes[event.span].kind is Kind.CALL
-    figure = views.timeline(lanes, labels=False)
+    figure = views.runs_timeline(runs, "VM", where="scenario = 'move-busy-dll'", labels=False)
     assert figure.axes[0].get_ylim()[0] == pytest.approx(len(ids) - 0.5)  # one lane per run
 
 
