@@ -20,17 +20,18 @@ lint: $(STAMP)
 	$(BIN)/ruff check labkit tests notebooks
 	$(BIN)/ruff format --check labkit tests notebooks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # The site tests need the npm files `assets` fetches; without npm they are skipped with how to enable
 # them (under CI, where .ci/run installs npm, they are required), so a machine with only Python and make
 # still runs everything else.
 test: lint
-	@$(BIN)/python -m labkit.site assets || echo "make test: no site assets (npm missing?); the site tests will be skipped"
+	@$(BIN)/python -m labkit.lab.site assets || echo "make test: no site assets (npm missing?); the site tests will be skipped"
 	$(BIN)/python -m pytest
 
 # Regenerate the golden traces in data/traces (committed: they are data, see data/README.md).
 data: $(STAMP)
-	$(BIN)/python -m labkit.golden data/traces
+	$(BIN)/python -m labkit.lab.golden data/traces
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
@@ -38,17 +39,17 @@ clean:
 # --- rendered docs and live sessions ---
 .PHONY: assets docs present
 
-# The npm files the rendered pages load (pinned in labkit/site.py), fetched once into build/site-assets.
+# The npm files the rendered pages load (pinned in labkit/lab/site.py), fetched once into build/site-assets.
 assets: $(STAMP)
-	$(BIN)/python -m labkit.site assets
+	$(BIN)/python -m labkit.lab.site assets
 
 # Execute every notebook and render the offline site into build/site (open build/site/index.html).
 docs: assets
-	$(BIN)/python -m labkit.site build --out build/site
+	$(BIN)/python -m labkit.lab.site build --out build/site
 
 # Serve notebooks/ (or NB=one.ipynb) as apps (Voila) on 127.0.0.1 with a fresh token, printed below.
 present: $(STAMP)
-	$(BIN)/python -m labkit.present $(or $(NB),notebooks)
+	$(BIN)/python -m labkit.lab.present $(or $(NB),notebooks)
 
 # --- benchmarks (bench/README.md) ---
 .PHONY: bench lint-bench

@@ -107,7 +107,7 @@ def pandas_events(files: list[str]) -> Any:
 
 def pandas_offline_outcomes(events: Any) -> Any:
     """`labkit.store.queries.OFFLINE_OUTCOMES` in pandas."""
-    from labkit.display import arg_text
+    from labkit.text import arg_text
 
     offline = events[events["name"] == "OfflineV2"]
     calls = offline[offline["kind"] == "call"][["trace", "seq", "OfflineFlags"]]

@@ -8,6 +8,7 @@ Both record every callback in a `Trace`; `labkit.views` turns traces into tables
 
 from typing import TYPE_CHECKING, Any
 
+from labkit._version import __version__
 from labkit.exceptions import (
     LabkitError,
     OutputExistsError,
@@ -20,9 +21,8 @@ from labkit.exceptions import (
 from labkit.trace import Evidence, Kind, StateChange, Trace, TraceEvent, TraceHeader, Tracer, read_trace
 
 if TYPE_CHECKING:
-    from labkit.fastread import read_frame
+    from labkit.trace.read import read_frame
 
-__version__ = "0.1.0"
 
 __all__ = [
     "Evidence",
@@ -49,7 +49,7 @@ def __getattr__(name: str) -> Any:
     # read_frame needs pandas and msgspec: imported on first use, so `import labkit` (and the command
     # line) stays quick.
     if name == "read_frame":
-        from labkit.fastread import read_frame
+        from labkit.trace.read import read_frame
 
         return read_frame
     raise AttributeError(f"module 'labkit' has no attribute {name!r}")

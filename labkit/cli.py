@@ -11,9 +11,9 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from labkit import __version__
-from labkit.checks import violations
 from labkit.exceptions import LabkitError, TraceFormatError, UsageError
 from labkit.trace import Trace, read_trace
+from labkit.trace.checks import violations
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -29,10 +29,23 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``labkit`` parser: each group of subcommands is added by its own function, in ``--help`` order."""
     parser = _Parser(prog="labkit", description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--version", action="version", version=f"labkit {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    _add_check(commands)
+    _add_view_commands(commands)
+    _add_scenarios(commands)
+    simulate = _add_simulate(commands)
+    # Each domain adds its `simulate <domain>` subcommand (and its own top-level commands).
+    _add_nspv2_simulate(simulate)
+    _add_cluster_commands(simulate, commands)
+    _add_summary_commands(commands)
+    _add_store_commands(commands)
+    return parser
 
+
+def _add_check(commands: argparse._SubParsersAction[_Parser]) -> None:
     check = commands.add_parser(
         "check",
         help="validate a trace file, list its faults and contract violations (exit 1 when there are any, "
@@ -44,7 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("trace", help="a labkit trace (JSON Lines)")
     check.set_defaults(run=_check)
 
-    # --- views commands: table, export ---
+
+# --- views commands: table, export ---
+def _add_view_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
     table = commands.add_parser(
         "table",
         help="print a trace's state table (or its calls or faults) as markdown or CSV",
@@ -55,7 +70,6 @@ def build_parser() -> argparse.ArgumentParser:
     table.add_argument("--format", choices=["md", "csv"], default="md", help="markdown (default) or CSV")
     table.add_argument("--of", choices=list(_TABLES), default="states", help="which table (default: states)")
     table.set_defaults(run=_table)
-
     export = commands.add_parser(
         "export",
         help="write a trace as Perfetto trace JSON or CSV",
@@ -73,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
         sub.set_defaults(run=_export)
 
+
+def _add_scenarios(commands: argparse._SubParsersAction[_Parser]) -> None:
     scenarios = commands.add_parser(
         "scenarios",
         help="list the named scenarios of both domains",
@@ -81,23 +97,16 @@ def build_parser() -> argparse.ArgumentParser:
     scenarios.add_argument("--domain", choices=["nspv2", "offline"], help="only this domain")
     scenarios.set_defaults(run=_scenarios)
 
+
+def _add_simulate(commands: argparse._SubParsersAction[_Parser]) -> argparse._SubParsersAction[_Parser]:
     simulate = commands.add_parser(
         "simulate",
         help="run a scenario and write its trace",
         description="Run a named scenario of one domain and write its trace as JSON Lines.",
     )
-    simulate_commands = simulate.add_subparsers(dest="domain", metavar="DOMAIN", parser_class=_Parser)
-    simulate_commands.required = True
-    # Each domain adds its `simulate <domain>` subcommand (and its own top-level commands) below.
-    # --- nspv2 commands ---
-    _add_nspv2_simulate(simulate_commands)
-    # --- cluster commands ---
-    _add_cluster_commands(simulate_commands, commands)
-    # --- summary commands ---
-    _add_summary_commands(commands)
-    # --- store commands ---
-    _add_store_commands(commands)
-    return parser
+    domains = simulate.add_subparsers(dest="domain", metavar="DOMAIN", parser_class=_Parser)
+    domains.required = True
+    return domains
 
 
 def _scenarios(args: argparse.Namespace) -> int:
@@ -197,7 +206,7 @@ _TABLES = ("states", "calls", "faults")
 
 
 def _table(args: argparse.Namespace) -> int:
-    from labkit import tables  # pandas loads only for the commands that need it
+    from labkit.views import tables  # pandas loads only for the commands that need it
 
     trace = read_trace(args.trace)
     make = {"states": tables.state_table, "calls": tables.calls_table, "faults": tables.faults_table}
@@ -207,7 +216,7 @@ def _table(args: argparse.Namespace) -> int:
 
 def _print_frame(frame: pd.DataFrame, form: str) -> None:
     """A table on stdout as CSV (``csv``) or markdown (``md``)."""
-    from labkit import tables
+    from labkit.views import tables
 
     if form == "csv":
         sys.stdout.write(frame.to_csv(index=False, lineterminator="\n"))
@@ -216,7 +225,7 @@ def _print_frame(frame: pd.DataFrame, form: str) -> None:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from labkit import export
+    from labkit.views import export
 
     trace = read_trace(args.trace)
     write = export.write_perfetto if args.format == "perfetto" else export.write_csv
@@ -301,7 +310,7 @@ def _simulate_offline(args: argparse.Namespace) -> int:
         os=args.os,
         dll=args.dll,
         seed=args.seed,
-        policies=_policies(args.policy),
+        policy=_policies(args.policy),
     )
     where = _save(run.trace, args, f"labkit simulate offline --scenario {args.scenario}")
     print(f"{where}: {len(run.trace)} events, {len(run.faults)} faults, result {run.outcome['result_name']}")
@@ -311,7 +320,7 @@ def _simulate_offline(args: argparse.Namespace) -> int:
 def _matrix(args: argparse.Namespace) -> int:
 
     from labkit import cluster
-    from labkit.files import write_new
+    from labkit.trace.files import write_new
 
     profiles = [p.strip() for p in args.os.split(",") if p.strip()]
     table = cluster.flag_matrix(
@@ -319,7 +328,7 @@ def _matrix(args: argparse.Namespace) -> int:
         os=profiles,
         dll=args.dll,
         seed=args.seed,
-        policies=_policies(args.policy),
+        policy=_policies(args.policy),
         store=args.store,
     )
     if args.store:
@@ -373,10 +382,9 @@ def _diff(args: argparse.Namespace) -> int:
     print(found.summary())
     if found.divergence is not None:
         print(f"first divergence at seq {found.divergence.index}")
-    changes = found.changes()
-    if len(changes):
+    if found.changes():
         print()
-        _print_frame(changes, "md")
+        _print_frame(views.changes_table(found), "md")
     return 0 if found.identical and not found.parameters else 1
 
 
@@ -433,8 +441,8 @@ def _store_add(args: argparse.Namespace) -> int:
 
 def _query(args: argparse.Namespace) -> int:
     from labkit import store
-    from labkit.display import arg_text
     from labkit.store.schema import FLAG_COLUMNS
+    from labkit.text import arg_text
 
     frame = store.open(args.store).sql(args.sql)
     for column in frame.columns:

@@ -28,14 +28,15 @@ from matplotlib.figure import Figure
 from matplotlib.image import imsave
 
 from labkit import cluster, nspv2, winapi
-from labkit.diff import TraceDiff, diff
-from labkit.display import counted, event_text
+from labkit.engine.run import Run
 from labkit.exceptions import TraceProblem, UnknownNameError
-from labkit.plots import cursor_line, session_lifecycle, timeline
-from labkit.replay import replay
-from labkit.run import Run
-from labkit.tables import offline_summary, session_summary
+from labkit.readback.diff import TraceDiff, diff
+from labkit.readback.replay import replay
+from labkit.text import counted, event_text
 from labkit.trace import Trace, read_trace
+from labkit.trace.literal import LiteralFrame
+from labkit.views.plots import cursor_line, session_lifecycle, timeline
+from labkit.views.tables import offline_summary, session_summary
 from labkit.winapi import OfflineFlags
 
 DPI = 80
@@ -180,14 +181,23 @@ class OfflineExplorerModel:
 
     def baseline(self, choice: OfflineChoice) -> Trace:
         """The run with no flags for the choice's scenario, DLL and OS."""
-        key = (choice.scenario, choice.dll, winapi.cluster_profile(choice.os).name)
+        key = self._key(choice)
         if key in self._baselines:
             self._baselines.move_to_end(key)
-        else:
-            self._baselines[key] = self.run(replace(choice, flags=OfflineFlags(0))).trace
-            if len(self._baselines) > 32:
-                self._baselines.popitem(last=False)
-        return self._baselines[key]
+            return self._baselines[key]
+        return self._keep(key, self.run(replace(choice, flags=OfflineFlags(0))).trace)
+
+    @staticmethod
+    def _key(choice: OfflineChoice) -> tuple[str, str, str]:
+        return (choice.scenario, choice.dll, winapi.cluster_profile(choice.os).name)
+
+    def _keep(self, key: tuple[str, str, str], trace: Trace) -> Trace:
+        """Keep a no-flag run (and with it its replay) for the next toggles; the last 32 are kept."""
+        self._baselines[key] = trace
+        self._baselines.move_to_end(key)
+        if len(self._baselines) > 32:
+            self._baselines.popitem(last=False)
+        return trace
 
     def view(self, choice: OfflineChoice, *, width: float = 11.0) -> OfflineView:
         """Simulate ``choice`` and make its timeline, offline summary and comparison with no flags."""
@@ -196,7 +206,7 @@ class OfflineExplorerModel:
         dll = choice.dll or "its DLL"
         title = f"{choice.scenario} · {dll} · Windows Server {choice.os} · flags {choice.flags}"
         figure = timeline(run.trace, title=title, width=width)
-        base = run.trace if not choice.flags else self.baseline(choice)
+        base = self.baseline(choice) if choice.flags else self._keep(self._key(choice), run.trace)
         return OfflineView(choice, run, figure, offline_summary(run.trace), diff(base, run.trace))
 
 
@@ -361,7 +371,7 @@ class ReplayModel:
         self.line.set_xdata([cursor.t, cursor.t])
         intervals = sorted(cursor.intervals.values(), key=lambda i: self.history.subjects.index(i.subject))
         shown = intervals[:MAX_STATE_ROWS]
-        table = pd.DataFrame(
+        table = LiteralFrame(
             {
                 "subject": pd.array([i.subject for i in shown], dtype="string"),
                 "kind": pd.array([i.kind for i in shown], dtype="string"),

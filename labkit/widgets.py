@@ -24,7 +24,7 @@ import pandas as pd
 from IPython.display import Image, clear_output, display
 
 from labkit import cluster, nspv2, winapi
-from labkit.display import LITERAL
+from labkit.engine.registry import Registry
 from labkit.exceptions import LabkitError
 from labkit.explore import (
     OfflineChoice,
@@ -37,9 +37,9 @@ from labkit.explore import (
     figure_png,
 )
 from labkit.nspv2.policy import CRASH_CHOICES
-from labkit.offline_flags import flag_info
-from labkit.registry import Registry
+from labkit.text import LITERAL
 from labkit.trace import Trace
+from labkit.views.flagguide import flag_info
 from labkit.winapi import OfflineFlags
 
 __all__ = ["OfflineFlagExplorer", "SessionExplorer", "TraceReplayer"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from labkit import notebooks, present, site
+from labkit.lab import notebooks, present, site
 
 ROOT = Path(__file__).resolve().parent.parent
 LAB = notebooks.find(ROOT / "notebooks")

@@ -1,8 +1,8 @@
 """Contract violations found in a trace by itself, for traces recorded anywhere or edited by hand."""
 
 from labkit import winapi
-from labkit.checks import Violation, violations
 from labkit.trace import Kind
+from labkit.trace.checks import Violation, violations
 from tests.conftest import make_tracer
 from tests.traces import cluster_offline, nspv2_session
 

@@ -3,8 +3,9 @@
 import pandas as pd
 
 from labkit import nspv2, winapi
-from labkit.diff import Change, diff
+from labkit.readback.diff import Change, diff
 from labkit.trace import Kind, TraceHeader, Tracer
+from labkit.views import changes_table
 
 
 def records(frame):
@@ -54,13 +55,19 @@ def test_a_leaky_provider_shows_the_leak_and_its_fault():
         "provider email-directory → leaky: session:101 ended Leaked instead of RunDown; "
         "a SessionStateLeaked fault appeared"
     )
-    assert records(d.changes()) == [
-        ("parameter", "provider", "email-directory", "leaky"),
-        ("parameter", "providers.contoso-mail", "email-directory", "leaky"),
-        ("final state", "session:101", "RunDown", "Leaked"),
-        ("went through", "session:101", "", "Leaked"),
-        ("faults", "SessionStateLeaked", "0", "1"),
-    ]
+    table = changes_table(d)
+    assert list(table.columns) == ["aspect", "what", "a", "b"]
+    assert (
+        [(c.aspect, c.subject, c.a, c.b) for c in d.changes()]
+        == records(table)
+        == [
+            ("parameter", "provider", "email-directory", "leaky"),
+            ("parameter", "providers.contoso-mail", "email-directory", "leaky"),
+            ("final state", "session:101", "RunDown", "Leaked"),
+            ("went through", "session:101", "", "Leaked"),
+            ("faults", "SessionStateLeaked", "0", "1"),
+        ]
+    )
 
 
 def move(flags, *, busy):
@@ -139,7 +146,7 @@ def test_a_shorter_trace_diverges_where_it_ends():
 
 def test_event_text_and_duration_text_read_as_a_person_writes_them():
     """One line per event with flags and codes by SDK name; durations in the unit that reads best."""
-    from labkit.display import duration_text, event_text
+    from labkit.text import duration_text, event_text
 
     trace = move("QUEUE_ENABLED", busy=True)
     assert [event_text(e, "cluster") for e in trace] == [

@@ -5,7 +5,7 @@ import dataclasses
 import pytest
 
 from labkit import cluster, nspv2, winapi
-from labkit.errata import ERRATA, errata, errata_frame
+from labkit.lab.errata import ERRATA, errata, errata_frame
 from labkit.trace import Kind
 
 REGISTRIES = {"nspv2": nspv2.scenarios, "cluster": cluster.scenarios}

@@ -4,7 +4,7 @@ import pytest
 
 from labkit import cluster, nspv2
 from labkit.exceptions import UnknownNameError
-from labkit.exercises import ReferenceDirectory, ReferenceDll, solution
+from labkit.lab.exercises import ReferenceDirectory, ReferenceDll, solution
 
 
 @pytest.mark.parametrize("name", nspv2.scenarios.names())

@@ -159,3 +159,52 @@ def test_data_traces_lists_recorded_traces_by_name(tmp_path):
     (tmp_path / "notes.txt").write_text("")
     assert [p.name for p in data_traces(tmp_path)] == ["a.jsonl", "b.jsonl"]
     assert data_traces(tmp_path / "missing") == []
+
+
+@pytest.fixture
+def worked_out(monkeypatch):
+    """Every trace readback replays or reads sessions from, in order (``replay`` / ``sessions`` work)."""
+    import labkit.readback.replay as replay_module
+    import labkit.readback.sessions as sessions_module
+
+    done = []
+    for module, name, label in (
+        (replay_module, "_work_out", "replay"),
+        (sessions_module, "_sessions", "sessions"),
+    ):
+        real = getattr(module, name)
+
+        def counted(trace, real=real, label=label):
+            done.append((label, trace))
+            return real(trace)
+
+        monkeypatch.setattr(module, name, counted)
+    return done
+
+
+def test_a_flag_toggle_replays_the_new_run_once(worked_out):
+    """One toggle: the timeline, the offline summary and the diff against the kept no-flag run share
+    one replay of the new run; the baseline, replayed when it was first shown, is not replayed again."""
+    model = OfflineExplorerModel(["move-busy-dll"])
+    first = model.view(OfflineChoice("move-busy-dll"))
+    assert worked_out == [("replay", first.run.trace)]
+    worked_out.clear()
+    queued = model.view(first.choice.toggled(F.QUEUE_ENABLED, True))
+    assert worked_out == [("replay", queued.run.trace)]
+    worked_out.clear()
+    both = model.view(queued.choice.toggled(F.IGNORE_RESOURCE_STATUS, True))
+    assert worked_out == [("replay", both.run.trace)]
+
+
+def test_a_session_view_reads_its_sessions_once(worked_out):
+    """The lifecycle picture and the session summary read the same sessions of the run."""
+    view = SessionExplorerModel(["crash-during-lookup"]).view(SessionChoice("crash-during-lookup"))
+    assert worked_out == [("sessions", view.run.trace)]
+
+
+def test_the_replay_model_replays_its_trace_once(worked_out):
+    """The cursor and the timeline under it read one replay."""
+    trace = nspv2.simulate("crash-during-lookup").trace
+    model = ReplayModel(trace)
+    model.seek(10)
+    assert worked_out == [("replay", trace)]

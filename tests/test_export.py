@@ -7,8 +7,8 @@ import json
 import pytest
 
 from labkit.exceptions import OutputExistsError
-from labkit.export import to_csv, to_perfetto, write_csv, write_perfetto
 from labkit.trace import Kind
+from labkit.views.export import to_csv, to_perfetto, write_csv, write_perfetto
 from tests.conftest import make_tracer
 from tests.traces import cluster_offline, nspv2_session
 

@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import labkit
-from labkit import fastread
 from labkit.exceptions import TraceFormatError
-from labkit.synthetic import synthetic_trace, write_synthetic_trace
-from labkit.trace import _read_exactly, read_trace
+from labkit.trace import fastread, read_exactly, read_trace
+from labkit.trace import read as trace_read
+from labkit.trace.synthetic import synthetic_trace, write_synthetic_trace
 from tests.conftest import make_tracer
 from tests.strategies import JSON_VALUES, byte_mutations, field_mutations, line_mutations, traces
 from tests.test_corpus import CORPUS, EXPECTED
@@ -26,14 +26,14 @@ def fast_columns(path):
     """The fast path's columns; fails the test if the file had to go to read_trace."""
     with open(path, "rb") as raw:
         try:
-            return fastread._read_columns(raw)
-        except fastread._Unusual:
+            return fastread.read_columns(raw)
+        except fastread.Unusual:
             pytest.fail(f"{path} did not take the fast path")
 
 
 def exact_read(path, strict):
     """read_trace with the fast path switched off: the line-by-line reader alone."""
-    return _read_exactly(path, strict=strict)
+    return read_exactly(path, strict=strict)
 
 
 def outcome(read, path, strict):
@@ -60,7 +60,7 @@ def assert_same_outcome(path, strict):
 
 
 def test_read_frame_is_public():
-    assert labkit.read_frame is fastread.read_frame
+    assert labkit.read_frame is trace_read.read_frame
 
 
 def test_same_frame_and_trace_as_the_exact_reader(small_trace, tmp_path):

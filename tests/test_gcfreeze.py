@@ -6,9 +6,9 @@ import weakref
 import pytest
 
 from labkit import cluster, nspv2
-from labkit.gcfreeze import freeze_survivors
+from labkit.engine.gcfreeze import freeze_survivors
 from labkit.nspv2 import Client, Exit, Lookup
-from labkit.nspv2.providers import EmailDirectory
+from labkit.nspv2.sample_providers import EmailDirectory
 
 
 class Cycle:

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from labkit.checks import violations
-from labkit.golden import DOMAIN_PACKAGES, regenerate
+from labkit.lab.golden import DOMAINS, regenerate
 from labkit.trace import read_trace
+from labkit.trace.checks import violations
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "traces"
 TRACES = sorted(DATA.glob("*.jsonl"))
@@ -14,7 +14,7 @@ TRACES = sorted(DATA.glob("*.jsonl"))
 
 def test_regenerating_gives_the_committed_files(tmp_path):
     """One file per scenario of each domain, each byte-identical to the committed one (else: make data)."""
-    written = regenerate(tmp_path, tuple(DOMAIN_PACKAGES))
+    written = regenerate(tmp_path, tuple(DOMAINS))
     assert sorted(p.name for p in written) == [p.name for p in TRACES]
     changed = [p.name for p in written if p.read_bytes() != (DATA / p.name).read_bytes()]
     assert changed == [], "golden traces changed: review the diff, then run make data"

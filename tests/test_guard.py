@@ -2,7 +2,7 @@
 
 import time
 
-from labkit.guard import UserCodeGuard
+from labkit.engine.guard import UserCodeGuard
 
 
 def test_value_passes_through():

@@ -7,7 +7,7 @@ from labkit import cluster, nspv2, views
 from labkit.cluster import GroupLayout, Scenario
 from labkit.cluster.client import MoveGroup, NetworkLoss
 from labkit.exceptions import SimulationError
-from labkit.offlines import offline_operations
+from labkit.readback.offlines import offline_operations
 from labkit.trace import Kind, TraceHeader, Tracer
 
 
@@ -84,7 +84,7 @@ def test_drain_and_failback_attributes_every_offline_to_its_own_group_request():
         "DtcGroup": {"state": "Offline", "node": "NODE2"},
         "Backup": {"state": "Online", "node": "NODE3"},
     }
-    assert outcome["faults"] == []
+    assert outcome["faults"] == {}
 
 
 def test_vm_drain_then_network_loss_moves_every_vm_off_with_the_right_flags():

@@ -4,8 +4,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from labkit import notebooks
 from labkit.exceptions import NotebookExecutionError
+from labkit.lab import notebooks
 from tests.lab import FIXTURES, LAB, ROOT, executed
 
 WIDGET_STATE = {
@@ -69,7 +69,7 @@ def test_problems_lists_every_fault_in_cell_order(tmp_path):
         widgets=WIDGET_STATE,
     )
     shown = str(path)
-    strip = f"run `python -m labkit.notebooks strip {shown}`"
+    strip = f"run `python -m labkit.lab.notebooks strip {shown}`"
     assert [str(p) for p in notebooks.problems(path)] == [
         f"{shown}: cell 1: source: the first cell must be markdown opening with '# Title'",
         f"{shown}: cell 1: outputs: has outputs; {strip}",
@@ -126,7 +126,7 @@ def test_command_line_check_and_strip(tmp_path, capsys):
     assert notebooks.main(["strip", str(path)]) == 0
     assert notebooks.main(["check", str(path)]) == 0
     assert capsys.readouterr().out.splitlines() == [
-        f"{path}: cell 2: execution_count: is set; run `python -m labkit.notebooks strip {path}`",
+        f"{path}: cell 2: execution_count: is set; run `python -m labkit.lab.notebooks strip {path}`",
         f"stripped {path}",
     ]
     assert notebooks.main(["strip", str(tmp_path / "nope.ipynb")]) == 2

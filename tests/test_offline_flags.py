@@ -2,8 +2,8 @@
 
 import pandas as pd
 
-from labkit.offline_flags import flag_bits_table, flag_guide, flag_info
 from labkit.trace import Evidence
+from labkit.views.flagguide import flag_bits_table, flag_guide, flag_info
 from labkit.winapi import OfflineFlags as F
 
 

@@ -6,7 +6,8 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 from labkit import cluster, read_trace
-from labkit.plots import (
+from labkit.trace import Kind
+from labkit.views.plots import (
     ARG_COLOUR,
     EMPTY_COLOUR,
     ENDING_COLOURS,
@@ -16,7 +17,6 @@ from labkit.plots import (
     flag_matrix_figure,
     session_lifecycle,
 )
-from labkit.trace import Kind
 from labkit.winapi import OfflineFlags
 from tests.conftest import make_tracer
 

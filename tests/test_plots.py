@@ -9,8 +9,8 @@ from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
-from labkit.plots import FALLBACK_COLOURS, STATE_COLOURS, state_colour, time_unit, timeline
 from labkit.trace import Kind
+from labkit.views.plots import FALLBACK_COLOURS, STATE_COLOURS, state_colour, time_unit, timeline
 from tests.conftest import make_tracer
 from tests.traces import cluster_offline, nspv2_session
 

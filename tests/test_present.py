@@ -7,7 +7,7 @@ import urllib.request
 import psutil
 import pytest
 
-from labkit import present
+from labkit.lab import present
 from tests.lab import ROOT, isolated_env, serving
 
 FIXTURES_DIR = ROOT / "tests" / "notebooks"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from labkit.replay import Cursor, pair_calls, replay, subject_kind
+from labkit.readback.replay import Cursor, pair_calls, replay, subject_kind
 from labkit.trace import Kind
 from tests.conftest import make_tracer
 from tests.traces import cluster_offline, nspv2_session
@@ -211,3 +211,21 @@ def test_cursor_seek_time_and_seq():
     assert cursor.intervals["lookup:0x1001"].start == 7.0
     assert cursor.seek_seq(2).position == -1
     assert cursor.states == {"session:4242": "Started"}
+
+
+def test_a_trace_is_replayed_once_and_forgotten_with_it():
+    """Traces are immutable: asking twice gives the same intervals without replaying again; the memo
+    goes when the trace does."""
+    import gc
+
+    from labkit.readback import memo
+
+    trace = nspv2_session()
+    first, second = replay(trace), replay(trace)
+    assert first.intervals is second.intervals and first.calls is second.calls
+    assert memo.kept_for(trace) == ("replay", "calls")
+    assert replay(nspv2_session()).intervals is not first.intervals  # an equal trace is another trace
+    kept = len(memo._KEPT)
+    del trace, first, second
+    gc.collect()
+    assert len(memo._KEPT) == kept - 1

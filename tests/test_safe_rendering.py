@@ -4,6 +4,8 @@ no element or event-handler attribute came from a name, every name is in the tex
 inside an element MathJax skips (JupyterLab would otherwise typeset ``$\\alpha$`` as a Greek letter)."""
 
 import re
+import subprocess
+import sys
 
 import matplotlib.cbook
 import pandas as pd
@@ -12,10 +14,10 @@ from bs4 import BeautifulSoup
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from labkit import cluster, views
-from labkit.exercises import Source
+from labkit import cluster, read_frame, views
 from labkit.explore import figure_png
-from labkit.tables import to_markdown
+from labkit.lab.exercises import Source
+from labkit.views.tables import to_markdown
 from labkit.widgets import (
     OfflineFlagExplorer,
     SessionExplorer,
@@ -102,6 +104,52 @@ def test_dataframe_html(runs):
             assert_literal(markup, *names)
     states = views.state_table(runs["nspv2"].trace)
     assert_literal(states._repr_html_(), f"provider:{PROVIDER}")
+
+
+def test_every_table_is_marked_for_mathjax_to_skip(runs, tmp_path):
+    """Each table labkit makes keeps MathJax away by itself (its HTML and its Styler carry
+    ``mathjax_ignore``) while pandas' global option stays as the user set it."""
+    assert pd.get_option("display.html.use_mathjax") is True
+    offline, lookup = runs["cluster"].trace, runs["nspv2"].trace
+    tables = {
+        **frames(runs),
+        "flag guide": views.flag_guide(),
+        "flag bits": views.flag_bits_table(),
+        "changes": views.changes_table(views.diff(offline, hostile.cluster_run(flags="QUEUE_ENABLED").trace)),
+        "views flag matrix": views.flag_matrix(hostile.CLUSTER, dll=hostile.HostileDll).head(2),
+        "read back": read_frame(runs["cluster"].write(tmp_path / "t.jsonl")),
+        "slice": views.state_table(lookup)[["subject", "state"]].head(3),
+    }
+    del tables[
+        "flag matrix"
+    ]  # labkit.cluster.flag_matrix: the simulator's frame, marked by the cluster package
+    for name, frame in tables.items():
+        for markup in (
+            frame._repr_html_(),
+            frame.to_html(),
+            frame.style.to_html(),
+            views.readable(frame).to_html(),
+        ):
+            assert set(BeautifulSoup(markup, "html.parser").table.get("class") or ()) >= NO_MATH, name
+    plain = pd.DataFrame({"x": ["$x$"]})
+    assert "mathjax_ignore" not in plain._repr_html_()  # the user's own frames are left alone
+
+
+def test_importing_labkit_leaves_pandas_options_unchanged():
+    """No labkit module changes a global pandas option on import (checked in a fresh interpreter)."""
+    script = (
+        "import pandas as pd\n"
+        "def options():\n"
+        "    return {k: repr(pd.get_option(k)) for k in pd._config.config._registered_options}\n"
+        "before = options()\n"
+        "import labkit, labkit.views, labkit.explore, labkit.widgets, labkit.cli\n"
+        "import labkit.cluster, labkit.nspv2, labkit.lab.exercises\n"
+        "import labkit.views.tables, labkit.views.export, labkit.views.plots\n"
+        "after = options()\n"
+        "print({k: (before.get(k), v) for k, v in after.items() if before.get(k) != v})\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "{}"
 
 
 def test_markdown_tables_keep_markup_out(runs):

@@ -8,9 +8,9 @@ import pytest
 from bs4 import BeautifulSoup
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from labkit import notebooks, site
 from labkit.exceptions import SiteBuildError
-from labkit.site import Page
+from labkit.lab import notebooks, site
+from labkit.lab.site import Page
 from tests.lab import FIXTURES, LAB, ROOT, executed, site_assets
 
 
@@ -197,11 +197,11 @@ def test_the_lab_site_loads_nothing_remote_and_embeds_widget_state(tmp_path):
 
 
 def test_command_line_names_a_missing_notebook(tmp_path, capsys):
-    """`python -m labkit.site build` with a wrong path: one line naming it, exit code 2, no traceback."""
+    """`python -m labkit.lab.site build` with a wrong path: one line naming it, exit code 2, no traceback."""
     missing = tmp_path / "nope.ipynb"
     args = ["--assets", str(site_assets()), "build", "--out", str(tmp_path / "site"), str(missing)]
     assert site.main(args) == 2
-    assert capsys.readouterr().err == f"labkit.site: error: {missing}: No such file or directory\n"
+    assert capsys.readouterr().err == f"labkit.lab.site: error: {missing}: No such file or directory\n"
 
 
 def test_an_intro_keeps_the_underscores_of_sdk_names():

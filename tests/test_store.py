@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from labkit import read_trace, store, winapi
-from labkit.display import arg_text
 from labkit.exceptions import StoreError, TraceFormatError
 from labkit.store import convert, fast, layout
+from labkit.text import arg_text
 from labkit.trace import Kind, TraceHeader, Tracer
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,11 +4,11 @@ import pandas as pd
 import pytest
 
 from labkit import nspv2, read_trace, views, winapi
-from labkit.display import counted
-from labkit.offlines import offline_operations
-from labkit.sessions import sessions
-from labkit.tables import offline_summary, session_summary
+from labkit.readback.offlines import offline_operations
+from labkit.readback.sessions import sessions
+from labkit.text import counted
 from labkit.trace import Kind, TraceHeader, Tracer
+from labkit.views.tables import offline_summary, session_summary
 from tests.conftest import make_tracer
 from tests.traces import cluster_offline, nspv2_session
 

@@ -5,8 +5,8 @@ from collections import Counter
 import pytest
 
 from labkit.exceptions import OutputExistsError
-from labkit.synthetic import synthetic_trace, write_synthetic_trace
 from labkit.trace import read_trace
+from labkit.trace.synthetic import synthetic_trace, write_synthetic_trace
 
 
 def test_exact_length_and_a_mix_of_kinds():

@@ -5,8 +5,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from labkit import views
-from labkit.tables import calls_table, faults_table, state_table, to_markdown
 from labkit.trace import Kind
+from labkit.views.tables import calls_table, faults_table, state_table, to_markdown
 from tests.conftest import make_tracer
 from tests.traces import cluster_offline, nspv2_session
 

@@ -12,11 +12,11 @@ import time
 import pytest
 
 from labkit import cluster, nspv2, read_trace, winapi
-from labkit.checks import open_spans, violations
 from labkit.cluster import RESOURCE_STATUS_EX, ResourceDll
 from labkit.exceptions import SimulationError
 from labkit.nspv2 import Client, EmailDirectory, Lookup, Wait
 from labkit.trace import Kind
+from labkit.trace.checks import open_spans, violations
 from labkit.winapi import CLUSTER_RESOURCE_STATE as S
 from labkit.winapi import ERROR_IO_PENDING
 from tests.cluster import story

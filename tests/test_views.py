@@ -1,6 +1,9 @@
 """labkit.views gathers the user-facing calls, and only ones that exist."""
 
-from labkit import checks, plots, replay, tables, views
+from labkit import views
+from labkit.readback import replay
+from labkit.trace import checks
+from labkit.views import plots, tables
 from tests.traces import cluster_offline
 
 

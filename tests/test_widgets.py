@@ -4,7 +4,7 @@ from pathlib import Path
 
 from labkit import cluster
 from labkit.cluster.client import OfflineResource
-from labkit.offline_flags import flag_info
+from labkit.views.flagguide import flag_info
 from labkit.widgets import OfflineFlagExplorer, SessionExplorer, TraceReplayer, labelled
 from labkit.winapi import OfflineFlags as F
 

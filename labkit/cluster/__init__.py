@@ -10,10 +10,10 @@
 Write a DLL by subclassing `ResourceDll` (see `labkit.cluster.resdll`); the samples are in `dlls`.
 """
 
-from labkit.cluster.dlls import dlls
 from labkit.cluster.matrix import flag_effects, flag_matrix
-from labkit.cluster.policies import Policies
+from labkit.cluster.policy import Policy
 from labkit.cluster.resdll import RESOURCE_STATUS_EX, ClusWorker, Monitor, ResourceDll, Sleep
+from labkit.cluster.sample_dlls import dlls
 from labkit.cluster.scenarios import GroupLayout, Scenario, scenarios
 from labkit.cluster.simulation import simulate
 
@@ -22,7 +22,7 @@ __all__ = [
     "ClusWorker",
     "GroupLayout",
     "Monitor",
-    "Policies",
+    "Policy",
     "ResourceDll",
     "Scenario",
     "Sleep",

@@ -3,16 +3,27 @@
 Each step is a frozen dataclass with the virtual time it happens at (ms after the cluster came up).
 A client API has its own flags (clusapi.h); the cluster forwards some of them to OfflineV2 under the same
 name, and remaps CLUSAPI_RESOURCE_OFFLINE_DO_NOT_UPDATE_PERSISTENT_STATE (0x4) to 0x40 (§6.4, G6).
+A `ClientCall` records one client API call: its call, its return, its completion.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
+from labkit.cluster.context import RunContext
 from labkit.cluster.resdll import PropertyList
-from labkit.winapi import GroupMoveFlags, GroupOfflineFlags, OfflineFlags, ResourceOfflineFlags, SdkFlag
+from labkit.cluster.values import ref
+from labkit.trace import Evidence, Kind
+from labkit.winapi import (
+    ERROR_IO_PENDING,
+    GroupMoveFlags,
+    GroupOfflineFlags,
+    OfflineFlags,
+    ResourceOfflineFlags,
+    SdkFlag,
+)
 
 F = OfflineFlags
 
@@ -116,3 +127,51 @@ def forwarded(api: str, word: int) -> OfflineFlags:
         if word & int(client_bit):
             flags |= bit
     return flags
+
+
+class ClientCall:
+    """One client API call: ``call`` now, ``return`` when the cluster answers, ``complete`` when it ends."""
+
+    def __init__(self, ctx: RunContext, api: str, subject: str, args: Mapping[str, Any]) -> None:
+        self.ctx = ctx
+        self.api = api
+        self.subject = subject
+        self.span = ctx.record(
+            Kind.CALL, api, actor="client", subject=subject, args=dict(args), ref=ref("§6.4")
+        ).span
+        self.returned = False
+        self.result: int | None = None
+
+    def pending(self) -> None:
+        """The API returns ERROR_IO_PENDING: the operation goes on."""
+        if not self.returned:
+            self.returned = True
+            self.ctx.record(
+                Kind.RETURN,
+                self.api,
+                actor="rcm",
+                subject=self.subject,
+                result=ERROR_IO_PENDING,
+                span=self.span,
+            )
+
+    def finish(self, code: int) -> None:
+        """The operation ended with ``code``: the return, or the completion after ERROR_IO_PENDING."""
+        self.result = code
+        if self.returned:
+            # The API itself reports no completion; a client watching the group sees it end now.
+            self.ctx.record(
+                Kind.COMPLETE,
+                self.api,
+                actor="rcm",
+                subject=self.subject,
+                result=code,
+                span=self.span,
+                evidence=Evidence.INFERRED,
+                ref=ref("§5.3"),
+            )
+        else:
+            self.returned = True
+            self.ctx.record(
+                Kind.RETURN, self.api, actor="rcm", subject=self.subject, result=code, span=self.span
+            )

@@ -10,9 +10,10 @@ from collections.abc import Iterable, Mapping
 from os import PathLike
 from typing import TYPE_CHECKING, Any
 
+from labkit.cluster.policy import Policy
 from labkit.cluster.scenarios import Scenario, scenarios
 from labkit.cluster.simulation import DllChoice, simulate
-from labkit.run import Run
+from labkit.engine.run import Run
 from labkit.winapi import OfflineFlags, cluster_profile, error_name
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ COLUMNS = (
     "persistent_state",
     "callbacks",
     "faults",
-    "duration_ms",
+    "end_ms",
 )
 """The matrix's columns, in order."""
 
@@ -42,7 +43,7 @@ def flag_matrix(
     os: str | Iterable[str] = "2016",
     dll: DllChoice | None = None,
     seed: int = 0,
-    policies: Mapping[str, Any] | None = None,
+    policy: Policy | Mapping[str, Any] | None = None,
     store: str | PathLike[str] | Store | None = None,
 ) -> pd.DataFrame:
     """Run ``scenario`` with every combination of the seven OfflineFlags, on one OS profile or several.
@@ -50,21 +51,21 @@ def flag_matrix(
     Columns: ``os``; ``flags`` (the requested word as an int); ``requested`` and ``effective`` (flag
     names: what the requests asked for, and the union of what OfflineV2 received); ``result`` (the first
     request's Win32 result name); ``state`` and ``node`` of the scenario's first resource at the end;
-    ``persistent_state``; ``callbacks`` (entry points the monitor called, with counts); ``faults``; and
-    ``duration_ms`` (virtual time of the last event). ``store``: also add every run's trace to that
-    trace store (`labkit.store`; a path is created if missing), in one atomic add.
+    ``persistent_state``; ``callbacks`` (entry points the monitor called, with counts); ``faults`` (by
+    name, with counts); and ``end_ms`` (virtual time of the last event). ``policy`` as for `simulate`.
+    ``store``: also add every run's trace to that trace store (`labkit.store`; a path is created if
+    missing), all in one atomic add.
     """
     import pandas as pd
 
-    import labkit.tables  # noqa: F401 - node names show as text in Jupyter, not as MathJax
-
     chosen = scenarios.get(scenario)
+    rules = Policy.of(policy, base=chosen.policy)
     profiles = [os] if isinstance(os, str) else list(os)
     rows = []
     traces = []
     for name in (cluster_profile(p).name for p in profiles):
         for bits in range(OfflineFlags.mask() + 1):
-            run = simulate(chosen, flags=OfflineFlags(bits), os=name, dll=dll, seed=seed, policies=policies)
+            run = simulate(chosen, flags=OfflineFlags(bits), os=name, dll=dll, seed=seed, policy=rules)
             rows.append(_row(run, chosen, name, bits))
             if store is not None:
                 origin = f"cluster.flag_matrix({chosen.name!r}) os={name} flags={OfflineFlags(bits)}"
@@ -93,10 +94,15 @@ def _row(run: Run, scenario: Scenario, os: str, bits: int) -> tuple[Any, ...]:
         state.removeprefix("ClusterResource"),
         resource["node"],
         resource["PersistentState"],
-        ", ".join(f"{name}×{count}" if count > 1 else name for name, count in out["calls"].items()),
-        ", ".join(out["faults"]),
-        out["duration_ms"],
+        _counted(out["calls"]),
+        _counted(out["faults"]),
+        out["end_ms"],
     )
+
+
+def _counted(counts: Mapping[str, int]) -> str:
+    """``OfflineV2×2, Terminate``: names with their counts, a count of one left out."""
+    return ", ".join(f"{name}×{count}" if count > 1 else name for name, count in counts.items())
 
 
 OUTCOME = ("result", "state", "node", "persistent_state", "faults")

@@ -19,11 +19,12 @@ from labkit.cluster.client import (
     OfflineResource,
     Step,
 )
-from labkit.cluster.dlls import VirtualMachine, dlls
 from labkit.cluster.model import PROPERTY_MINIMUM, RESOURCE_PROPERTIES
-from labkit.cluster.policies import Policies
+from labkit.cluster.policy import Policy
+from labkit.cluster.sample_dlls import VirtualMachine, dlls
+from labkit.engine.registry import Registry
+from labkit.engine.scaffold import check_horizon
 from labkit.exceptions import LabkitError, SimulationError
-from labkit.registry import Registry
 from labkit.winapi import VM_RESDLL_CONTEXT, OfflineFlags
 
 F = OfflineFlags
@@ -39,6 +40,10 @@ class GroupLayout:
     resources: tuple[str, ...]
 
 
+HORIZON_MS = 3_600_000
+"""Default end of a run in virtual ms (one hour)."""
+
+
 @dataclass(frozen=True)
 class Scenario:
     """One runnable story of the OfflineV2 contract."""
@@ -48,7 +53,7 @@ class Scenario:
     summary: str
     """One line: what happens."""
     dll: str
-    """Name of a DLL in `labkit.cluster.dlls`."""
+    """Name of a DLL in `labkit.cluster.sample_dlls`."""
     steps: tuple[Step, ...]
     """What clients (and the world) do, at ms after the cluster came up."""
     flags: OfflineFlags = field(default_factory=lambda: OfflineFlags(0))
@@ -63,8 +68,10 @@ class Scenario:
     """Resource common properties that differ from the defaults (PendingTimeout, …)."""
     private: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     """Private properties by resource name: what OpenV2 finds behind ResourceKey."""
-    policies: Mapping[str, Any] = field(default_factory=dict)
-    """Inferred choices that differ from the defaults (`labkit.cluster.policies`)."""
+    policy: Policy = field(default_factory=Policy)
+    """The inferred choices (`labkit.cluster.policy`)."""
+    horizon_ms: float = HORIZON_MS
+    """The virtual time the run may last (`labkit.engine.scaffold`)."""
 
     def __post_init__(self) -> None:
         def bad(field_name: str, message: str) -> SimulationError:
@@ -106,9 +113,9 @@ class Scenario:
         self._check_moves(bad)
         try:
             resource_properties(self.properties)
-            Policies.build(self.policies)
+            check_horizon(self.horizon_ms)
         except LabkitError as exc:
-            raise bad("properties/policies", str(exc)) from None
+            raise bad("properties/horizon_ms", str(exc)) from None
 
     def _check_moves(self, bad: Callable[[str, str], SimulationError]) -> None:
         """Refuse a move to the node its group is on, following the earlier moves in time order.

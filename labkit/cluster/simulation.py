@@ -10,24 +10,22 @@ import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from labkit import runloop
-from labkit.cluster.dlls import dlls
-from labkit.cluster.policies import Policies
+from labkit.cluster.context import RunContext
+from labkit.cluster.policy import Policy
 from labkit.cluster.rcm import Cluster
 from labkit.cluster.resdll import ResourceDll
+from labkit.cluster.sample_dlls import dlls
 from labkit.cluster.scenarios import Scenario, resource_properties, scenarios
-from labkit.cluster.sim import Sim
+from labkit.engine import runloop, scaffold
+from labkit.engine.gcfreeze import freeze_survivors
+from labkit.engine.guard import DEFAULT_LIMIT_S, UserCodeGuard
+from labkit.engine.run import Run
 from labkit.exceptions import SimulationError
-from labkit.gcfreeze import freeze_survivors
-from labkit.guard import DEFAULT_LIMIT_S, UserCodeGuard
-from labkit.run import Run
-from labkit.trace import Evidence, TraceHeader
+from labkit.trace import Evidence, Trace
 from labkit.winapi import OfflineFlags, cluster_profile, error_name
 
 DllChoice = str | type[ResourceDll] | ResourceDll | Callable[[], ResourceDll]
 FlagChoice = OfflineFlags | int | str | Iterable[str]
-HORIZON_MS = 3_600_000
-"""Default end of a run in virtual ms (one hour)."""
 
 
 def simulate(
@@ -37,31 +35,32 @@ def simulate(
     os: str = "2016",
     dll: DllChoice | None = None,
     seed: int = 0,
-    policies: Mapping[str, Any] | None = None,
+    policy: Policy | Mapping[str, Any] | None = None,
     properties: Mapping[str, int] | None = None,
-    horizon_ms: float = HORIZON_MS,
+    horizon_ms: float | None = None,
     guard_limit_s: float = DEFAULT_LIMIT_S,
     max_steps: int = runloop.MAX_STEPS,
 ) -> Run:
-    """Run ``scenario`` and return its `Run` (trace + outcome summary).
+    """Run ``scenario`` (a name or a `Scenario`) and return its `Run` (trace + outcome summary).
 
     ``flags``: the OfflineFlags the scenario's client requests ask for (names, ``"0x6"``, an int or
     `OfflineFlags`); default the scenario's. ``os``: ``2012``, ``2012r2`` or ``2016``. ``dll``: a name in
     `dlls`, a `ResourceDll` subclass, an instance (copied for every node) or a factory; default the
-    scenario's. ``policies`` / ``properties``: inferred choices and resource common properties that
-    differ from the scenario's. The run stops at ``horizon_ms`` of virtual time at the latest; user code
-    that blocks longer than ``guard_limit_s`` real seconds is stopped and recorded as a fault; DLL code
-    that keeps virtual time from advancing, or the run going past ``max_steps`` events, is a fault that
-    ends the run (`labkit.runloop`). Calls still waiting when the run ends are closed as ``abandoned``.
+    scenario's. ``policy``: a `Policy`, or a mapping of the inferred choices that differ from the
+    scenario's. ``properties``: resource common properties that
+    differ from the scenario's. The run lasts ``horizon_ms`` of virtual time at most (default the
+    scenario's; `labkit.engine.scaffold`); user code that blocks longer than ``guard_limit_s`` real
+    seconds is stopped and recorded as a fault; DLL code that keeps virtual time from advancing, or the
+    run going past ``max_steps`` events, is a fault that ends the run. Calls still waiting when the run
+    ends are closed as ``abandoned``.
     """
     chosen = scenarios.get(scenario)
     requested = chosen.flags if flags is None else _flags(flags)
     profile = cluster_profile(os)
-    rules = Policies.build(policies, base=Policies.build(chosen.policies))
+    rules = Policy.of(policy, base=chosen.policy)
     values = resource_properties({**chosen.properties, **(properties or {})})
     factory, dll_name, options = _factory(chosen, dll)
-    if isinstance(horizon_ms, bool) or not isinstance(horizon_ms, int | float) or not 0 < horizon_ms < 1e12:
-        raise SimulationError(f"horizon_ms must be a positive number of milliseconds, not {horizon_ms!r}")
+    horizon = scaffold.check_horizon(chosen.horizon_ms if horizon_ms is None else horizon_ms)
     params = {
         "scenario": chosen.name,
         "dll": dll_name,
@@ -69,71 +68,90 @@ def simulate(
         "os": profile.name,
         "seed": seed,
         "flags": str(requested),
-        "policies": rules.to_params(),
+        "policies": rules.as_params(),
         "properties": values,
-        "private": _jsonable(chosen.private),
-        "nodes": list(chosen.nodes),
-        "groups": {g.name: {"node": g.node, "resources": list(g.resources)} for g in chosen.groups},
-        "horizon_ms": horizon_ms,
+        **_layout(chosen),
+        "horizon_ms": horizon,
         "guard_limit_s": guard_limit_s,
     }
-    header = TraceHeader(domain="cluster", scenario=chosen.name, params=params)
+    header = scaffold.header("cluster", chosen.name, params)
     with UserCodeGuard(guard_limit_s) as guard, freeze_survivors():
-        sim = Sim(header, profile, rules, guard)
+        ctx = RunContext(header, profile, rules, guard)
         layout = [(g.name, g.node, g.resources) for g in chosen.groups]
-        cluster = Cluster(sim, chosen.nodes, layout, values, chosen.private, factory, requested, seed)
-        if requested and not chosen.requests:
-            sim.note(
-                "FlagsUnused",
-                actor="rcm",
-                subject="",
-                section="§6.4",
-                OfflineFlags=int(requested),
-                message="the scenario has no client request to carry the requested flags",
-            )
-        sim.spawn(cluster.run(chosen.steps))
-        runaway = runloop.run(sim.env, horizon_ms, inclusive=False, max_steps=max_steps)
-        if runaway is not None:
-            sim.runaway(runaway)
-        elif sim.env.now < horizon_ms:
-            sim.env.run(until=horizon_ms)  # nothing is left before the horizon: move the clock there
-        finished = runaway is None and not sim.busy
-        if runaway is None and not finished:
-            sim.note(
-                "HorizonReached",
-                actor="rcm",
-                subject="",
-                section="§4",
-                evidence=Evidence.INFERRED,
-                message=f"the run stopped at its horizon of {horizon_ms:g} ms with work still scheduled",
-            )
-        why = (
-            f"labkit stopped the run ({runaway.name})"
-            if runaway is not None
-            else f"the run reached its horizon of {horizon_ms:g} ms"
+        cluster = Cluster(ctx, chosen.nodes, layout, values, chosen.private, factory, requested, seed)
+        ending = _run(ctx, cluster, chosen, requested, horizon, max_steps)
+        trace = scaffold.close_run(ctx.tracer, ending)
+    return Run(trace, _outcome(trace, ending, ctx, cluster))
+
+
+def _run(
+    ctx: RunContext,
+    cluster: Cluster,
+    chosen: Scenario,
+    requested: OfflineFlags,
+    horizon: float,
+    max_steps: int,
+) -> scaffold.Ending:
+    """Play the scenario to the horizon and record how the run ended."""
+    if requested and not chosen.requests:
+        ctx.note(
+            "FlagsUnused",
+            actor="rcm",
+            subject="",
+            section="§6.4",
+            OfflineFlags=int(requested),
+            message="the scenario has no client request to carry the requested flags",
         )
-        runloop.close_open_spans(sim.tracer, why)
-    trace = sim.tracer.close()
+    ctx.spawn(cluster.run(chosen.steps))
+    ending = scaffold.run_to_horizon(ctx.env, horizon, max_steps=max_steps)
+    _record_ending(ctx, ending)
+    return ending
+
+
+def _layout(scenario: Scenario) -> dict[str, Any]:
+    """The header's private properties, nodes and groups of ``scenario``."""
+    return {
+        "private": _jsonable(scenario.private),
+        "nodes": list(scenario.nodes),
+        "groups": {g.name: {"node": g.node, "resources": list(g.resources)} for g in scenario.groups},
+    }
+
+
+def _record_ending(ctx: RunContext, ending: scaffold.Ending) -> None:
+    """A runaway is blamed on the DLL code that ran last; a run stopped at its horizon says so."""
+    if ending.runaway is not None:
+        ctx.runaway(ending.runaway)
+    elif ending.work_left:
+        ctx.note(
+            "HorizonReached",
+            actor="rcm",
+            subject="",
+            section="§4",
+            evidence=Evidence.INFERRED,
+            message=f"the run stopped at its horizon of {ending.horizon_ms:g} ms with work still scheduled",
+        )
+
+
+def _outcome(trace: Trace, ending: scaffold.Ending, ctx: RunContext, cluster: Cluster) -> dict[str, Any]:
+    """The shared outcome keys, then the first request's result, the final states and the flags seen."""
     main = cluster.requests[0].result if cluster.requests else None
     effective = 0
-    for word in sim.offline_flags:
+    for word in ctx.offline_flags:
         effective |= word
-    outcome = {
-        "result": main,
-        "result_name": error_name(main, "cluster") if main is not None else None,
-        "resources": {
+    return scaffold.outcome(
+        trace,
+        ending,
+        result=main,
+        result_name=error_name(main, "cluster") if main is not None else None,
+        resources={
             r.name: {"state": r.state, "node": r.node, "PersistentState": r.persistent_state}
             for r in cluster.resources.values()
         },
-        "groups": {g.name: {"state": g.state, "node": g.node} for g in cluster.groups.values()},
-        "calls": dict(sim.calls),
-        "faults": list(sim.fault_names),
-        "offline_flags": list(sim.offline_flags),
-        "effective_flags": effective,
-        "duration_ms": trace[-1].t if len(trace) else 0.0,
-        "finished": finished,
-    }
-    return Run(trace, outcome)
+        groups={g.name: {"state": g.state, "node": g.node} for g in cluster.groups.values()},
+        calls=dict(ctx.calls),
+        offline_flags=list(ctx.offline_flags),
+        effective_flags=effective,
+    )
 
 
 def _flags(value: FlagChoice) -> OfflineFlags:

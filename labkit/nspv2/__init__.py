@@ -12,7 +12,8 @@ from labkit.nspv2.catalog import CatalogEntry
 from labkit.nspv2.clients import Cleanup, Client, Crash, Exit, Lookup, SetService, Wait
 from labkit.nspv2.policy import Policy
 from labkit.nspv2.provider import NSPV2_ROUTINE, Box, NamespaceProvider
-from labkit.nspv2.providers import (
+from labkit.nspv2.queryset import CSADDR_INFO, WSAQUERYSET, WSAQUERYSET2, addresses
+from labkit.nspv2.sample_providers import (
     CompletesTwice,
     EmailDirectory,
     Leaky,
@@ -21,7 +22,6 @@ from labkit.nspv2.providers import (
     Slow,
     providers,
 )
-from labkit.nspv2.queryset import CSADDR_INFO, WSAQUERYSET, WSAQUERYSET2, addresses
 from labkit.nspv2.scenarios import Host, Scenario, scenarios
 from labkit.nspv2.simulation import simulate
 

@@ -13,11 +13,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from labkit import winapi
-from labkit.guard import Misbehaviour, UserCodeGuard
+from labkit.engine.guard import Misbehaviour, UserCodeGuard
+from labkit.engine.runloop import Runaway
 from labkit.nspv2.faults import code_name, is_wsa_error, record_fault
 from labkit.nspv2.host import FAILED, Worker
 from labkit.nspv2.records import Instance, Lookup, Session
-from labkit.runloop import Runaway
 from labkit.trace import Evidence, Kind, TraceEvent, Tracer
 
 DOCUMENTED, INFERRED = Evidence.DOCUMENTED, Evidence.INFERRED
@@ -79,7 +79,7 @@ class Dispatcher:
         )
 
     def runaway(self, runaway: Runaway) -> None:
-        """The run loop stopped the run (`labkit.runloop`): blame the provider code that ran last."""
+        """The run loop stopped the run (`labkit.engine.runloop`): blame the provider code that ran last."""
         routine, subject = self.last_user_code
         self.fault(
             runaway.name, subject=subject, routine=routine, rule=f"{runaway.rule}; the last to run: {routine}"

@@ -12,27 +12,58 @@ from __future__ import annotations
 import functools
 import random
 from collections.abc import Callable, Generator
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import simpy
 
-from labkit.guard import UserCodeGuard
+from labkit.engine.guard import Misbehaviour, UserCodeGuard
+from labkit.engine.scaffold import InstantCounter
 from labkit.nspv2.queryset import show
-from labkit.trace import Kind
-
-if TYPE_CHECKING:
-    from labkit.nspv2.broker import Broker
 
 WorkerBody = Generator[Any, Any, Any]
-SPIN_LIMIT = 1000
-"""Resumptions in a row at one virtual instant after which a worker is stopped: time would not advance."""
+
+
+class HostServices(Protocol):
+    """What a provider host needs from the broker, and all it may use of it (the broker implements it)."""
+
+    env: simpy.Environment
+    random: random.Random
+    guard: UserCodeGuard
+
+    def next_worker_id(self) -> int:
+        """A number for a new worker thread."""
+        ...
+
+    def complete_async_call(self, host: ProviderHost, hAsyncCall: int, iRetCode: int) -> int:
+        """WSAProviderCompleteAsyncCall from ``host``: NO_ERROR, or SOCKET_ERROR for a bad handle."""
+        ...
+
+    def provider_log(self, actor: str, subject: str, args: dict[str, Any]) -> None:
+        """A ``ProviderLog`` note in the trace."""
+        ...
+
+    def user_code_started(self, routine: str, subject: str) -> None:
+        """Provider code starts to run: a runaway run is blamed on it."""
+        ...
+
+    def user_code_fault(self, fault: Misbehaviour, *, subject: str) -> None:
+        """Provider code raised or blocked."""
+        ...
+
+    def bad_yield(self, worker: Worker, value: Any) -> None:
+        """A worker yielded something that is not a simpy event."""
+        ...
+
+    def no_progress(self, worker: Worker, yields: int) -> None:
+        """A worker yielded ``yields`` times in a row without virtual time advancing."""
+        ...
 
 
 class ProviderHost:
     """The host side as one advertised provider instance sees it."""
 
-    def __init__(self, broker: Broker, name: str) -> None:
-        self._broker = broker
+    def __init__(self, services: HostServices, name: str) -> None:
+        self._services = services
         self.name = name
         """The instance's name in traces (``provider:<name>``)."""
         self.actor = "provider"
@@ -41,12 +72,12 @@ class ProviderHost:
         """The session or lookup the running provider code works for (workers inherit it)."""
         self.last_error: int | None = None
         """What WSASetLastError set during the current routine (None: not called)."""
-        self.random: random.Random = broker.random
+        self.random: random.Random = services.random
 
     @property
     def now(self) -> float:
         """Virtual time in milliseconds."""
-        return float(self._broker.env.now)
+        return float(self._services.env.now)
 
     def WSASetLastError(self, iError: int) -> None:
         """Set the error an INT routine reports with SOCKET_ERROR."""
@@ -57,42 +88,34 @@ class ProviderHost:
 
         Returns NO_ERROR, or SOCKET_ERROR for a handle that is unknown or already finished.
         """
-        return self._broker.calls.complete(self, hAsyncCall, iRetCode)
+        return self._services.complete_async_call(self, hAsyncCall, iRetCode)
 
     def sleep(self, ms: float) -> simpy.Event:
         """An event a worker yields to wait ``ms`` virtual milliseconds."""
-        return self._broker.env.timeout(ms)
+        return self._services.env.timeout(ms)
 
     def spawn(self, body: WorkerBody, *, routine: str = "worker") -> Worker:
         """Run the generator ``body`` as a worker thread in virtual time; returns the `Worker`."""
-        return Worker(self, body, routine, self._broker.next_worker_id())
+        return Worker(self, body, routine, self._services.next_worker_id())
 
     def log(self, text: str, **args: Any) -> None:
         """A note in the trace, by whoever runs provider code now."""
-        self._broker.tracer.record(
-            Kind.NOTE,
-            "ProviderLog",
-            actor=self.actor,
-            subject=self.subject,
-            args={
-                "text": str(text),
-                **{k: v if isinstance(v, int | float | str) else show(v) for k, v in args.items()},
-            },
-        )
+        shown = {k: v if isinstance(v, int | float | str) else show(v) for k, v in args.items()}
+        self._services.provider_log(self.actor, self.subject, {"text": str(text), **shown})
 
     def run_user_code(self, routine: str, actor: str, subject: str, fn: Callable[[], Any]) -> Any:
         """Call provider code as ``actor`` under the guard; a fault is recorded and `FAILED` returned."""
-        guard: UserCodeGuard = self._broker.guard
+        guard: UserCodeGuard = self._services.guard
         previous = (self.actor, self.subject)
         self.actor, self.subject = actor, subject
-        self._broker.dispatch.last_user_code = (routine if actor == "provider" else actor, subject)
+        self._services.user_code_started(routine if actor == "provider" else actor, subject)
         try:
             outcome = guard.call(routine, fn)
         finally:
             self.actor, self.subject = previous
         if outcome.fault is None:
             return outcome.value
-        self._broker.dispatch.user_code_fault(outcome.fault, subject=subject)
+        self._services.user_code_fault(outcome.fault, subject=subject)
         return FAILED
 
 
@@ -116,7 +139,8 @@ class Worker:
         self._body = body
         self._routine = routine
         self.subject = host.subject
-        self._process = host._broker.env.process(self._run())
+        self._env = host._services.env
+        self._process = self._env.process(self._run())
 
     @property
     def is_alive(self) -> bool:
@@ -124,26 +148,24 @@ class Worker:
 
     def cancel(self, cause: Any = None) -> None:
         """Interrupt the worker where it waits; it sees ``simpy.Interrupt`` with ``.cause``."""
-        if self._process.is_alive and self._process is not self.host._broker.env.active_process:
+        if self._process.is_alive and self._process is not self._env.active_process:
             self._process.interrupt(cause)
 
     def _run(self) -> Generator[simpy.Event, Any, None]:
-        env, dispatch = self.host._broker.env, self.host._broker.dispatch
+        services = self.host._services
         value: Any = None
         thrown: simpy.Interrupt | None = None
-        instant, spins = env.now, 0
+        counter = InstantCounter(self._env.now)
         while True:
             step = functools.partial(_step, self._body, value, thrown)
             event = self.host.run_user_code(self._routine, self.name, self.subject, step)
             if event is _DONE or event is FAILED:
                 return
             if not isinstance(event, simpy.Event):
-                dispatch.bad_yield(self, event)
+                services.bad_yield(self, event)
                 return
-            spins = spins + 1 if env.now == instant else 0
-            instant = env.now
-            if spins >= SPIN_LIMIT:
-                dispatch.no_progress(self, spins)
+            if counter.stalled(self._env.now):
+                services.no_progress(self, counter.count)
                 self.host.run_user_code(self._routine, self.name, self.subject, self._body.close)
                 return
             try:

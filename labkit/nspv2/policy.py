@@ -1,16 +1,17 @@
 """The broker's inferred choices: what no Microsoft page says, made explicit and switchable.
 
 Each choice is recorded in the trace header (``params["policies"]``) and on the events it drives, with
-evidence ``inferred``. Defaults follow the reference sheet's recommendations (nspv2 §2.2, §6, §7).
+evidence ``inferred``. Defaults follow the reference sheet's recommendations (nspv2 §2.2, §6, §7);
+`labkit.engine.policy.Policy` gives the API both domains share.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
-from typing import Any
+from dataclasses import dataclass
+from typing import ClassVar
 
-from labkit.exceptions import UnknownNameError
+from labkit.engine import policy as engine_policy
 
 CRASH_CHOICES = ("rundown", "cleanup", "both")
 """What a crashing client process triggers: NSPv2ClientSessionRundown (RPC rundown analogy, §2.2),
@@ -25,8 +26,14 @@ without telling the provider; ``drain`` lets them run until the client ends them
 
 
 @dataclass(frozen=True)
-class Policy:
-    """The switchable inferred choices of one run."""
+class Policy(engine_policy.Policy):
+    """The switchable inferred choices of one NSPv2 run."""
+
+    CHOICES: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "crash": CRASH_CHOICES,
+        "startup": STARTUP_CHOICES,
+        "unadvertise": UNADVERTISE_CHOICES,
+    }
 
     crash: str = "rundown"
     """One of `CRASH_CHOICES`."""
@@ -34,28 +41,3 @@ class Policy:
     """One of `STARTUP_CHOICES`."""
     unadvertise: str = "rundown"
     """One of `UNADVERTISE_CHOICES`."""
-
-    def __post_init__(self) -> None:
-        for name, choices in _CHOICES.items():
-            value = getattr(self, name)
-            if value not in choices:
-                raise UnknownNameError(f"{name} policy", str(value), choices)
-
-    def as_params(self) -> dict[str, str]:
-        """For the trace header: ``{"crash": "rundown", "startup": "first-use", ...}``."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
-    def with_choices(self, choices: Mapping[str, Any] | None) -> Policy:
-        """A copy with some choices changed (None values keep the current one)."""
-        changes = {k: v for k, v in (choices or {}).items() if v is not None}
-        unknown = sorted(set(changes) - set(_CHOICES))
-        if unknown:
-            raise UnknownNameError("policy", unknown[0], list(_CHOICES))
-        return replace(self, **changes)
-
-
-_CHOICES: dict[str, tuple[str, ...]] = {
-    "crash": CRASH_CHOICES,
-    "startup": STARTUP_CHOICES,
-    "unadvertise": UNADVERTISE_CHOICES,
-}

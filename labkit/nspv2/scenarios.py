@@ -14,12 +14,12 @@ from functools import partial
 from typing import Any
 
 from labkit import winapi
+from labkit.engine.registry import Registry
 from labkit.nspv2.catalog import CatalogEntry
 from labkit.nspv2.clients import Cleanup, Client, Crash, Lookup, SetService, Step, Wait
 from labkit.nspv2.policy import Policy
-from labkit.nspv2.providers import EmailDirectory
 from labkit.nspv2.queryset import addresses
-from labkit.registry import Registry
+from labkit.nspv2.sample_providers import EmailDirectory
 from labkit.winapi import NAPI_PROVIDER_LEVEL, WSAESETSERVICEOP, LupFlags, SetServiceFlags
 
 PRIMARY = NAPI_PROVIDER_LEVEL.ProviderLevel_Primary

@@ -15,17 +15,16 @@ from typing import Any
 
 import simpy
 
-from labkit import __version__, runloop
-from labkit.exceptions import SimulationError
-from labkit.gcfreeze import freeze_survivors
-from labkit.guard import DEFAULT_LIMIT_S, UserCodeGuard
+from labkit.engine import runloop, scaffold
+from labkit.engine.gcfreeze import freeze_survivors
+from labkit.engine.guard import DEFAULT_LIMIT_S, UserCodeGuard
+from labkit.engine.run import Run
 from labkit.nspv2.broker import Broker
 from labkit.nspv2.clients import Client, ClientProcess
 from labkit.nspv2.policy import Policy
-from labkit.nspv2.providers import providers
+from labkit.nspv2.sample_providers import providers
 from labkit.nspv2.scenarios import Host, ProviderSpec, Scenario, scenarios
-from labkit.run import Run
-from labkit.trace import TraceHeader, Tracer
+from labkit.trace import Tracer
 from labkit.winapi import NspOsProfile, nsp_profile
 
 DEFAULT_ASYNC_DEADLINE_MS = 5_000.0
@@ -51,42 +50,30 @@ def simulate(
     ``provider`` replaces the first host's provider: a registered name or a class gives a fresh instance
     per run; an instance is used as it is, so its state (registrations, counters) carries over between runs.
     ``policy`` is a `Policy` or a mapping of choices to change (``{"crash": "both"}``); ``os`` an NSPv2
-    profile (``vista``, ``win7``); ``clients`` replaces the scenario's clients. Provider code that raises
-    or blocks longer than ``guard_limit_s`` real seconds becomes a fault; the run goes on. Provider code
-    that keeps virtual time from advancing, or keeps the run going past ``max_steps`` events, is a fault
-    that ends the run (`labkit.runloop`); calls still waiting then are closed as ``abandoned``.
+    profile (``vista``, ``win7``); ``clients`` replaces the scenario's clients. The run lasts
+    ``horizon_ms`` of virtual time at most (default the scenario's; `labkit.engine.scaffold`). Provider
+    code that raises or blocks longer than ``guard_limit_s`` real seconds becomes a fault; the run goes
+    on. Provider code that keeps virtual time from advancing, or keeps the run going past ``max_steps``
+    events, is a fault that ends the run; calls still waiting then are closed as ``abandoned``.
     """
     chosen = scenarios.get(scenario)
     profile = nsp_profile(os or chosen.os)
-    rules = policy if isinstance(policy, Policy) else chosen.policy.with_choices(policy)
-    hosts = list(chosen.hosts)
-    if provider is not None:
-        hosts[0] = replace(hosts[0], provider=provider)
-    for host in hosts:
-        if isinstance(host.provider, str):
-            providers.get(host.provider)  # an unknown name fails here, listing the valid ones
+    rules = Policy.of(policy, base=chosen.policy)
+    hosts = _hosts(chosen, provider)
     specs = tuple(chosen.clients if clients is None else clients)
-    horizon = chosen.horizon_ms if horizon_ms is None else horizon_ms
-    if isinstance(horizon, bool) or not isinstance(horizon, int | float) or not 0 < horizon < 1e12:
-        raise SimulationError(f"horizon_ms must be a positive number of milliseconds, not {horizon!r}")
-    header = TraceHeader(
-        domain="nspv2",
-        labkit=__version__,
-        scenario=chosen.name,
-        params={
-            "scenario": chosen.name,
-            "provider": provider_label(hosts[0].provider),
-            "providers": {host.label: provider_label(host.provider) for host in hosts},
-            "os": profile.name,
-            "seed": seed,
-            "policies": rules.as_params(),
-            "horizon_ms": horizon,
-            "async_deadline_ms": async_deadline_ms,
-            "clients": len(specs),
-        },
-    )
+    horizon = scaffold.check_horizon(chosen.horizon_ms if horizon_ms is None else horizon_ms)
+    params = {
+        "scenario": chosen.name,
+        **_providers(hosts),
+        "os": profile.name,
+        "seed": seed,
+        "policies": rules.as_params(),
+        "horizon_ms": horizon,
+        "async_deadline_ms": async_deadline_ms,
+        "clients": len(specs),
+    }
     env = simpy.Environment()
-    tracer = Tracer(header, clock=lambda: float(env.now))
+    tracer = Tracer(scaffold.header("nspv2", chosen.name, params), clock=lambda: float(env.now))
     with UserCodeGuard(guard_limit_s) as guard, freeze_survivors():
         broker = Broker(
             env,
@@ -98,38 +85,54 @@ def simulate(
             async_deadline_ms=async_deadline_ms,
             qualify_subjects=len(hosts) > 1,
         )
-        for entry in {host.entry.lpProviderId: host.entry for host in hosts if host.install}.values():
-            broker.install(entry)
-        for host in hosts:
-            env.process(_host(broker, host))
-        processes = [ClientProcess(broker, spec) for spec in specs]
-        # Every client process starts at t=0 (then waits for its start_ms): a run with many clients does a
-        # lot at one instant without running away, so that limit grows with them.
-        runaway = runloop.run(
-            env,
-            horizon,
-            inclusive=True,
-            max_steps=max_steps,
-            max_steps_at_one_instant=max(runloop.MAX_STEPS_AT_ONE_INSTANT, 10 * len(processes)),
-        )
-        if runaway is not None:
-            broker.dispatch.runaway(runaway)
-        broker.finish()
-        if runaway is not None:
-            why = f"labkit stopped the run ({runaway.name})"
-        elif env.peek() != float("inf"):  # events remain, all of them after the horizon
-            why = f"the run reached its horizon of {horizon:g} ms"
-        else:
-            why = "the run ended: nothing more was scheduled"
-        runloop.close_open_spans(tracer, why)
-    trace = tracer.close()
-    outcome = {
-        "sessions": {state: n for state, n in sorted(broker.dispatch.session_states.items()) if n},
-        "faults": dict(sorted(broker.dispatch.fault_counts.items())),
-        "clients": dict(sorted(Counter(p.outcome for p in processes).items())),
-        "end_ms": trace[-1].t if len(trace) else 0.0,
+        processes = _start(broker, hosts, specs)
+        ending = _run(broker, horizon, max_steps, clients=len(processes))
+        trace = scaffold.close_run(tracer, ending)
+    sessions = {state: n for state, n in sorted(broker.dispatch.session_states.items()) if n}
+    clients_by_outcome = dict(sorted(Counter(p.outcome for p in processes).items()))
+    return Run(trace, scaffold.outcome(trace, ending, sessions=sessions, clients=clients_by_outcome))
+
+
+def _hosts(chosen: Scenario, provider: ProviderSpec | None) -> list[Host]:
+    """The scenario's provider hosts, the first one's provider replaced by ``provider``."""
+    hosts = list(chosen.hosts)
+    if provider is not None:
+        hosts[0] = replace(hosts[0], provider=provider)
+    for host in hosts:
+        if isinstance(host.provider, str):
+            providers.get(host.provider)  # an unknown name fails here, listing the valid ones
+    return hosts
+
+
+def _run(broker: Broker, horizon: float, max_steps: int, *, clients: int) -> scaffold.Ending:
+    """Run to the horizon; a runaway is blamed on the provider code that ran last; open calls end."""
+    # Every client process starts at t=0 (then waits for its start_ms): a run with many clients does a
+    # lot at one instant without running away, so that limit grows with them.
+    at_one_instant = max(runloop.MAX_STEPS_AT_ONE_INSTANT, 10 * clients)
+    ending = scaffold.run_to_horizon(
+        broker.env, horizon, max_steps=max_steps, max_steps_at_one_instant=at_one_instant
+    )
+    if ending.runaway is not None:
+        broker.dispatch.runaway(ending.runaway)
+    broker.finish()
+    return ending
+
+
+def _providers(hosts: list[Host]) -> dict[str, Any]:
+    """The header's providers: the first host's, and every host's by label."""
+    return {
+        "provider": provider_label(hosts[0].provider),
+        "providers": {host.label: provider_label(host.provider) for host in hosts},
     }
-    return Run(trace, outcome)
+
+
+def _start(broker: Broker, hosts: list[Host], specs: tuple[Client, ...]) -> list[ClientProcess]:
+    """Install the catalog entries, start the provider hosts and the client processes."""
+    for entry in {host.entry.lpProviderId: host.entry for host in hosts if host.install}.values():
+        broker.install(entry)
+    for host in hosts:
+        broker.env.process(_host(broker, host))
+    return [ClientProcess(broker, spec) for spec in specs]
 
 
 def provider_label(spec: ProviderSpec) -> str:

@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING
 from labkit import winapi
 from labkit.store.convert import ID_DIGITS
 from labkit.store.schema import TYPED_ARGS
-from labkit.trace import MAX_LINE_BYTES, Evidence, Kind, TraceHeader, parse_header
+from labkit.trace import MAX_LINE_BYTES, Evidence, Kind, TraceHeader
+from labkit.trace.parse import parse_header
 
 if TYPE_CHECKING:
     import duckdb

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -71,7 +71,7 @@ class Store:
         """
         files = _expand(paths)
 
-        def convert_all(known: set[str]) -> Iterable[Converted]:
+        def convert_all(known: set[str]) -> Iterable[Converted | str]:
             con = _duckdb()
             for path in files:
                 yield _convert_file(path, con, known, source)
@@ -90,25 +90,27 @@ class Store:
         """Add traces from memory, each with its origin, all at once or not at all."""
         given = list(traces)
 
-        def convert_all(known: set[str]) -> Iterable[Converted]:
+        def convert_all(known: set[str]) -> Iterable[Converted | str]:
             for trace, origin in given:
                 trace_id = convert.trace_id(trace)
                 if trace_id in known:
-                    yield _known(trace_id)
+                    yield trace_id
                     continue
                 yield convert.finish(trace_id, trace.header, convert.event_columns(trace), origin, source)
 
         return self._add(convert_all)
 
-    def _add(self, convert_all: Any) -> Added:
+    def _add(self, convert_all: Callable[[set[str]], Iterable[Converted | str]]) -> Added:
+        """Convert under the writer lock (``convert_all`` yields a trace's rows, or the id of one already
+        stored) and publish every new trace in one batch."""
         with layout.locked(self.path):
             layout.recover(self.path)
             known = set(self.ids())
             added: list[Converted] = []
             present: list[str] = []
             for item in convert_all(known):
-                if item.events is None or item.trace_id in known:
-                    present.append(item.trace_id)
+                if isinstance(item, str) or item.trace_id in known:
+                    present.append(item if isinstance(item, str) else item.trace_id)
                     continue
                 known.add(item.trace_id)
                 added.append(item)
@@ -240,18 +242,11 @@ def _expand(paths: Iterable[Source]) -> list[Path]:
     return files
 
 
-@dataclass(frozen=True)
-class _Known:
-    trace_id: str
-    events: None = None
-
-
-def _known(trace_id: str) -> Any:
-    return _Known(trace_id)
-
-
-def _convert_file(path: Path, con: duckdb.DuckDBPyConnection, known: set[str], source: str | None) -> Any:
-    """A file's rows: by the fast path when the file is canonical, else through `read_trace`."""
+def _convert_file(
+    path: Path, con: duckdb.DuckDBPyConnection, known: set[str], source: str | None
+) -> Converted | str:
+    """A file's rows (by the fast path when the file is canonical, else through `read_trace`), or its id
+    when it is stored already."""
     from labkit.store import fast
 
     origin = convert.origin_of(path)
@@ -259,12 +254,12 @@ def _convert_file(path: Path, con: duckdb.DuckDBPyConnection, known: set[str], s
     if canonical is not None:
         header, trace_id, columns = canonical
         if trace_id in known:
-            return _known(trace_id)
+            return trace_id
         return convert.finish(trace_id, header, columns, origin, source)
     trace = read_trace(path)  # strict: a bad file raises, naming file, line and field
     trace_id = convert.trace_id(trace)
     if trace_id in known:
-        return _known(trace_id)
+        return trace_id
     return convert.finish(trace_id, trace.header, convert.event_columns(trace), origin, source)
 
 

@@ -22,7 +22,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from labkit import present
+from labkit.lab import present
 from tests.lab import ROOT, isolated_env, serving, unavailable
 
 CHROMIUM = Path(os.environ.get("LABKIT_CHROMIUM", "/usr/bin/chromium"))

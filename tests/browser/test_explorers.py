@@ -2,7 +2,7 @@
 
 import pytest
 
-from labkit.offline_flags import flag_info
+from labkit.views.flagguide import flag_info
 from labkit.winapi import OfflineFlags as F
 
 pytestmark = pytest.mark.browser

@@ -4,7 +4,7 @@ names alone, and each shows as typed."""
 
 import pytest
 
-from labkit import site
+from labkit.lab import site
 from tests.lab import ROOT, executed, site_assets
 
 pytestmark = pytest.mark.browser

@@ -2,7 +2,7 @@
 
 import pytest
 
-from labkit import present
+from labkit.lab import present
 from tests.lab import ROOT, serving
 
 pytestmark = pytest.mark.browser

@@ -3,7 +3,7 @@ shows, and every widget area holds the rendered widget."""
 
 import pytest
 
-from labkit import site
+from labkit.lab import site
 from tests.lab import FIXTURES, LAB, executed, site_assets
 
 pytestmark = pytest.mark.browser

@@ -10,9 +10,9 @@ from labkit.winapi import OfflineFlags as F
 
 
 def visible(run):
-    """What a user sees of a run's end: result, where everything is, calls, faults, duration."""
+    """What a user sees of a run's end: result, where everything is, calls, faults, end time."""
     out = run.outcome
-    return (out["result"], out["resources"], out["groups"], out["calls"], out["faults"], out["duration_ms"])
+    return (out["result"], out["resources"], out["groups"], out["calls"], out["faults"], out["end_ms"])
 
 
 def offline_calls(run):
@@ -93,7 +93,7 @@ def test_a_flag_the_os_does_not_know_is_refused():
 
 def test_policy_drop_removes_the_unknown_flag_instead():
     """unknown_flags=drop: the offline goes ahead on 2012 without 0x40, so PersistentState is updated."""
-    run = cluster.simulate("offline-keep-persistent-state", os="2012", policies={"unknown_flags": "drop"})
+    run = cluster.simulate("offline-keep-persistent-state", os="2012", policy={"unknown_flags": "drop"})
     assert offline_calls(run) == [F(0)]
     assert run.outcome["resources"]["Share"]["PersistentState"] is False
 
@@ -102,7 +102,7 @@ def test_flags_without_a_client_flag_pass_as_a_what_if_or_are_refused():
     """0x10 has no CLUSAPI flag: passed to OfflineV2 by default, refused with unmapped_flags=refuse."""
     passed = cluster.simulate("plain-offline", flags=F.DUE_TO_EMBEDDED_FAILURE)
     refused = cluster.simulate(
-        "plain-offline", flags="DUE_TO_EMBEDDED_FAILURE", policies={"unmapped_flags": "refuse"}
+        "plain-offline", flags="DUE_TO_EMBEDDED_FAILURE", policy={"unmapped_flags": "refuse"}
     )
     assert offline_calls(passed) == [F.DUE_TO_EMBEDDED_FAILURE]
     assert "FlagPassed" in passed.trace.names()
@@ -123,7 +123,7 @@ def test_flags_parse_from_names_and_numbers():
 
 def test_error_return_rule_literal_terminates_after_success_too():
     """G3 read literally: ERROR_SUCCESS from OfflineV2 also leads to an event and Terminate."""
-    run = cluster.simulate("plain-offline", policies={"error_return_rule": "literal"})
+    run = cluster.simulate("plain-offline", policy={"error_return_rule": "literal"})
     assert run.trace.names()[9:14] == [
         "OfflineV2",
         "EventLog",
@@ -135,7 +135,7 @@ def test_error_return_rule_literal_terminates_after_success_too():
 
 def test_terminated_state_policy_leaves_a_failed_offline_failed():
     """terminated_state=failed: the offline ended by Terminate leaves the resource Failed (Q8)."""
-    run = cluster.simulate("offline-error", policies={"terminated_state": "failed"})
+    run = cluster.simulate("offline-error", policy={"terminated_state": "failed"})
     assert run.outcome["resources"]["Share"]["state"] == "ClusterResourceFailed"
 
 
@@ -145,7 +145,7 @@ def test_ignore_status_terminates_a_busy_dll_unless_told_to_respect_it():
     respected = cluster.simulate(
         "move-busy-dll-no-queue",
         flags=F.IGNORE_RESOURCE_STATUS,
-        policies={"busy_with_ignore_status": "respect"},
+        policy={"busy_with_ignore_status": "respect"},
     )
     assert (forced.outcome["result_name"], forced.outcome["groups"]["VMGroup"]["node"]) == (
         "ERROR_SUCCESS",
@@ -157,16 +157,16 @@ def test_ignore_status_terminates_a_busy_dll_unless_told_to_respect_it():
 
 def test_queue_retry_interval_is_a_policy():
     """queue_retry_ms sets how long a queued move waits before asking the DLL again."""
-    run = cluster.simulate("move-busy-dll", policies={"queue_retry_ms": 250})
+    run = cluster.simulate("move-busy-dll", policy={"queue_retry_ms": 250})
     assert [e.t for e in run.trace if e.kind == "call" and e.name == "OfflineV2"] == [1000, 1750, 2500, 3250]
 
 
 def test_unknown_policies_and_values_list_the_valid_ones():
     """A misspelt policy or value is an UnknownNameError naming the valid choices."""
     with pytest.raises(UnknownNameError, match="valid: unknown_flags, unmapped_flags"):
-        cluster.simulate("plain-offline", policies={"unknown_flag": "drop"})
+        cluster.simulate("plain-offline", policy={"unknown_flag": "drop"})
     with pytest.raises(UnknownNameError, match="valid: refuse, drop"):
-        cluster.simulate("plain-offline", policies={"unknown_flags": "ignore"})
+        cluster.simulate("plain-offline", policy={"unknown_flags": "ignore"})
 
 
 def test_signal_failure_on_2012_reads_the_failure_type_as_a_bool():

@@ -51,7 +51,7 @@ def test_queue_enabled_decides_the_busy_move():
         "NODE1",
         "OpenV2, OnlineV2, OfflineV2",
     )
-    assert tuple(table.loc[4, ["result", "node", "callbacks", "duration_ms"]]) == (
+    assert tuple(table.loc[4, ["result", "node", "callbacks", "end_ms"]]) == (
         "ERROR_SUCCESS",
         "NODE2",
         "OpenV2×2, OnlineV2×2, OfflineV2×4, Close",

@@ -1,11 +1,11 @@
 """The Resource Monitor on its own: entry points are serialised, only Terminate may overlap them."""
 
+from labkit.cluster.context import RunContext
 from labkit.cluster.model import RESOURCE_PROPERTIES, Group, Node, Resource
-from labkit.cluster.policies import Policies
+from labkit.cluster.policy import Policy
 from labkit.cluster.resdll import ResourceDll
 from labkit.cluster.rhs import Rhs
-from labkit.cluster.sim import Sim
-from labkit.guard import UserCodeGuard
+from labkit.engine.guard import UserCodeGuard
 from labkit.trace import TraceHeader
 from labkit.winapi import (
     ERROR_IO_PENDING,
@@ -26,29 +26,29 @@ class SlowOnline(ResourceDll):
 
 
 def monitor():
-    sim = Sim(
-        TraceHeader(domain="cluster", scenario="inline"), cluster_profile("2016"), Policies(), UserCodeGuard()
+    ctx = RunContext(
+        TraceHeader(domain="cluster", scenario="inline"), cluster_profile("2016"), Policy(), UserCodeGuard()
     )
     group = Group("G", "NODE1", ("NODE1",))
     res = Resource("R", group, "NODE1", dict(RESOURCE_PROPERTIES), {})
-    return sim, res, Rhs(sim, Node("NODE1"), lambda *failure: None, seed=0)
+    return ctx, res, Rhs(ctx, Node("NODE1"), lambda *failure: None, seed=0)
 
 
 def test_close_waits_for_a_running_entry_point_but_terminate_does_not():
     """Close asked for at 100 ms runs when OnlineV2 returns at 1000 ms; Terminate at 200 ms runs at once."""
-    sim, res, rhs = monitor()
+    ctx, res, rhs = monitor()
 
     def script():
         yield from rhs.open(res, SlowOnline)
-        sim.spawn(rhs.online(res, OnlineFlags(0), None))
-        yield sim.env.timeout(100)
-        sim.spawn(rhs.close(res))
-        yield sim.env.timeout(100)
-        sim.spawn(rhs.terminate(res, "ClusterResourceOffline"))
+        ctx.spawn(rhs.online(res, OnlineFlags(0), None))
+        yield ctx.env.timeout(100)
+        ctx.spawn(rhs.close(res))
+        yield ctx.env.timeout(100)
+        ctx.spawn(rhs.terminate(res, "ClusterResourceOffline"))
 
-    sim.spawn(script())
-    sim.env.run()
-    assert story(sim.tracer.trace) == [
+    ctx.spawn(script())
+    ctx.env.run()
+    assert story(ctx.tracer.trace) == [
         "0 rhs call OpenV2",
         "0 dll return OpenV2",
         "0 rhs state ClusterResourceOffline R @NODE1",
@@ -65,7 +65,7 @@ def test_close_waits_for_a_running_entry_point_but_terminate_does_not():
 
 def test_closing_an_instance_ends_its_locked_mode():
     """Locked mode belongs to the DLL instance: after Close the resource is no longer locked."""
-    sim, res, rhs = monitor()
+    ctx, res, rhs = monitor()
 
     class LocksOnOpen(ResourceDll):
         def OpenV2(self, ResourceName, ResourceKey, ResourceHandle, OpenFlags):
@@ -77,10 +77,10 @@ def test_closing_an_instance_ends_its_locked_mode():
         assert res.locked
         yield from rhs.close(res)
 
-    sim.spawn(script())
-    sim.env.run()
+    ctx.spawn(script())
+    ctx.env.run()
     assert not res.locked
-    assert sim.tracer.trace.names() == [
+    assert ctx.tracer.trace.names() == [
         "OpenV2",
         "SetResourceLockedMode",
         "SetResourceLockedMode",
@@ -93,7 +93,7 @@ def test_closing_an_instance_ends_its_locked_mode():
 
 def test_terminate_during_a_pending_online_completes_it():
     """Terminate while OnlineV2 is pending completes it with ERROR_OPERATION_ABORTED and the online fails."""
-    sim, res, rhs = monitor()
+    ctx, res, rhs = monitor()
     ends = []
 
     class Pends(ResourceDll):
@@ -105,13 +105,13 @@ def test_terminate_during_a_pending_online_completes_it():
 
     def script():
         yield from rhs.open(res, Pends)
-        sim.spawn(online())
-        yield sim.env.timeout(100)
+        ctx.spawn(online())
+        yield ctx.env.timeout(100)
         yield from rhs.terminate(res, None)
 
-    sim.spawn(script())
-    sim.env.run()
-    assert story(sim.tracer.trace)[3:] == [
+    ctx.spawn(script())
+    ctx.env.run()
+    assert story(ctx.tracer.trace)[3:] == [
         "0 rhs call OnlineV2 OnlineFlags=0",
         "0 dll return OnlineV2 -> ERROR_IO_PENDING",
         "0 rhs state ClusterResourceOnlinePending R @NODE1",

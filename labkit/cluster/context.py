@@ -1,0 +1,209 @@
+"""One run's shared context: the SimPy clock, the tracer, the user-code guard, and the recording helpers
+the monitor (RHS) and the cluster (RCM) use, so every fault, note and state change has one shape.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Generator
+from typing import Any
+
+import simpy
+
+from labkit.cluster.model import Group, Resource
+from labkit.cluster.policy import Policy
+from labkit.cluster.resdll import ClusWorker
+from labkit.cluster.values import ref
+from labkit.engine.guard import Guarded, UserCodeGuard
+from labkit.engine.runloop import Runaway
+from labkit.trace import Evidence, Kind, TraceEvent, TraceHeader, Tracer
+from labkit.winapi import ClusterOsProfile, GroupStatusFlags
+
+
+class RunContext:
+    """Clock, trace and guard of one run, plus what the run summary counts as it goes."""
+
+    def __init__(
+        self, header: TraceHeader, profile: ClusterOsProfile, policy: Policy, guard: UserCodeGuard
+    ) -> None:
+        self.env = simpy.Environment()
+        self.tracer = Tracer(header, clock=self._now)
+        self.guard = guard
+        self.profile = profile
+        self.policy = policy
+        self.calls: Counter[str] = Counter()
+        """Entry points the monitor called, by name."""
+        self.offline_flags: list[int] = []
+        """OfflineFlags of every OfflineV2 call, in order."""
+        self.actor = "dll"
+        """Who runs user code right now (``dll`` or ``worker:<n>``): the actor of its callbacks."""
+        self.worker: ClusWorker | None = None
+        self.last_user_code = ("(no DLL code ran)", "")
+        """The routine that ran last and its resource: whom a runaway run is blamed on."""
+        self._workers = 0
+        self._handles = 0
+        self._processes: list[simpy.Process] = []
+
+    def spawn(self, body: Generator[simpy.Event, Any, Any]) -> simpy.Process:
+        """Start a SimPy process and remember it, so the run knows whether work is left at the horizon."""
+        process = self.env.process(body)
+        self._processes.append(process)
+        return process
+
+    @property
+    def busy(self) -> bool:
+        """Whether some process (a worker, a request) is still running."""
+        return any(p.is_alive for p in self._processes)
+
+    def _now(self) -> float:
+        return float(self.env.now)
+
+    def next_worker(self) -> ClusWorker:
+        self._workers += 1
+        return ClusWorker(self._workers)
+
+    def next_handle(self) -> str:
+        self._handles += 1
+        return f"0x{0x1000 + self._handles:x}"
+
+    # -- recording ---------------------------------------------------------------------------------------
+
+    def record(self, kind: Kind, name: str, **fields: Any) -> TraceEvent:
+        return self.tracer.record(kind, name, **fields)
+
+    def note(
+        self,
+        name: str,
+        *,
+        actor: str,
+        subject: str,
+        section: str,
+        evidence: Evidence = Evidence.INFERRED,
+        **args: Any,
+    ) -> TraceEvent:
+        """A ``note``: a decision or log line worth seeing, with the sheet section it rests on."""
+        return self.record(
+            Kind.NOTE, name, actor=actor, subject=subject, args=args, evidence=evidence, ref=ref(section)
+        )
+
+    def fault(
+        self,
+        name: str,
+        *,
+        subject: str,
+        rule: str,
+        routine: str,
+        section: str,
+        actor: str = "rhs",
+        evidence: Evidence = Evidence.DOCUMENTED,
+        **args: Any,
+    ) -> TraceEvent:
+        """A ``fault``: a broken rule, in a sentence, with the routine concerned."""
+        return self.record(
+            Kind.FAULT,
+            name,
+            actor=actor,
+            subject=subject,
+            args={"rule": rule, "routine": routine, **args},
+            evidence=evidence,
+            ref=ref(section),
+        )
+
+    def resource_state(
+        self,
+        res: Resource,
+        new: str,
+        *,
+        actor: str,
+        section: str,
+        evidence: Evidence = Evidence.DOCUMENTED,
+    ) -> None:
+        """Move ``res`` to the CLUSTER_RESOURCE_STATE ``new`` and record it (nothing when unchanged)."""
+        if res.state == new:
+            return
+        old, res.state = res.state, new
+        self.record(
+            Kind.STATE,
+            new,
+            actor=actor,
+            subject=res.name,
+            args={"node": res.node},
+            state=(old, new),
+            evidence=evidence,
+            ref=ref(section),
+        )
+
+    def group_state(
+        self,
+        group: Group,
+        new: str,
+        *,
+        section: str,
+        evidence: Evidence = Evidence.DOCUMENTED,
+    ) -> None:
+        """Move ``group`` to ``new`` (Online, Moving, Queued, Offline, Failed) and record it.
+
+        A group that settles (Online, Offline) drops the status bits of the operation that brought it there.
+        """
+        if new in ("Online", "Offline"):
+            group.status = GroupStatusFlags(0)
+        if group.state == new:
+            return
+        old, group.state = group.state, new
+        args: dict[str, Any] = {"node": group.node}
+        if group.status:
+            args["StatusInformation"] = int(group.status)
+        self.record(
+            Kind.STATE,
+            new,
+            actor="rcm",
+            subject=group.subject,
+            args=args,
+            state=(old, new),
+            evidence=evidence,
+            ref=ref(section),
+        )
+
+    def runaway(self, runaway: Runaway) -> None:
+        """The run loop stopped the run (`labkit.engine.runloop`): blame the DLL code that ran last."""
+        routine, subject = self.last_user_code
+        self.fault(
+            runaway.name,
+            subject=subject,
+            rule=f"{runaway.rule}; the last to run: {routine}",
+            routine=routine,
+            section="§3",
+            evidence=Evidence.INFERRED,
+        )
+
+    # -- user code ---------------------------------------------------------------------------------------
+
+    def call_user(
+        self,
+        routine: str,
+        subject: str,
+        fn: Callable[..., Any],
+        *args: Any,
+        actor: str = "dll",
+        worker: ClusWorker | None = None,
+    ) -> Guarded:
+        """Run user code under the guard as ``actor``; misbehaviour becomes a fault event."""
+        outer = (self.actor, self.worker)
+        self.actor, self.worker = actor, worker
+        self.last_user_code = (routine, subject)
+        try:
+            outcome = self.guard.call(routine, fn, *args)
+        finally:
+            self.actor, self.worker = outer
+        if outcome.fault is not None:
+            if outcome.fault.rule == "raised":
+                name, rule = "UserCodeRaised", outcome.fault.message
+            else:
+                # The guard's own message carries the measured real time; keep the trace deterministic.
+                name = "UserCodeBlocked"
+                rule = (
+                    f"{routine} ran longer than {self.guard.limit_s:g} s of real time and was stopped; "
+                    "a routine must return quickly and leave long work to a worker"
+                )
+            self.fault(name, subject=subject, rule=rule, routine=routine, section="§3", actor=actor)
+        return outcome

@@ -1,0 +1,161 @@
+"""The pending protocol as data: which status report settles a pending Online / Offline, and how (§4).
+
+After OnlineV2 / OfflineV2 returns ERROR_IO_PENDING, the DLL reports progress and the end with
+SetResourceStatusEx. `ACCEPTED` says, for the operation pending and the state reported, what the report
+does: nothing more than progress, or settle the operation (`Settled`) with a Win32 code, the resource's
+new state and the evidence the rule rests on. An offline answered with "still online" is the DLL saying
+no; `REFUSALS` says which no, from the status flags. A state missing from the table is a wrong report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import simpy
+
+from labkit.trace import Evidence
+from labkit.winapi import (
+    CLUSTER_RESOURCE_STATE,
+    ERROR_CANCELLED,
+    ERROR_CLUSTER_GROUP_BUSY,
+    ERROR_CLUSTER_RESOURCE_VETOED_MOVE_INCOMPATIBLE_NODES,
+    ERROR_RESOURCE_FAILED,
+    ERROR_RESOURCE_ONLINE,
+    ERROR_SUCCESS,
+    ClusterResourceCannotComeOnlineOnAnyNode,
+    ClusterResourceCannotComeOnlineOnThisNode,
+    ResourceStatusFlags,
+)
+
+S = CLUSTER_RESOURCE_STATE
+ONLINE, OFFLINE, FAILED = (
+    S.ClusterResourceOnline.name,
+    S.ClusterResourceOffline.name,
+    S.ClusterResourceFailed.name,
+)
+ONLINE_PENDING = S.ClusterResourceOnlinePending.name
+OFFLINE_PENDING = S.ClusterResourceOfflinePending.name
+DOC, INF = Evidence.DOCUMENTED, Evidence.INFERRED
+
+NOT_NOW = (
+    ResourceStatusFlags.OFFLINE_BUSY
+    | ResourceStatusFlags.OFFLINE_SOURCE_THROTTLED
+    | ResourceStatusFlags.OFFLINE_DESTINATION_THROTTLED
+)
+"""Status flags that mean "not now, maybe soon" (§6.2, inferred)."""
+REPORTABLE = frozenset(
+    {
+        S.ClusterResourceStateUnknown,
+        S.ClusterResourceOnline,
+        S.ClusterResourceOffline,
+        S.ClusterResourceFailed,
+        S.ClusterResourceOnlinePending,
+        S.ClusterResourceOfflinePending,
+        ClusterResourceCannotComeOnlineOnThisNode,
+        ClusterResourceCannotComeOnlineOnAnyNode,
+    }
+)
+"""The states a DLL may report at all; anything else is an ``InvalidResourceState`` fault."""
+
+
+class Outcome(StrEnum):
+    """How a pending or synchronous Online / Offline ended, as the cluster needs to know it."""
+
+    DONE = "done"
+    """The resource reached the state asked for."""
+    TERMINATED = "terminated"
+    """An offline ended by Terminate (error return, Failed report, PendingTimeout): offline by termination."""
+    FAILED = "failed"
+    """An online failed (the resource is Failed and was terminated), or a call deadlocked."""
+    NOT_NOW = "not-now"
+    """The DLL stayed online and said "not now" (OFFLINE_BUSY / THROTTLED)."""
+    REFUSED = "refused"
+    """The DLL stayed online and refused the offline (DESTINATION_REJECTED, or no reason given)."""
+    CANCELLED = "cancelled"
+    """Cancel reached the DLL and it went back online."""
+
+
+@dataclass(frozen=True)
+class Settled:
+    """The end of one Online / Offline: what happened, the Win32 code for it, the DLL's status flags."""
+
+    outcome: Outcome
+    code: int
+    flags: ResourceStatusFlags = field(default_factory=lambda: ResourceStatusFlags(0))
+
+
+class Pending:
+    """An Online / Offline that returned ERROR_IO_PENDING and waits for status reports."""
+
+    __slots__ = ("cancel_requested", "checkpoint", "kind", "last_report", "settled", "span")
+
+    def __init__(self, env: simpy.Environment, kind: str, span: int | None) -> None:
+        self.kind = kind
+        self.span = span
+        self.checkpoint = -1
+        self.last_report = float(env.now)
+        self.settled = env.event()
+        self.cancel_requested = False
+
+
+@dataclass(frozen=True)
+class Settles:
+    """What an accepted report does: the operation's outcome and code, the resource's state, evidence."""
+
+    outcome: Outcome
+    code: int
+    state: str
+    evidence: Evidence
+
+
+PROGRESS = None
+"""A report that only shows progress: the operation goes on."""
+REFUSED = object()
+"""The DLL answered an offline with "still online": `REFUSALS` says which no it is."""
+
+_FAILURE = Settles(Outcome.FAILED, ERROR_RESOURCE_FAILED, FAILED, DOC)
+ACCEPTED: Mapping[tuple[str, int], Settles | object | None] = {
+    ("OnlineV2", S.ClusterResourceOnlinePending): PROGRESS,
+    ("OnlineV2", S.ClusterResourceOnline): Settles(Outcome.DONE, ERROR_SUCCESS, ONLINE, DOC),
+    ("OnlineV2", S.ClusterResourceOffline): Settles(Outcome.FAILED, ERROR_RESOURCE_FAILED, FAILED, INF),
+    ("OfflineV2", S.ClusterResourceOfflinePending): PROGRESS,
+    ("OfflineV2", S.ClusterResourceOffline): Settles(Outcome.DONE, ERROR_SUCCESS, OFFLINE, DOC),
+    ("OfflineV2", S.ClusterResourceOnline): REFUSED,
+    **{
+        (kind, state): _FAILURE
+        for kind in ("OnlineV2", "OfflineV2")
+        for state in (
+            S.ClusterResourceStateUnknown,
+            S.ClusterResourceFailed,
+            ClusterResourceCannotComeOnlineOnThisNode,
+            ClusterResourceCannotComeOnlineOnAnyNode,
+        )
+    },
+}
+"""(operation pending, state reported) -> what the report does (§4; the inferred rows are marked so)."""
+
+REFUSALS: tuple[tuple[Callable[[Pending, ResourceStatusFlags], bool], Settles], ...] = (
+    (lambda p, f: p.cancel_requested, Settles(Outcome.CANCELLED, ERROR_CANCELLED, ONLINE, INF)),
+    (
+        lambda p, f: bool(f & ResourceStatusFlags.OFFLINE_DESTINATION_REJECTED),
+        Settles(Outcome.REFUSED, ERROR_CLUSTER_RESOURCE_VETOED_MOVE_INCOMPATIBLE_NODES, ONLINE, INF),
+    ),
+    (lambda p, f: bool(f & NOT_NOW), Settles(Outcome.NOT_NOW, ERROR_CLUSTER_GROUP_BUSY, ONLINE, INF)),
+    (lambda p, f: True, Settles(Outcome.REFUSED, ERROR_RESOURCE_ONLINE, ONLINE, INF)),
+)
+"""An offline answered with "still online", first match wins: after Cancel, a vetoed destination, "not
+now", else a plain refusal (§6.2, inferred)."""
+
+WRONG_STATE = object()
+"""A reportable state that makes no sense for the operation pending (OfflinePending during an online)."""
+
+
+def classify(pending: Pending, state: int, flags: ResourceStatusFlags) -> Settles | object | None:
+    """What a report of ``state`` with ``flags`` does to ``pending``: `Settles`, `PROGRESS` or
+    `WRONG_STATE`."""
+    action = ACCEPTED.get((pending.kind, state), WRONG_STATE)
+    if action is REFUSED:
+        return next(settles for matches, settles in REFUSALS if matches(pending, flags))
+    return action
