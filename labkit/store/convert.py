@@ -47,7 +47,7 @@ class Converted:
         import pyarrow.compute as pc
 
         events = self.events
-        sources = sorted(set(events["source"].to_pylist()))
+        sources = sorted(pc.unique(events["source"]).to_pylist())
         return {
             "trace_id": self.trace_id,
             "domain": self.header.domain,
@@ -127,8 +127,11 @@ def finish(
     present = columns.column_names
     values = [columns[f.name].cast(f.type) if f.name in present else _nulls(f, n) for f in schema]
     table = pa.table([pa.array([trace_id] * n, pa.string()), *values[1:]], schema=schema)
-    sources = event_sources(header, columns["ref"].to_pylist(), source)
-    return Converted(trace_id, header, origin, table.append_column("source", pa.array(sources, pa.string())))
+    if source is None and "source" in header.params:
+        sources = pa.array(event_sources(header, columns["ref"].to_pylist()), pa.string())
+    else:  # one partition for the whole trace: no list of a million names
+        sources = pa.array(event_sources(header, [None], source) * n, pa.string())
+    return Converted(trace_id, header, origin, table.append_column("source", sources))
 
 
 def _nulls(field: pa.Field, n: int) -> pa.Array:

@@ -273,8 +273,9 @@ def _write(root: Path, added: list[Converted]) -> None:
     parts: dict[tuple[str, str], list[pa.Table]] = {}
     for item in added:
         table = item.events
-        for source in sorted(set(table["source"].to_pylist())):
-            chosen = table.filter(pc.equal(table["source"], source)).drop_columns(["source"])
-            parts.setdefault((item.header.domain, source), []).append(chosen)
+        sources = sorted(pc.unique(table["source"]).to_pylist())
+        for source in sources:
+            chosen = table if len(sources) == 1 else table.filter(pc.equal(table["source"], source))
+            parts.setdefault((item.header.domain, source), []).append(chosen.drop_columns(["source"]))
     tables = {key: pa.concat_tables(value) for key, value in parts.items()}
     layout.publish(root, layout.new_batch(), tables, convert.traces_table(rows))
