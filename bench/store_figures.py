@@ -48,6 +48,15 @@ result = {"seconds": time.process_time() - start, "wall": time.perf_counter() - 
 """
 )
 
+BUILD_CHILD = (
+    IMPORTS
+    + """
+added = labkit.store.open(sys.argv[1], create=True).add(sys.argv[2:])
+result = {"events": added.events}
+"""
+)
+"""Build the store the questions are asked of."""
+
 DUCKDB_CHILD = (
     IMPORTS
     + """
@@ -159,7 +168,9 @@ def store_of(results: Path, files: list[Path]) -> Path:
         partial = path.with_name(path.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
         shutil.rmtree(path, ignore_errors=True)
-        labkit.store.open(partial, create=True).add(files)
+        # In a child: a child process starts with its parent's peak memory as its own (Linux keeps the
+        # high-water mark across exec), so the parent must never hold a big workload itself.
+        run_child(BUILD_CHILD, str(partial), *map(str, files))
         partial.rename(path)
     return path
 
