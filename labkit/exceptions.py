@@ -83,3 +83,14 @@ class NotebookExecutionError(LabkitError, RuntimeError):
 
 class SiteBuildError(LabkitError, RuntimeError):
     """The static documentation site could not be built (assets missing or altered, a remote reference)."""
+
+
+class ClusterLogError(LabkitError, ValueError):
+    """A file that cannot be read as a cluster.log at all (a binary file, no file at all); names the file and
+    the line (0 when the problem is the file as a whole)."""
+
+    def __init__(self, path: str, line: int, message: str) -> None:
+        self.path = path
+        self.line = line
+        self.message = message
+        super().__init__(f"{path}:{line}: {message}" if line else f"{path}: {message}")

@@ -86,3 +86,23 @@ def test_matrix_with_store_keeps_every_run(tmp_path, capsys):
     assert capsys.readouterr().err == f"{runs}: 128 runs stored\n"
     flags = store.open(runs).sql("select params::JSON->>'$.flags' as flags from traces")["flags"]
     assert len(set(flags)) == 128
+
+
+def test_import_clusterlog_with_store_partitions_by_node(tmp_path, capsys):
+    """`labkit import clusterlog --store`: the imported trace is stored, each event under its node."""
+    out, runs = tmp_path / "ag.jsonl", tmp_path / "runs"
+    logs = ROOT / "data" / "clusterlogs" / "ag-move"
+    assert main(["import", "clusterlog", str(logs), "--out", str(out), "--store", str(runs)]) == 0
+    stored = store.open(runs)
+    (trace_id,) = stored.ids()
+    assert capsys.readouterr().out.splitlines()[-1] == f"{runs}: trace {trace_id} (added)"
+    trace = read_trace(out)
+    assert stored.trace(trace_id) == trace
+    by_node = stored.sql("select source, count(*) as n from events group by source order by source")
+    expected = {}
+    for event in trace:
+        node = event.ref.split("_cluster.log:")[0] if event.ref else "unknown"
+        expected[node] = expected.get(node, 0) + 1
+    assert dict(zip(by_node["source"], by_node["n"], strict=True)) == expected
+    assert sorted(expected) == ["SQL01", "SQL02"]
+    assert stored.traces()["source"].tolist() == ["SQL01,SQL02"]

@@ -145,7 +145,8 @@ def event_sources(header: TraceHeader, refs: list[str | None], source: str | Non
 
     A simulated trace (no ``params.source`` in its header) is all ``simulation``. An imported log's
     event goes to the node whose log line it came from: the file part of its ``ref`` (``FILE:LINE``),
-    named by Get-ClusterLog's ``<node>_cluster.log`` convention (else the file name without extension);
+    whose node the header's ``params.source.files`` gives (``labkit.clusterlog`` records it), else the
+    file's name by Get-ClusterLog's ``<node>_cluster.log`` convention, else without its extension;
     ``unknown`` when the ref names no file. ``source`` puts every event in one partition instead.
     Partition names keep letters, digits, ``.``, ``_`` and ``-``; anything else becomes ``_``.
     """
@@ -153,23 +154,42 @@ def event_sources(header: TraceHeader, refs: list[str | None], source: str | Non
         return [safe_name(source)] * len(refs)
     if "source" not in header.params:
         return [SIMULATED] * len(refs)
+    nodes = _nodes_by_file(header.params["source"])
     cache: dict[str | None, str] = {}
     out = []
     for ref in refs:
         node = cache.get(ref)
         if node is None:
-            node = cache[ref] = _node_of(ref)
+            node = cache[ref] = _node_of(ref, nodes)
         out.append(node)
     return out
 
 
-def _node_of(ref: str | None) -> str:
+def _nodes_by_file(source: Any) -> dict[str, str]:
+    """The node of each log file an import names (``params.source.files``: ``{"path", "node"}``)."""
+    files = source.get("files", []) if isinstance(source, Mapping) else []
+    found = {}
+    for entry in files if isinstance(files, list) else []:
+        if (
+            isinstance(entry, Mapping)
+            and isinstance(entry.get("path"), str)
+            and isinstance(entry.get("node"), str)
+        ):
+            found[_file_name(entry["path"])] = entry["node"]
+    return found
+
+
+def _file_name(path: str) -> str:
+    return PureWindowsPath(PurePosixPath(path).name).name
+
+
+def _node_of(ref: str | None, nodes: Mapping[str, str]) -> str:
     match = _REF_FILE.match(ref or "")
     if match is None:
         return UNKNOWN_SOURCE
-    name = PureWindowsPath(PurePosixPath(match["file"]).name).name
+    name = _file_name(match["file"])
     log = _LOG_NAME.match(name)
-    node = log["node"] if log else name.rsplit(".", 1)[0]
+    node = nodes.get(name) or (log["node"] if log else name.rsplit(".", 1)[0])
     return safe_name(node) if node else UNKNOWN_SOURCE
 
 
