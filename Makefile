@@ -31,7 +31,7 @@ test: lint
 
 # Regenerate the golden traces in data/traces (committed: they are data, see data/README.md).
 data: $(STAMP)
-	$(BIN)/python -m labkit.lab.golden data/traces
+	$(BIN)/python -m labkit.lab.golden data/traces --rules docs/rules.md
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

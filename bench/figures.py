@@ -29,6 +29,7 @@ from labkit.engine.gcfreeze import freeze_survivors
 from labkit.explore import OfflineChoice, OfflineExplorerModel, figure_png
 from labkit.lab import notebooks
 from labkit.nspv2 import Client, Exit, Lookup
+from labkit.nspv2.rules import NEXT_CALL
 from labkit.readback.replay import replay
 from labkit.trace import JsonlFileSink, Kind, Trace, TraceHeader, Tracer
 from labkit.trace.synthetic import write_synthetic_trace
@@ -69,6 +70,7 @@ def _record_events(tracer: Tracer, n: int) -> None:
             subject="lookup:0x1001",
             args={"hAsyncCall": "0x2001", "hLookup": "0x1001", "dwControlFlags": 16},
             t=float(i),
+            rule=NEXT_CALL,  # as a simulator records it: the rule gives evidence and ref
         )
 
 
@@ -358,7 +360,13 @@ def _state_trace(intervals: int, lanes: int = 200) -> Trace:
         for lane in range(lanes):
             new = states[step % len(states)]
             tracer.record(
-                Kind.STATE, new, actor="rhs", subject=f"res{lane:03d}", t=t, state=(previous.get(lane), new)
+                Kind.STATE,
+                new,
+                actor="rhs",
+                subject=f"res{lane:03d}",
+                t=t,
+                state=(previous.get(lane), new),
+                evidence="documented",
             )
             previous[lane] = new
             t += 1.0

@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_nspv2_simulate(simulate)
     _add_cluster_commands(simulate, commands)
     _add_summary_commands(commands)
+    _add_rules_command(commands)
     _add_import_commands(commands)
     _add_store_commands(commands)
     return parser
@@ -132,11 +133,11 @@ def _add_nspv2_simulate(commands: argparse._SubParsersAction[_Parser]) -> None:
     )
     nspv2.add_argument("--scenario", required=True, metavar="NAME", help="a scenario name")
     nspv2.add_argument("--provider", metavar="NAME", help="replace the first host's provider")
-    nspv2.add_argument("--crash-policy", metavar="rundown|cleanup|both", help="what a client crash triggers")
+    nspv2.add_argument("--crash-policy", metavar="both|rundown|cleanup", help="what a client crash triggers")
     nspv2.add_argument("--startup-policy", metavar="first-use|wsastartup", help="when NSPv2Startup fires")
     nspv2.add_argument(
         "--unadvertise-policy",
-        metavar="rundown|silent|drain",
+        metavar="both|rundown|silent|drain",
         help="what unadvertising does to open sessions",
     )
     nspv2.add_argument("--os", metavar="vista|win7", help="NSPv2 OS profile (default: the scenario's)")
@@ -391,6 +392,33 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 # --- end summary commands ---
+
+
+# --- rules commands ---
+def _add_rules_command(commands: argparse._SubParsersAction[_Parser]) -> None:
+    rules = commands.add_parser(
+        "rules",
+        help="print the rule catalogue: every modelled behaviour with its evidence and source",
+        description="Print one row per rule of the catalogue: id, domain, statement, evidence (documented, "
+        "header, sample, observed, inferred), source (reference sheet section and Microsoft page, header "
+        "line or protocol section), policy (for an inferred choice that can be switched), whether labkit "
+        "models it, and the scenarios whose golden traces cite it.",
+    )
+    rules.add_argument("--domain", choices=["nspv2", "cluster"], help="only this domain's rules")
+    rules.add_argument("--format", choices=["md", "csv"], default="md", help="markdown (default) or CSV")
+    rules.set_defaults(run=_rules)
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from labkit.views.rules import rules_table
+
+    table = rules_table(args.domain)
+    table["modelled"] = table["modelled"].map({True: "yes", False: "not modelled"})
+    _print_frame(table, args.format)
+    return 0
+
+
+# --- end rules commands ---
 
 
 # --- clusterlog commands ---

@@ -223,7 +223,7 @@ class SessionChoice:
     """An NSPv2 scenario name."""
     provider: str = ""
     """A provider name; empty for the scenario's own."""
-    crash: str = "rundown"
+    crash: str = "both"
     """What a crashing client triggers: one of `labkit.nspv2.policy.CRASH_CHOICES`."""
     clients: int = 0
     """How many client processes run the scenario's scripts; 0 for the scenario's own number."""

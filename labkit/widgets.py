@@ -241,7 +241,7 @@ class SessionExplorer(_ChoiceExplorer):
         scenario: str | nspv2.Scenario = "crash-during-lookup",
         *,
         provider: str = "",
-        crash: str = "rundown",
+        crash: str = "both",
         clients: int = 0,
         scenarios: Iterable[str | nspv2.Scenario] | None = None,
         width: float = 11.0,

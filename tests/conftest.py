@@ -13,7 +13,15 @@ def make_tracer(domain="cluster", scenario="inline", **kwargs):
 def small_trace():
     """A five-event cluster trace: call, state, complete, return, fault."""
     tracer = make_tracer()
-    call = tracer.record(Kind.CALL, "OfflineV2", actor="rhs", subject="Disk", args={"OfflineFlags": 6}, t=0)
+    call = tracer.record(
+        Kind.CALL,
+        "OfflineV2",
+        actor="rhs",
+        subject="Disk",
+        args={"OfflineFlags": 6},
+        t=0,
+        evidence="documented",
+    )
     tracer.record(
         Kind.STATE,
         "ClusterResourceOfflinePending",
@@ -21,8 +29,18 @@ def small_trace():
         subject="Disk",
         t=1,
         state=("ClusterResourceOnline", "ClusterResourceOfflinePending"),
+        evidence="documented",
     )
-    tracer.record(Kind.RETURN, "OfflineV2", actor="dll", subject="Disk", result=997, span=call.span, t=1)
+    tracer.record(
+        Kind.RETURN,
+        "OfflineV2",
+        actor="dll",
+        subject="Disk",
+        result=997,
+        span=call.span,
+        t=1,
+        evidence="documented",
+    )
     tracer.record(
         Kind.COMPLETE,
         "SetResourceStatusEx",
@@ -30,6 +48,7 @@ def small_trace():
         subject="Disk",
         t=50.5,
         args={"ResourceState": 3, "CheckPoint": 1},
+        evidence="documented",
     )
     tracer.record(
         Kind.FAULT,

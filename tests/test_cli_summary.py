@@ -24,8 +24,8 @@ def test_summary_as_csv_of_an_nspv2_trace(capsys):
     assert capsys.readouterr().out.splitlines() == [
         "session,client,provider,session_arg,started_at,lookups,nexts,sets,ended,ended_by,ended_at,"
         "final_state,client_state,arg_mismatches,faults",
-        "session:101,client:101,contoso-mail (slow),session#1,1.0,1,1,0,Rundown,NSPv2ClientSessionRundown,"
-        "100.0,RunDown,Crashed,0,",
+        "session:101,client:101,contoso-mail (slow),session#1,1.0,1,1,0,both,"
+        '"NSPv2ClientSessionRundown, NSPv2Cleanup",100.0,CleanedUp,Crashed,0,',
         "session:102,client:102,contoso-mail (slow),session#2,1.0,1,2,0,Cleanup,NSPv2Cleanup,804.0,CleanedUp,"
         "Exited,0,",
     ]

@@ -84,8 +84,9 @@ def test_check_lists_contract_violations_and_exits_1(tmp_path, capsys):
         actor="rhs",
         subject="Disk",
         state=(None, "ClusterResourceOnline"),
+        evidence="documented",
     )
-    tracer.record(Kind.CALL, "OfflineV2", actor="rhs", subject="Disk", t=1)
+    tracer.record(Kind.CALL, "OfflineV2", actor="rhs", subject="Disk", t=1, evidence="documented")
     tracer.record(
         Kind.STATE,
         "ClusterResourceOffline",
@@ -93,6 +94,7 @@ def test_check_lists_contract_violations_and_exits_1(tmp_path, capsys):
         subject="Disk",
         state=("ClusterResourceFailed", "ClusterResourceOffline"),
         t=2,
+        evidence="documented",
     )
     path = tracer.trace.write(tmp_path / "t.jsonl")
     assert main(["check", str(path)]) == 1

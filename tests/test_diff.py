@@ -24,14 +24,15 @@ def test_identical_runs_say_so():
 
 
 def test_crash_policy_both_adds_a_cleanup_after_the_rundown():
-    """Flipping the crash policy: the divergence is the extra NSPv2Cleanup, the session ends CleanedUp."""
-    a = nspv2.simulate("crash-during-lookup").trace
-    b = nspv2.simulate("crash-during-lookup", policy={"crash": "both"}).trace
+    """Flipping the crash policy from rundown to the default: the divergence is the Cleanup that keeps the
+    pairing (where 'rundown' notes that it breaks it), the session ends CleanedUp."""
+    a = nspv2.simulate("crash-during-lookup", policy={"crash": "rundown"}).trace
+    b = nspv2.simulate("crash-during-lookup").trace
     d = diff(a, b)
     assert d.parameters == (Change("parameter", "policies.crash", "rundown", "both"),)
     assert (d.divergence.index, d.divergence.a.name, d.divergence.b.name) == (
-        42,
-        "WSAProviderCompleteAsyncCall",
+        44,
+        "NoMatchingCleanup",
         "NSPv2Cleanup",
     )
     assert d.outcome == (
@@ -75,15 +76,50 @@ def move(flags, *, busy):
     tr = Tracer(TraceHeader(domain="cluster", scenario="move", params={"flags": flags}, labkit="0.1.0"))
 
     def state(subject, old, new, t, node="NODE1"):
-        tr.record(Kind.STATE, new, actor="rcm", subject=subject, state=(old, new), t=t, args={"node": node})
+        tr.record(
+            Kind.STATE,
+            new,
+            actor="rcm",
+            subject=subject,
+            state=(old, new),
+            t=t,
+            args={"node": node},
+            evidence="documented",
+        )
 
     state("group:G", None, "Online", 0)
-    request = tr.record(Kind.CALL, "MoveClusterGroupEx", actor="client", subject="group:G", t=10)
-    tr.record(Kind.RETURN, request.name, actor="rcm", subject="group:G", span=request.span, t=10, result=997)
-    offline = tr.record(
-        Kind.CALL, "OfflineV2", actor="rhs", subject="VM", t=10, args={"OfflineFlags": 4 * busy}
+    request = tr.record(
+        Kind.CALL, "MoveClusterGroupEx", actor="client", subject="group:G", t=10, evidence="documented"
     )
-    tr.record(Kind.RETURN, "OfflineV2", actor="dll", subject="VM", span=offline.span, t=10, result=0)
+    tr.record(
+        Kind.RETURN,
+        request.name,
+        actor="rcm",
+        subject="group:G",
+        span=request.span,
+        t=10,
+        result=997,
+        evidence="documented",
+    )
+    offline = tr.record(
+        Kind.CALL,
+        "OfflineV2",
+        actor="rhs",
+        subject="VM",
+        t=10,
+        args={"OfflineFlags": 4 * busy},
+        evidence="documented",
+    )
+    tr.record(
+        Kind.RETURN,
+        "OfflineV2",
+        actor="dll",
+        subject="VM",
+        span=offline.span,
+        t=10,
+        result=0,
+        evidence="documented",
+    )
     if busy:
         state("group:G", "Online", "Queued", 10)
         state("group:G", "Queued", "Online", 500, node="NODE2")
@@ -91,7 +127,14 @@ def move(flags, *, busy):
     else:
         result = winapi.ERROR_CLUSTER_GROUP_BUSY
     tr.record(
-        Kind.COMPLETE, request.name, actor="rcm", subject="group:G", span=request.span, t=500, result=result
+        Kind.COMPLETE,
+        request.name,
+        actor="rcm",
+        subject="group:G",
+        span=request.span,
+        t=500,
+        result=result,
+        evidence="documented",
     )
     return tr.trace
 
@@ -117,7 +160,8 @@ def test_same_outcome_names_the_arguments_that_differ():
     for event in a:
         args = {"OfflineFlags": 4} if event.name == "OfflineV2" and event.kind is Kind.CALL else event.args
         b.record(event.kind, event.name, actor=event.actor, subject=event.subject, args=args,
-                 result=event.result, span=event.span, state=event.state, t=event.t)  # fmt: skip
+                 result=event.result, span=event.span, state=event.state, t=event.t,
+                 evidence=event.evidence)  # fmt: skip
     assert diff(a, b.trace).summary() == (
         "QUEUE_ENABLED: same outcome; the events differ from seq 3: call OfflineV2 (VM) with "
         "OfflineFlags 0 → CLUS_RESDLL_OFFLINE_QUEUE_ENABLED"
@@ -130,7 +174,9 @@ def test_html_escapes_whatever_the_traces_hold():
     a = Tracer(TraceHeader(domain="cluster", params={"dll": "A"}))
     b = Tracer(TraceHeader(domain="cluster", params={"dll": evil}))
     for tracer, state in ((a, "ClusterResourceOnline"), (b, "ClusterResourceFailed")):
-        tracer.record(Kind.STATE, state, actor="rhs", subject=evil, state=(None, state), t=0)
+        tracer.record(
+            Kind.STATE, state, actor="rhs", subject=evil, state=(None, state), t=0, evidence="documented"
+        )
     page = diff(a.trace, b.trace)._repr_html_()
     assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     assert page.startswith("<div class='labkit-diff mathjax_ignore tex2jax_ignore'><p><b>dll A → &lt;img")

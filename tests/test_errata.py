@@ -96,3 +96,24 @@ def test_g8_pending_timeout_bounds_the_gap_not_the_total():
     assert reports[-1].t - run.trace.filter(name="OfflineV2", kind=Kind.CALL)[0].t > 1500
     assert "Terminate" not in run.trace.names()
     assert run.outcome["resources"]["Disk"]["state"] == "ClusterResourceOffline"
+
+
+def test_errata_name_rules_of_the_catalogue():
+    """Every rule an erratum bears on is in the catalogue of its domain."""
+    from labkit.views.rules import catalogues
+
+    named = {(e.domain, rule) for e in ERRATA for rule in e.rules}
+    assert len(named) >= 25
+    assert sorted(rule for domain, rule in named if rule not in catalogues()[domain]) == []
+    assert errata_frame("nspv2").loc["D16", "rules"].split(", ")[:2] == [
+        "nspv2.crash-ends-session",
+        "nspv2.startup-cleanup-pairing",
+    ]
+
+
+@pytest.mark.parametrize("erratum_id", ["D2", "D9", "D11", "D16"])
+def test_inferences_in_the_errata_are_said_to_be_inferences(erratum_id):
+    """D2, D9, D11 and D16 rest partly on inferences: their text says whose ('the sheet infers', 'labkit
+    assumes') instead of stating them as fact."""
+    truth = next(e.truth for e in ERRATA if e.id == erratum_id)
+    assert "infers" in truth or "labkit assumes" in truth

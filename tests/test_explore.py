@@ -97,7 +97,7 @@ def test_session_view_with_more_clients_and_the_both_policy():
     ]
     assert view.text == "4 client sessions: 2 ended by Rundown + Cleanup, 2 by Cleanup · faults: none"
     assert view.rendered().title == "crash-during-lookup · slow · crash → both"
-    leaky = SessionExplorerModel().view(SessionChoice("leaky-rundown"))
+    leaky = SessionExplorerModel().view(SessionChoice("leaky-rundown", crash="rundown"))
     assert leaky.text == "2 client sessions: 1 leaked, 1 by Cleanup · faults: SessionStateLeaked"
     with pytest.raises(UnknownNameError):
         SessionExplorerModel(["happy-path"]).view(SessionChoice("two-clients"))
@@ -126,7 +126,7 @@ def test_replay_model_seeks_and_moves_only_the_cursor():
 def test_replay_model_of_an_nspv2_trace_names_client_processes():
     """Client processes are subjects of their own kind, beside sessions, lookups and providers."""
     model = ReplayModel.open("data/traces/nspv2-crash-during-lookup.jsonl")
-    frame = model.seek(40)
+    frame = model.seek(42)
     assert [(r["subject"], r["kind"], r["state"]) for r in model.rendered(frame).rows] == [
         ("provider:contoso-mail", "provider", "Advertised"),
         ("client:101", "client", "Crashed"),

@@ -110,9 +110,12 @@ def test_spans_that_would_cross_move_to_a_second_track():
         subject="Disk",
         state=(None, "ClusterResourceOnline"),
         t=0,
+        evidence="documented",
     )
-    offline = tracer.record(Kind.CALL, "OfflineV2", actor="rhs", subject="Disk", t=10)
-    looks_alive = tracer.record(Kind.CALL, "LooksAlive", actor="rhs", subject="Disk", t=12)
+    offline = tracer.record(Kind.CALL, "OfflineV2", actor="rhs", subject="Disk", t=10, evidence="documented")
+    looks_alive = tracer.record(
+        Kind.CALL, "LooksAlive", actor="rhs", subject="Disk", t=12, evidence="documented"
+    )
     tracer.record(
         Kind.STATE,
         "ClusterResourceOfflinePending",
@@ -120,14 +123,41 @@ def test_spans_that_would_cross_move_to_a_second_track():
         subject="Disk",
         state=("ClusterResourceOnline", "ClusterResourceOfflinePending"),
         t=20,
+        evidence="documented",
     )
-    terminate = tracer.record(Kind.CALL, "Terminate", actor="rhs", subject="Disk", t=25)
-    tracer.record(Kind.RETURN, "OfflineV2", actor="dll", subject="Disk", span=offline.span, t=30, result=997)
+    terminate = tracer.record(
+        Kind.CALL, "Terminate", actor="rhs", subject="Disk", t=25, evidence="documented"
+    )
     tracer.record(
-        Kind.RETURN, "LooksAlive", actor="dll", subject="Disk", span=looks_alive.span, t=35, result=1
+        Kind.RETURN,
+        "OfflineV2",
+        actor="dll",
+        subject="Disk",
+        span=offline.span,
+        t=30,
+        result=997,
+        evidence="documented",
     )
-    tracer.record(Kind.RETURN, "Terminate", actor="dll", subject="Disk", span=terminate.span, t=40)
-    tracer.record(Kind.CALL, "IsAlive", actor="rhs", subject="", t=41)
+    tracer.record(
+        Kind.RETURN,
+        "LooksAlive",
+        actor="dll",
+        subject="Disk",
+        span=looks_alive.span,
+        t=35,
+        result=1,
+        evidence="documented",
+    )
+    tracer.record(
+        Kind.RETURN,
+        "Terminate",
+        actor="dll",
+        subject="Disk",
+        span=terminate.span,
+        t=40,
+        evidence="documented",
+    )
+    tracer.record(Kind.CALL, "IsAlive", actor="rhs", subject="", t=41, evidence="documented")
     doc = to_perfetto(tracer.trace)
     assert assert_valid(doc) == {1: "Disk", 2: "Disk (2)", 3: "Disk (3)", 4: "(no subject)"}
     assert spans(doc, 1) == [

@@ -87,9 +87,33 @@ def test_large_trace_in_many_blocks(tmp_path, block_bytes):
 def test_nested_args_and_odd_spellings_stay_on_the_fast_path(tmp_path):
     """Nested args, a colon after a space inside a string, non-ASCII and escapes: fast path, same frame."""
     tracer = make_tracer()
-    tracer.record("call", "OfflineV2", actor="rhs", subject="Disk :1", args={"OfflineFlags": 6}, t=0)
-    tracer.record("note", "n", actor="rcm", subject="é\U0001f4be\n", args={"a": [1, {"b": [None, 2.5]}]}, t=1)
-    tracer.record("note", "n", actor="rcm", subject="", args={"deep": {"x": {"y": {"z": -(2**63)}}}}, t=1)
+    tracer.record(
+        "call",
+        "OfflineV2",
+        actor="rhs",
+        subject="Disk :1",
+        args={"OfflineFlags": 6},
+        t=0,
+        evidence="documented",
+    )
+    tracer.record(
+        "note",
+        "n",
+        actor="rcm",
+        subject="é\U0001f4be\n",
+        args={"a": [1, {"b": [None, 2.5]}]},
+        t=1,
+        evidence="documented",
+    )
+    tracer.record(
+        "note",
+        "n",
+        actor="rcm",
+        subject="",
+        args={"deep": {"x": {"y": {"z": -(2**63)}}}},
+        t=1,
+        evidence="documented",
+    )
     path = tracer.trace.write(tmp_path / "odd.jsonl")
     fast_columns(path)
     assert_same_outcome(path, strict=True)

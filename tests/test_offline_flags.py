@@ -23,6 +23,7 @@ def test_flag_guide_has_one_row_per_flag_with_values_os_and_who_sets_it():
         "set_by",
         "client_flags",
         "evidence",
+        "rules",
     ]
     ws = "Windows Server "
     assert records(guide[["value", "name", "min_os", "set_by"]]) == [
@@ -48,6 +49,20 @@ def test_flag_info_names_the_client_twins_with_their_own_bits():
         "CLUSAPI_GROUP_OFFLINE_IGNORE_RESOURCE_STATUS (0x1)",
     )
     assert flag_info(F.DUE_TO_EMBEDDED_FAILURE).client_flags == ()
+
+
+def test_flag_effects_say_what_the_sheet_tags_them():
+    """§6.2: only IGNORE_RESOURCE_STATUS's effect is documented through and through; every other effect
+    rests on at least one of the sheet's inferences (0x08 on the return trip, OFFLINE_BUSY as 'not now',
+    PersistentState), and names the rules it rests on."""
+    guide = flag_guide()
+    effect = guide["evidence"].str.extract(r"effect (\w+)")[0]
+    assert list(effect) == ["documented"] + ["inferred"] * 6
+    assert list(guide["rules"])[:3] == [
+        "cluster.locked-mode-refuses-request",
+        "cluster.return-to-source-on-error, cluster.returning-flag-on-return-trip",
+        "cluster.queue-enabled-waits, cluster.not-now-queues-move",
+    ]
 
 
 def test_tooltip_says_value_meaning_setter_os_and_evidence():

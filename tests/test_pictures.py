@@ -55,13 +55,13 @@ def test_lifecycle_of_crash_during_lookup():
     assert ax.get_xlabel() == "virtual time (ms)"
     bars = [c for c in ax.collections if type(c).__name__ == "PolyCollection"]
     assert [tuple(round(v, 4) for v in b.get_facecolors()[0]) for b in bars] == [
-        rgba(ENDING_COLOURS["Rundown"]),
+        rgba(ENDING_COLOURS["both"]),
         rgba(ENDING_COLOURS["Cleanup"]),
     ]
-    assert texts(ax) == ["session#1 → Rundown", "session#2 → Cleanup"]
+    assert texts(ax) == ["session#1 → Rundown + Cleanup", "session#2 → Cleanup"]
     assert legend(ax) == [
         "session ended by NSPv2Cleanup",
-        "session ended by NSPv2ClientSessionRundown",
+        "session ended by Rundown and Cleanup",
         "lookup open (Begin → End)",
         "NSPv2Startup",
         "NSPv2LookupServiceBegin",
@@ -83,11 +83,13 @@ def test_lifecycle_names_leaks_faults_and_wrong_arguments():
     assert "session leaked (provider kept its state)" in legend(ax)
     assert "SessionStateLeaked" in "".join(texts(ax))
     tr = make_tracer("nspv2")
-    start = tr.record(Kind.CALL, "NSPv2Startup", actor="broker", subject="session:9", t=0)
+    start = tr.record(
+        Kind.CALL, "NSPv2Startup", actor="broker", subject="session:9", t=0, evidence="documented"
+    )
     tr.record(Kind.RETURN, "NSPv2Startup", actor="provider", subject="session:9", span=start.span,
-              args={"ppvClientSessionArg": "ctx-A"}, t=0)  # fmt: skip
+              args={"ppvClientSessionArg": "ctx-A"}, t=0, evidence="documented")  # fmt: skip
     tr.record(Kind.CALL, "NSPv2Cleanup", actor="broker", subject="session:9", t=5,
-              args={"pvClientSessionArg": "$ctx-B$"})  # fmt: skip
+              args={"pvClientSessionArg": "$ctx-B$"}, evidence="documented")  # fmt: skip
     [ax] = session_lifecycle(tr.trace).axes
     assert texts(ax) == ["ctx-A → Cleanup", "$ctx-B$"]
     assert legend(ax)[-1] == "another argument"

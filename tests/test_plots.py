@@ -144,8 +144,16 @@ def test_trace_strings_are_text_not_mathtext():
     """Dollars and backslashes in subjects and names render as typed (no mathtext parse errors)."""
     tracer = make_tracer()
     subject = r"$\frac{Disk$"
-    tracer.record(Kind.STATE, "_odd$state", actor="rhs", subject=subject, state=(None, "_odd$state"), t=0)
-    tracer.record(Kind.CALL, r"$\alpha$", actor="rhs", subject=subject, t=1)
+    tracer.record(
+        Kind.STATE,
+        "_odd$state",
+        actor="rhs",
+        subject=subject,
+        state=(None, "_odd$state"),
+        t=0,
+        evidence="documented",
+    )
+    tracer.record(Kind.CALL, r"$\alpha$", actor="rhs", subject=subject, t=1, evidence="documented")
     fig = timeline(tracer.trace)
     fig.savefig(io.BytesIO(), format="png")
     ax = fig.axes[0]
@@ -159,9 +167,22 @@ def test_labels_never_overlap_and_are_thinned():
     """Hundreds of calls: at most 150 labels, none overlapping another in the drawn figure."""
     tracer = make_tracer()
     for k in range(400):
-        call = tracer.record(Kind.CALL, "SetResourceStatusEx", actor="worker:1", subject=f"R{k % 3}", t=k)
+        call = tracer.record(
+            Kind.CALL,
+            "SetResourceStatusEx",
+            actor="worker:1",
+            subject=f"R{k % 3}",
+            t=k,
+            evidence="documented",
+        )
         tracer.record(
-            Kind.RETURN, "SetResourceStatusEx", actor="rhs", subject=f"R{k % 3}", span=call.span, t=k
+            Kind.RETURN,
+            "SetResourceStatusEx",
+            actor="rhs",
+            subject=f"R{k % 3}",
+            span=call.span,
+            t=k,
+            evidence="documented",
         )
     fig = timeline(tracer.trace)
     ax = fig.axes[0]
@@ -182,7 +203,15 @@ def test_many_intervals_use_a_handful_of_artists(n):
     for k in range(n):
         subject = f"R{k % 50}"
         old = names[(k - 50) % 3] if k >= 50 else None
-        tracer.record(Kind.STATE, names[k % 3], actor="rhs", subject=subject, state=(old, names[k % 3]), t=k)
+        tracer.record(
+            Kind.STATE,
+            names[k % 3],
+            actor="rhs",
+            subject=subject,
+            state=(old, names[k % 3]),
+            t=k,
+            evidence="documented",
+        )
     fig = timeline(tracer.trace)
     ax = fig.axes[0]
     [states] = bars(ax)
@@ -194,8 +223,18 @@ def test_many_intervals_use_a_handful_of_artists(n):
 def test_calls_and_faults_without_subject_get_their_own_lane():
     """Nothing is dropped: an empty subject is drawn on a last lane named '(no subject)'."""
     tracer = make_tracer()
-    tracer.record(Kind.STATE, "Online", actor="rcm", subject="group:G", state=(None, "Online"), t=0)
-    tracer.record(Kind.FAULT, "UserCodeRaised", actor="rhs", args={"rule": "Startup raised"}, t=1)
+    tracer.record(
+        Kind.STATE,
+        "Online",
+        actor="rcm",
+        subject="group:G",
+        state=(None, "Online"),
+        t=0,
+        evidence="documented",
+    )
+    tracer.record(
+        Kind.FAULT, "UserCodeRaised", actor="rhs", args={"rule": "Startup raised"}, t=1, evidence="documented"
+    )
     ax = timeline(tracer.trace).axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["group:G", "(no subject)"]
     assert "UserCodeRaised" in texts(ax)

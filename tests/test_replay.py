@@ -64,9 +64,11 @@ def test_subject_kinds_from_prefixes():
 
 def state_trace(*changes, t0=0.0):
     tracer = make_tracer()
-    tracer.record(Kind.NOTE, "begin", actor="rcm", t=t0)
+    tracer.record(Kind.NOTE, "begin", actor="rcm", t=t0, evidence="documented")
     for k, (subject, old, new) in enumerate(changes, start=1):
-        tracer.record(Kind.STATE, new, actor="rhs", subject=subject, state=(old, new), t=t0 + k)
+        tracer.record(
+            Kind.STATE, new, actor="rhs", subject=subject, state=(old, new), t=t0 + k, evidence="documented"
+        )
     return tracer.trace
 
 
@@ -114,9 +116,9 @@ def test_pair_calls_by_span():
 def test_pair_calls_keeps_unreturned_calls_and_ignores_strays():
     """A call that never returned pairs with nothing; a return before its call or of no call is ignored."""
     tracer = make_tracer()
-    tracer.record(Kind.RETURN, "OfflineV2", actor="dll", subject="Disk", span=1)
-    call = tracer.record(Kind.CALL, "OfflineV2", actor="rhs", subject="Disk")
-    tracer.record(Kind.RETURN, "Terminate", actor="dll", subject="Disk", span=99)
+    tracer.record(Kind.RETURN, "OfflineV2", actor="dll", subject="Disk", span=1, evidence="documented")
+    call = tracer.record(Kind.CALL, "OfflineV2", actor="rhs", subject="Disk", evidence="documented")
+    tracer.record(Kind.RETURN, "Terminate", actor="dll", subject="Disk", span=99, evidence="documented")
     [only] = pair_calls(tracer.trace)
     assert (only.call, only.returned, only.completed, only.duration) == (call, None, None, None)
 
@@ -184,6 +186,7 @@ def test_cursor_long_seek_uses_bisection_and_agrees_with_stepping():
             subject=subject,
             state=(old, names[(k // 7) % 3]),
             t=k,
+            evidence="documented",
         )
     history = replay(tracer.trace)
     stepped = history.cursor()

@@ -88,7 +88,7 @@ def test_a_run_read_back_equals_the_run_in_both_domains(tmp_path):
 def test_both_policies_have_one_api():
     """as_params for the header, with_choices for a changed copy, of for what simulate accepts."""
     for policy, name, value in (
-        (nspv2.Policy(), "crash", "both"),
+        (nspv2.Policy(), "crash", "rundown"),
         (cluster.Policy(), "terminated_state", "failed"),
     ):
         changed = policy.with_choices({name: value})

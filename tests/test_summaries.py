@@ -39,12 +39,13 @@ SESSION_COLUMNS = [
 
 
 def test_session_summary_of_crash_during_lookup():
-    """The crashed client's session ends by Rundown, the other by Cleanup; each keeps its own argument."""
+    """The crashed client's session ends by Rundown then Cleanup, the other by Cleanup; each keeps its own
+    argument."""
     table = session_summary(read_trace(GOLDEN.format("crash-during-lookup")))
     assert list(table.columns) == SESSION_COLUMNS
     assert records(table) == [
-        ("session:101", "client:101", "contoso-mail (slow)", "session#1", 1.0, 1, 1, 0, "Rundown",
-         "NSPv2ClientSessionRundown", 100.0, "RunDown", "Crashed", 0, ""),
+        ("session:101", "client:101", "contoso-mail (slow)", "session#1", 1.0, 1, 1, 0, "both",
+         "NSPv2ClientSessionRundown, NSPv2Cleanup", 100.0, "CleanedUp", "Crashed", 0, ""),
         ("session:102", "client:102", "contoso-mail (slow)", "session#2", 1.0, 1, 2, 0, "Cleanup",
          "NSPv2Cleanup", 804.0, "CleanedUp", "Exited", 0, ""),
     ]  # fmt: skip
@@ -62,20 +63,21 @@ def test_session_summary_names_leaks_and_faults_of_lookups():
 
 
 def test_session_summary_with_several_providers_and_null_arguments():
-    """Qualified sessions name their provider instance; a stub Startup leaves the argument NULL."""
+    """Qualified sessions name their provider instance; a stub Startup leaves the argument NULL, and the
+    session then ends with no routine to call (no Cleanup after a failed Startup)."""
     table = session_summary(read_trace(GOLDEN.format("email-fallback")))
     assert records(table[["session", "provider", "session_arg", "lookups", "ended"]]) == [
         ("session:101/contoso-primary", "contoso-primary (EmailDirectory(...))", "session#1", 2, "Cleanup"),
         ("session:101/contoso-backup", "contoso-backup (email-directory)", "session#1", 2, "Cleanup"),
-        ("session:101/any-domain", "any-domain (minimal)", "NULL", 1, "Cleanup"),
+        ("session:101/any-domain", "any-domain (minimal)", "NULL", 1, "not told"),
     ]
 
 
 def test_session_summary_reads_each_crash_policy_and_a_silent_unadvertise():
-    """Policy 'both' ends a crashed session with Rundown then Cleanup; a silent unadvertise orphans it."""
-    both = session_summary(nspv2.simulate("crash-during-lookup", policy={"crash": "both"}).trace)
-    assert records(both[["session", "ended", "ended_by"]]) == [
-        ("session:101", "both", "NSPv2ClientSessionRundown, NSPv2Cleanup"),
+    """Policy 'rundown' ends a crashed session with Rundown only; a silent unadvertise orphans it."""
+    rundown = session_summary(nspv2.simulate("crash-during-lookup", policy={"crash": "rundown"}).trace)
+    assert records(rundown[["session", "ended", "ended_by"]]) == [
+        ("session:101", "Rundown", "NSPv2ClientSessionRundown"),
         ("session:102", "Cleanup", "NSPv2Cleanup"),
     ]
     silent = nspv2.simulate("unadvertise-open-sessions", policy={"unadvertise": "silent"}).trace
@@ -89,7 +91,9 @@ def test_session_summary_of_a_foreign_trace_finds_lookups_and_wrong_arguments():
     """Without a 'session' argument lookups are matched by the handle Begin returned; a call that hands
     the provider another argument is counted; a session with no end is still open."""
     tr = make_tracer("nspv2")
-    start = tr.record(Kind.CALL, "NSPv2Startup", actor="broker", subject="session:7", t=0)
+    start = tr.record(
+        Kind.CALL, "NSPv2Startup", actor="broker", subject="session:7", t=0, evidence="documented"
+    )
     tr.record(
         Kind.RETURN,
         "NSPv2Startup",
@@ -98,10 +102,11 @@ def test_session_summary_of_a_foreign_trace_finds_lookups_and_wrong_arguments():
         span=start.span,
         result=0,
         args={"ppvClientSessionArg": "ctx-A"},
+        evidence="documented",
     )
     begin = tr.record(
         Kind.CALL, "NSPv2LookupServiceBegin", actor="broker", subject="session:7", t=1,
-        args={"lpvClientSessionArg": "ctx-B"},
+        args={"lpvClientSessionArg": "ctx-B"}, evidence="documented",
     )  # fmt: skip
     tr.record(
         Kind.RETURN,
@@ -112,8 +117,16 @@ def test_session_summary_of_a_foreign_trace_finds_lookups_and_wrong_arguments():
         result=0,
         args={"lphLookup": "0x9"},
         t=1,
+        evidence="documented",
     )
-    tr.record(Kind.CALL, "NSPv2LookupServiceNextEx", actor="broker", subject="lookup:0x9", t=2)
+    tr.record(
+        Kind.CALL,
+        "NSPv2LookupServiceNextEx",
+        actor="broker",
+        subject="lookup:0x9",
+        t=2,
+        evidence="documented",
+    )
     trace = tr.trace
     [found] = sessions(trace)
     assert found.lookups == ("lookup:0x9",)
@@ -174,14 +187,32 @@ def cluster_trace(flags="QUEUE_ENABLED"):
 
 
 def call(tr, name, subject, t, actor="rhs", result=None, returner="dll", **args):
-    c = tr.record(Kind.CALL, name, actor=actor, subject=subject, t=t, args=args)
+    c = tr.record(Kind.CALL, name, actor=actor, subject=subject, t=t, args=args, evidence="documented")
     if result != "open":
-        tr.record(Kind.RETURN, name, actor=returner, subject=subject, span=c.span, t=t, result=result)
+        tr.record(
+            Kind.RETURN,
+            name,
+            actor=returner,
+            subject=subject,
+            span=c.span,
+            t=t,
+            result=result,
+            evidence="documented",
+        )
     return c
 
 
 def state(tr, subject, old, new, t, node="NODE1"):
-    tr.record(Kind.STATE, new, actor="rhs", subject=subject, state=(old, new), t=t, args={"node": node})
+    tr.record(
+        Kind.STATE,
+        new,
+        actor="rhs",
+        subject=subject,
+        state=(old, new),
+        t=t,
+        args={"node": node},
+        evidence="documented",
+    )
 
 
 def test_offline_summary_of_a_refused_request_a_forced_termination_and_a_client_offline():
@@ -194,8 +225,25 @@ def test_offline_summary_of_a_refused_request_a_forced_termination_and_a_client_
     force = call(tr, "OfflineClusterResourceEx", "Disk", 20, actor="client", result="open", dwOfflineFlags=2)
     call(tr, "Terminate", "Disk", 20)
     state(tr, "Disk", "ClusterResourceOnline", "ClusterResourceOffline", 20)
-    tr.record(Kind.NOTE, "PersistentState", actor="rcm", subject="Disk", t=20, args={"PersistentState": 0})
-    tr.record(Kind.RETURN, force.name, actor="rcm", subject="Disk", span=force.span, t=20, result=0)
+    tr.record(
+        Kind.NOTE,
+        "PersistentState",
+        actor="rcm",
+        subject="Disk",
+        t=20,
+        args={"PersistentState": 0},
+        evidence="documented",
+    )
+    tr.record(
+        Kind.RETURN,
+        force.name,
+        actor="rcm",
+        subject="Disk",
+        span=force.span,
+        t=20,
+        result=0,
+        evidence="documented",
+    )
     call(tr, "OnlineV2", "Disk", 30, result=0)
     state(tr, "Disk", "ClusterResourceOffline", "ClusterResourceOnline", 30)
     third = call(tr, "OfflineClusterResourceEx", "Disk", 40, actor="client", result="open")
@@ -203,8 +251,19 @@ def test_offline_summary_of_a_refused_request_a_forced_termination_and_a_client_
     call(tr, "Terminate", "Disk", 40)
     state(tr, "Disk", "ClusterResourceOnline", "ClusterResourceOffline", 40)
     kept = {"PersistentState": 1, "updated": False}
-    tr.record(Kind.NOTE, "PersistentState", actor="rcm", subject="Disk", t=40, args=kept)
-    tr.record(Kind.RETURN, third.name, actor="rcm", subject="Disk", span=third.span, t=40, result=0)
+    tr.record(
+        Kind.NOTE, "PersistentState", actor="rcm", subject="Disk", t=40, args=kept, evidence="documented"
+    )
+    tr.record(
+        Kind.RETURN,
+        third.name,
+        actor="rcm",
+        subject="Disk",
+        span=third.span,
+        t=40,
+        result=0,
+        evidence="documented",
+    )
     ignore = "CLUS_RESDLL_OFFLINE_IGNORE_RESOURCE_STATUS"
     assert records(offline_summary(tr.trace)) == [
         ("Disk", 10.0, "OfflineClusterResourceEx", "", ignore, None, "NULL",
@@ -228,13 +287,29 @@ def test_offline_operations_of_a_queued_move_are_one_per_attempt_and_end_at_the_
         call(tr, "SetResourceStatusEx", "VM", t + 5, actor="worker:1", returner="rhs", CheckPoint=1)
         code = winapi.ERROR_CLUSTER_GROUP_BUSY if t == 10 else 0
         tr.record(
-            Kind.COMPLETE, "OfflineV2", actor="rhs", subject="VM", span=offline.span, t=t + 5, result=code
+            Kind.COMPLETE,
+            "OfflineV2",
+            actor="rhs",
+            subject="VM",
+            span=offline.span,
+            t=t + 5,
+            result=code,
+            evidence="documented",
         )
         after = "ClusterResourceOnline" if t == 10 else "ClusterResourceOffline"
         state(tr, "VM", "ClusterResourceOfflinePending", after, t + 5)
     call(tr, "OnlineV2", "VM", 30, result=winapi.ERROR_RESOURCE_FAILED)
     call(tr, "Terminate", "VM", 30)
-    tr.record(Kind.COMPLETE, move.name, actor="rcm", subject="group:G", span=move.span, t=40, result=0)
+    tr.record(
+        Kind.COMPLETE,
+        move.name,
+        actor="rcm",
+        subject="group:G",
+        span=move.span,
+        t=40,
+        result=0,
+        evidence="documented",
+    )
     ops = offline_operations(tr.trace)
     assert [(o.routine, o.start.t, o.request.name, o.completed.result_name, o.pending_ms) for o in ops] == [
         ("OfflineV2", 10.0, "MoveClusterGroupEx", "ERROR_CLUSTER_GROUP_BUSY", 5.0),
@@ -262,26 +337,44 @@ def test_session_args_table_shows_where_the_session_argument_goes():
     """Startup produces it, Begin and Cleanup get it back; NextEx and End on the lookup never see it."""
     table = views.session_args_table(nspv2.simulate("happy-path").trace)
     assert records(table) == [
-        (9, 1.0, "NSPv2Startup", "session:101", "session#1 (produced)", None),
-        (12, 1.0, "NSPv2LookupServiceBegin", "session:101", "session#1", True),
-        (18, 2.0, "NSPv2LookupServiceNextEx", "lookup:0x1001", "(not passed)", None),
-        (27, 3.0, "NSPv2LookupServiceNextEx", "lookup:0x1001", "(not passed)", None),
-        (35, 4.0, "NSPv2LookupServiceEnd", "lookup:0x1001", "(not passed)", None),
-        (39, 4.0, "NSPv2Cleanup", "session:101", "session#1", True),
+        (11, 1.0, "NSPv2Startup", "session:101", "session#1 (produced)", None),
+        (14, 1.0, "NSPv2LookupServiceBegin", "session:101", "session#1", True),
+        (20, 2.0, "NSPv2LookupServiceNextEx", "lookup:0x1001", "(not passed)", None),
+        (29, 3.0, "NSPv2LookupServiceNextEx", "lookup:0x1001", "(not passed)", None),
+        (37, 4.0, "NSPv2LookupServiceEnd", "lookup:0x1001", "(not passed)", None),
+        (41, 4.0, "NSPv2Cleanup", "session:101", "session#1", True),
     ]
 
 
 def test_session_args_table_flags_a_call_that_carries_another_sessions_argument():
     """A Cleanup handed a value Startup never produced reads matches=False."""
     tr = make_tracer("nspv2")
-    startup = tr.record(Kind.CALL, "NSPv2Startup", actor="broker", subject="session:7", t=0)
+    startup = tr.record(
+        Kind.CALL, "NSPv2Startup", actor="broker", subject="session:7", t=0, evidence="documented"
+    )
     produced = {"ppvClientSessionArg": "session#1"}
     tr.record(
-        Kind.RETURN, startup.name, actor="provider", subject="session:7", span=startup.span, args=produced
+        Kind.RETURN,
+        startup.name,
+        actor="provider",
+        subject="session:7",
+        span=startup.span,
+        args=produced,
+        evidence="documented",
     )
     wrong = {"pvClientSessionArg": "session#9"}
-    cleanup = tr.record(Kind.CALL, "NSPv2Cleanup", actor="broker", subject="session:7", args=wrong, t=1)
-    tr.record(Kind.RETURN, cleanup.name, actor="provider", subject="session:7", span=cleanup.span, result=0)
+    cleanup = tr.record(
+        Kind.CALL, "NSPv2Cleanup", actor="broker", subject="session:7", args=wrong, t=1, evidence="documented"
+    )
+    tr.record(
+        Kind.RETURN,
+        cleanup.name,
+        actor="provider",
+        subject="session:7",
+        span=cleanup.span,
+        result=0,
+        evidence="documented",
+    )
     assert records(views.session_args_table(tr.trace)[["routine", "session_arg", "matches"]]) == [
         ("NSPv2Startup", "session#1 (produced)", None),
         ("NSPv2Cleanup", "session#9", False),

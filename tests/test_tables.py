@@ -115,7 +115,9 @@ def test_calls_table_of_an_nspv2_session_uses_winsock_names():
 def test_calls_table_shows_a_call_that_never_returned():
     """No return: result and duration missing, the call still listed."""
     tracer = make_tracer()
-    tracer.record(Kind.CALL, "OfflineV2", actor="rhs", subject="Disk", args={"OfflineFlags": 0})
+    tracer.record(
+        Kind.CALL, "OfflineV2", actor="rhs", subject="Disk", args={"OfflineFlags": 0}, evidence="documented"
+    )
     assert records(calls_table(tracer.trace)) == [
         (0, 0.0, "OfflineV2", "rhs", "Disk", "resource", "OfflineFlags=0", NA, NA, NA, NA, NA)
     ]
@@ -142,7 +144,12 @@ def test_html_of_the_tables_escapes_trace_strings():
     """pandas' HTML escapes subject names and states that look like markup."""
     tracer = make_tracer()
     tracer.record(
-        Kind.STATE, "<b>x</b>", actor="rhs", subject="<img src=x onerror=alert(1)>", state=(None, "<b>x</b>")
+        Kind.STATE,
+        "<b>x</b>",
+        actor="rhs",
+        subject="<img src=x onerror=alert(1)>",
+        state=(None, "<b>x</b>"),
+        evidence="documented",
     )
     html = state_table(tracer.trace).to_html()
     assert "<img" not in html and "<b>x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html

@@ -80,7 +80,7 @@ def test_many_threads_one_file(tmp_path):
 
     def work(n):
         for i in range(500):
-            tracer.record(Kind.NOTE, "tick", actor=f"worker:{n}", subject=str(i), t=i)
+            tracer.record(Kind.NOTE, "tick", actor=f"worker:{n}", subject=str(i), t=i, evidence="documented")
 
     threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
     for th in threads:
@@ -124,6 +124,7 @@ def test_html_repr_escapes_everything():
         actor="rhs",
         subject="<img src=x onerror=alert(1)>",
         args={"DestinationNodeName": "<script>alert(1)</script>"},
+        evidence="documented",
     )
     html = tracer.trace._repr_html_()
     assert "<img" not in html and "<script" not in html and "<b>x" not in html
@@ -251,6 +252,7 @@ def test_fast_line_writer_matches_the_json_encoder(
         result=result,
         result_name=result_name,
         span=seq,
+        evidence=Evidence.SAMPLE,
         state=StateChange(*state) if state else None,
         ref=ref,
     )
@@ -261,10 +263,12 @@ def test_fast_line_writer_matches_the_json_encoder(
 
 def test_unusual_field_types_take_the_encoder_path():
     """A bool result or an int time still encodes as JSON would, and NaN is refused."""
-    event = TraceEvent(seq=0, t=5, kind=Kind.NOTE, name="n", actor="a", result=True)  # type: ignore[arg-type]
+    event = TraceEvent(seq=0, t=5, kind=Kind.NOTE, name="n", actor="a", result=True, evidence=Evidence.HEADER)  # type: ignore[arg-type]
     assert '"t":5,' in event.to_json() and '"result":true' in event.to_json()
     with pytest.raises(ValueError):
-        TraceEvent(seq=0, t=float("nan"), kind=Kind.NOTE, name="n", actor="a").to_json()
+        TraceEvent(
+            seq=0, t=float("nan"), kind=Kind.NOTE, name="n", actor="a", evidence=Evidence.HEADER
+        ).to_json()
 
 
 def test_recorded_events_are_ordinary_frozen_trace_events(small_trace):

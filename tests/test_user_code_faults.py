@@ -364,7 +364,7 @@ def test_open_calls_are_closed_as_abandoned_when_the_run_ends():
     run = nspv2.simulate("happy-path", provider=NeverCompletes, clients=ONE_LOOKUP, async_deadline_ms=None)
     assert [(e.seq, e.kind, e.name, e.actor, e.args) for e in run.trace[-3:]] == [
         (
-            20,
+            22,
             Kind.FAULT,
             "NeverCompleted",
             "broker",
@@ -375,21 +375,21 @@ def test_open_calls_are_closed_as_abandoned_when_the_run_ends():
             },
         ),
         (
-            21,
+            23,
             Kind.RETURN,
             "WSALookupServiceNext",
             "client:101",
             {"abandoned": "the run ended: nothing more was scheduled"},
         ),
         (
-            22,
+            24,
             Kind.COMPLETE,
             "NSPv2LookupServiceNextEx",
             "broker",
             {"abandoned": "the run ended: nothing more was scheduled"},
         ),
     ]
-    assert [e.span for e in run.trace[-2:]] == [16, 18]
+    assert [e.span for e in run.trace[-2:]] == [18, 20]
     assert open_spans(run.trace) == []
 
 

@@ -104,7 +104,11 @@ def test_markup_in_a_resource_name_shows_as_text():
 def test_session_explorer_follows_crash_policy_provider_and_clients():
     """Each control renders once; a new scenario starts with its own number of clients."""
     explorer = SessionExplorer("crash-during-lookup")
-    assert explorer.last.text == "2 client sessions: 1 ended by Rundown, 1 by Cleanup · faults: none"
+    assert (
+        explorer.last.text == "2 client sessions: 1 ended by Rundown + Cleanup, 1 by Cleanup · faults: none"
+    )
+    explorer.crash.value = "rundown"
+    assert [r["ended"] for r in explorer.last.rows] == ["Rundown", "Cleanup"]
     explorer.crash.value = "both"
     assert [r["ended"] for r in explorer.last.rows] == ["both", "Cleanup"]
     explorer.clients.value = 3
@@ -181,7 +185,12 @@ def test_replayer_of_a_trace_object_escapes_its_subjects():
 
     tracer = make_tracer("cluster")
     tracer.record(
-        Kind.STATE, "ClusterResourceOnline", actor="rhs", subject=EVIL, state=(None, "ClusterResourceOnline")
+        Kind.STATE,
+        "ClusterResourceOnline",
+        actor="rhs",
+        subject=EVIL,
+        state=(None, "ClusterResourceOnline"),
+        evidence="documented",
     )
     replayer = TraceReplayer(tracer.trace)
     assert replayer.last.rows[0]["subject"] == EVIL

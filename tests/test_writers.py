@@ -44,7 +44,15 @@ def test_threads_sinks_and_snapshots(tmp_path):
 
     def write(n):
         for i in range(2000):
-            tracer.record(Kind.NOTE, "tick", actor=f"worker:{n}", subject=str(i), args={"i": i}, t=i)
+            tracer.record(
+                Kind.NOTE,
+                "tick",
+                actor=f"worker:{n}",
+                subject=str(i),
+                args={"i": i},
+                t=i,
+                evidence="documented",
+            )
 
     def watch():
         while not writers_done.is_set():
@@ -76,10 +84,10 @@ def test_threads_sinks_and_snapshots(tmp_path):
 def test_a_failing_sink_does_not_repeat_a_seq():
     """When a sink fails (disk full) the error reaches the caller, and the next event still gets a new seq."""
     tracer = make_tracer(sinks=[CountingSink(fail_at=1)])
-    tracer.record(Kind.NOTE, "a", actor="rcm")
+    tracer.record(Kind.NOTE, "a", actor="rcm", evidence="documented")
     with pytest.raises(OSError, match="No space left"):
-        tracer.record(Kind.NOTE, "b", actor="rcm")
-    tracer.record(Kind.NOTE, "c", actor="rcm")
+        tracer.record(Kind.NOTE, "b", actor="rcm", evidence="documented")
+    tracer.record(Kind.NOTE, "c", actor="rcm", evidence="documented")
     assert [(e.seq, e.name) for e in tracer.trace] == [(0, "a"), (1, "b"), (2, "c")]
 
 
@@ -96,7 +104,7 @@ WRITER = textwrap.dedent(
         # can catch the file ending inside a line and kill the writer half way through that write.
         payload = "x" * (1 << 20 if i >= 3000 else 16) + str(i)
         tracer.record(Kind.CALL, "OfflineV2", actor="rhs", subject=f"Disk{i % 5}",
-                      args={"OfflineFlags": i % 128, "payload": payload}, t=i)
+                      args={"OfflineFlags": i % 128, "payload": payload}, t=i, evidence="documented")
         i += 1
     """
 )

@@ -13,13 +13,31 @@ def nspv2_session(*, crash=True):
     tr = make_tracer("nspv2", scenario="crash-during-lookup" if crash else "one-lookup")
 
     def call(name, subject, t, result=None, actor="broker", **args):
-        c = tr.record(Kind.CALL, name, actor=actor, subject=subject, args=args, t=t)
+        c = tr.record(Kind.CALL, name, actor=actor, subject=subject, args=args, t=t, evidence="documented")
         returner = "provider" if actor == "broker" else "broker"
-        tr.record(Kind.RETURN, name, actor=returner, subject=subject, result=result, span=c.span, t=t)
+        tr.record(
+            Kind.RETURN,
+            name,
+            actor=returner,
+            subject=subject,
+            result=result,
+            span=c.span,
+            t=t,
+            evidence="documented",
+        )
         return c
 
     def state(subject, old, new, t):
-        tr.record(Kind.STATE, new, actor="broker", subject=subject, state=(old, new), t=t, ref="nspv2 §2.2")
+        tr.record(
+            Kind.STATE,
+            new,
+            actor="broker",
+            subject=subject,
+            state=(old, new),
+            t=t,
+            ref="nspv2 §2.2",
+            evidence="documented",
+        )
 
     session, lookup = "session:4242", "lookup:0x1001"
     call("NSPv2Startup", session, 0, 0, lpProviderId=GUID, ppvClientSessionArg="session#1")
@@ -38,13 +56,20 @@ def nspv2_session(*, crash=True):
             result=code,
             span=nextex.span,
             t=t + 1.5,
+            evidence="documented",
         )
         state(lookup, "NextPending", "Open", t + 1.5)
     call("NSPv2LookupServiceEnd", lookup, 7, 0, hLookup="0x1001")
     state(lookup, "Open", "Ended", 7)
     if crash:
         tr.record(
-            Kind.NOTE, "ClientProcessExited", actor="client:4242", subject=session, t=8, args={"how": "crash"}
+            Kind.NOTE,
+            "ClientProcessExited",
+            actor="client:4242",
+            subject=session,
+            t=8,
+            args={"how": "crash"},
+            evidence="documented",
         )
         call("NSPv2ClientSessionRundown", session, 8, lpvClientSessionArg="session#1")
         state(session, "Started", "RunDown", 8)
@@ -63,7 +88,14 @@ def cluster_offline(*, timeout=True):
 
     def state(subject, old, new, t, actor="rhs"):
         tr.record(
-            Kind.STATE, new, actor=actor, subject=subject, state=(old, new), t=t, args={"node": "node1"}
+            Kind.STATE,
+            new,
+            actor=actor,
+            subject=subject,
+            state=(old, new),
+            t=t,
+            args={"node": "node1"},
+            evidence="documented",
         )
 
     state("group:SQL", None, "Online", 0, actor="rcm")
@@ -77,6 +109,7 @@ def cluster_offline(*, timeout=True):
         t=10,
         args={"OfflineFlags": 6, "DestinationNodeName": "node2"},
         ref="cluster-offline §2.5",
+        evidence="documented",
     )
     tr.record(
         Kind.RETURN,
@@ -86,6 +119,7 @@ def cluster_offline(*, timeout=True):
         result=winapi.ERROR_IO_PENDING,
         span=offline.span,
         t=10.2,
+        evidence="documented",
     )
     state("Disk", "ClusterResourceOnline", "ClusterResourceOfflinePending", 10.2)
     reports = [(1010, S.ClusterResourceOfflinePending, 1)]
@@ -99,6 +133,7 @@ def cluster_offline(*, timeout=True):
             subject="Disk",
             t=t,
             args={"ResourceState": int(resource_state), "CheckPoint": checkpoint, "StatusFlags": 0},
+            evidence="documented",
         )
         tr.record(
             Kind.RETURN,
@@ -109,6 +144,7 @@ def cluster_offline(*, timeout=True):
             result_name="ResourceExitStateContinue",
             span=report.span,
             t=t,
+            evidence="documented",
         )
     if timeout:
         end = 1010 + 180000
@@ -122,8 +158,16 @@ def cluster_offline(*, timeout=True):
             ref="cluster-offline §4",
             args={"rule": "no status report within PendingTimeout (180000 ms)", "routine": "OfflineV2"},
         )
-        term = tr.record(Kind.CALL, "Terminate", actor="rhs", subject="Disk", t=end)
-        tr.record(Kind.RETURN, "Terminate", actor="dll", subject="Disk", span=term.span, t=end + 5)
+        term = tr.record(Kind.CALL, "Terminate", actor="rhs", subject="Disk", t=end, evidence="documented")
+        tr.record(
+            Kind.RETURN,
+            "Terminate",
+            actor="dll",
+            subject="Disk",
+            span=term.span,
+            t=end + 5,
+            evidence="documented",
+        )
     else:
         end = 2010
     tr.record(
@@ -134,6 +178,7 @@ def cluster_offline(*, timeout=True):
         span=offline.span,
         t=end + 5,
         result=winapi.ERROR_SUCCESS if not timeout else winapi.ERROR_TIMEOUT,
+        evidence="documented",
     )
     state("Disk", "ClusterResourceOfflinePending", "ClusterResourceOffline", end + 5)
     state("group:SQL", "Moving", "Offline", end + 6, actor="rcm")

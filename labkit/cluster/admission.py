@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from labkit.cluster import rules as R
 from labkit.cluster.client import (
     CLIENT_FLAGS,
     ClientCall,
@@ -19,7 +20,7 @@ from labkit.cluster.core import ClusterCore
 from labkit.cluster.model import Group, Resource
 from labkit.cluster.resdll import PropertyList
 from labkit.cluster.values import property_list_size
-from labkit.trace import Evidence
+from labkit.trace import Rule
 from labkit.winapi import (
     ERROR_CLUSTER_GROUP_BUSY,
     ERROR_CLUSTER_RESOURCE_LOCKED_STATUS,
@@ -28,7 +29,6 @@ from labkit.winapi import (
 )
 
 F = OfflineFlags
-DOC = Evidence.DOCUMENTED
 
 
 class Admission(ClusterCore):
@@ -43,17 +43,19 @@ class Admission(ClusterCore):
         self.requests.append(call)
         return call
 
-    def _admit(self, call: ClientCall, word: int, unmapped: OfflineFlags) -> OfflineFlags | None:
-        """The OfflineV2 flags of a request, or None when the request is refused (and answered)."""
+    def _admit(self, call: ClientCall, word: int, unmapped: OfflineFlags) -> tuple[OfflineFlags, Rule] | None:
+        """The OfflineV2 flags of a request and the rule that put them there (what the OfflineV2 calls it
+        leads to cite), or None when the request is refused (and answered)."""
         ctx, policy, profile = self.ctx, self.ctx.policy, self.ctx.profile
         flags = forwarded(call.api, word)
+        why = R.FLAGS_FORWARDED if flags else R.OFFLINE_CALL
         if flags:
             client_type = CLIENT_FLAGS[call.api][0]
             ctx.note(
                 "FlagsForwarded",
+                R.FLAGS_FORWARDED,
                 actor="rcm",
                 subject=call.subject,
-                section="§6.4",
                 OfflineFlags=int(flags),
                 message=f"{call.api} flags {client_type(word)} become OfflineFlags {flags}",
             )
@@ -61,55 +63,55 @@ class Admission(ClusterCore):
             refuse = policy.unmapped_flags == "refuse"
             ctx.note(
                 "FlagRefused" if refuse else "FlagPassed",
+                R.UNMAPPED_FLAGS,
                 actor="rcm",
                 subject=call.subject,
-                section="§6.4",
                 OfflineFlags=int(unmapped),
                 message=f"{call.api} has no flag for {unmapped}; "
                 + ("the request is refused" if refuse else "labkit passes it to OfflineV2 as a what-if")
                 + f" (policy unmapped_flags={policy.unmapped_flags})",
             )
             if refuse:
-                call.finish(ERROR_INVALID_PARAMETER)
+                call.finish(ERROR_INVALID_PARAMETER, R.UNMAPPED_FLAGS)
                 return None
             flags |= unmapped
+            why = R.UNMAPPED_FLAGS
         unknown = flags & ~profile.offline_flags
         if unknown:
             refuse = policy.unknown_flags == "refuse"
             ctx.note(
                 "FlagNotSupported",
+                R.UNKNOWN_FLAGS,
                 actor="rcm",
                 subject=call.subject,
-                section="§6.1",
                 OfflineFlags=int(unknown),
                 message=f"{profile.title} does not know {unknown}; "
                 + ("the request is refused" if refuse else "the bit is dropped")
                 + f" (policy unknown_flags={policy.unknown_flags})",
             )
             if refuse:
-                call.finish(ERROR_INVALID_PARAMETER)
+                call.finish(ERROR_INVALID_PARAMETER, R.UNKNOWN_FLAGS)
                 return None
             flags &= profile.offline_flags
-        return flags
+        return flags, why
 
     def _ready(
         self, call: ClientCall, group: Group, resources: Sequence[Resource], flags: OfflineFlags
     ) -> bool:
         """Refuse a request for a busy group, or for a locked resource without IGNORE_RESOURCE_STATUS."""
         if group.name in self.active:
-            call.finish(ERROR_CLUSTER_GROUP_BUSY)
+            call.finish(ERROR_CLUSTER_GROUP_BUSY, R.GROUP_BUSY)
             return False
         locked = next((r for r in resources if r.locked), None)
         if locked is not None and not flags & F.IGNORE_RESOURCE_STATUS:
             self.ctx.note(
                 "LockedStatus",
+                R.LOCKED_REFUSES,
                 actor="rcm",
                 subject=locked.name,
-                section="§6.2",
-                evidence=DOC,
                 message=f"{locked.name} is in locked mode and the request lacks IGNORE_RESOURCE_STATUS: "
                 f"{call.api} fails before OfflineV2 is called",
             )
-            call.finish(ERROR_CLUSTER_RESOURCE_LOCKED_STATUS)
+            call.finish(ERROR_CLUSTER_RESOURCE_LOCKED_STATUS, R.LOCKED_REFUSES)
             return False
         return True

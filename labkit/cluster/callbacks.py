@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from labkit.cluster import rules as R
 from labkit.cluster.instance import Instance
 from labkit.cluster.reports import StatusReports
 from labkit.cluster.resdll import RESOURCE_STATUS_EX, ClusWorker, Sleep, WorkerRoutine
-from labkit.cluster.values import as_int, int_or_text, ref, shown
-from labkit.trace import Kind
+from labkit.cluster.values import as_int, int_or_text, shown
+from labkit.trace import Kind, Rule
 from labkit.winapi import (
     ERROR_INVALID_HANDLE,
     ERROR_SUCCESS,
@@ -22,6 +23,14 @@ from labkit.winapi import (
     LOCKED_MODE_FLAGS_DONT_REMOVE_FROM_MOVE_QUEUE,
     LOG_LEVEL,
 )
+
+CALLBACK_RULES: dict[str, Rule] = {
+    "LogEvent": R.LOG_EVENT,
+    "SetResourceLockedMode": R.LOCKED_MODE,
+    "SetResourceLockedModeEx": R.LOCKED_MODE_EX,
+    "SignalFailure": R.SIGNAL_FAILURE,
+}
+"""The rule each callback's call and return cite."""
 
 
 class Callbacks:
@@ -102,15 +111,14 @@ class Callbacks:
             kind = FAILURE_TYPE.FAILURE_TYPE_EMBEDDED if kind else FAILURE_TYPE.FAILURE_TYPE_GENERAL
             rhs.ctx.note(
                 "SignalFailureAsBool",
+                R.SIGNAL_FAILURE,
                 actor="rhs",
                 subject=self._inst.resource.name,
-                section="§2.11",
                 IsEmbeddedFailure=bool(kind),
             )
         if kind not in FAILURE_TYPE._value2member_map_:
-            self._rhs.bad_call(
-                "BadArgument", self._inst, f"FailureType {FailureType!r} is not a FAILURE_TYPE"
-            )
+            what = f"FailureType {FailureType!r} is not a FAILURE_TYPE"
+            self._rhs.bad_call("BadArgument", self._inst, what, R.CALLBACK_TYPES)
             return ERROR_SUCCESS
         rhs.on_failure(self._inst.resource, FAILURE_TYPE(kind), as_int(ApplicationSpecificErrorCode))
         return ERROR_SUCCESS
@@ -125,7 +133,7 @@ class Callbacks:
             actor=ctx.actor,
             subject=res.name,
             args={"Worker": worker.name},
-            ref=ref("§3"),
+            rule=R.WORKERS,
         )
         self._inst.workers.append(worker)
         ctx.spawn(rhs.run_worker(self._inst, worker, StartAddress, Parameter))
@@ -136,6 +144,7 @@ class Callbacks:
             subject=res.name,
             result=ERROR_SUCCESS,
             span=call.span,
+            rule=R.WORKERS,
         )
         return worker
 
@@ -150,11 +159,16 @@ class Callbacks:
             actor=ctx.actor,
             subject=self._inst.resource.name,
             args={"Worker": getattr(Worker, "name", str(Worker))},
-            ref=ref("§3"),
+            rule=R.WORKERS,
         )
         Worker.terminate_requested = True
         ctx.record(
-            Kind.RETURN, "ClusWorkerTerminate", actor="rhs", subject=self._inst.resource.name, span=call.span
+            Kind.RETURN,
+            "ClusWorkerTerminate",
+            actor="rhs",
+            subject=self._inst.resource.name,
+            span=call.span,
+            rule=R.WORKERS,
         )
 
     def _helper(self, name: str, handle: object, args: dict[str, Any], result: int | None) -> bool:
@@ -166,15 +180,20 @@ class Callbacks:
             actor=ctx.actor,
             subject=inst.resource.name,
             args={"ResourceHandle": shown(handle), **args},
-            ref=ref("§2.11"),
+            rule=CALLBACK_RULES[name],
         )
         good = handle == inst.handle
         if not good:
-            self._rhs.bad_call(
-                "UnknownHandle",
-                inst,
-                f"{name} got ResourceHandle {shown(handle)}; OpenV2 gave {inst.handle}",
-            )
+            what = f"{name} got ResourceHandle {shown(handle)}; OpenV2 gave {inst.handle}"
+            self._rhs.bad_call("UnknownHandle", inst, what, R.RESOURCE_HANDLE)
             result = ERROR_INVALID_HANDLE if result is not None else None
-        ctx.record(Kind.RETURN, name, actor="rhs", subject=inst.resource.name, result=result, span=call.span)
+        ctx.record(
+            Kind.RETURN,
+            name,
+            actor="rhs",
+            subject=inst.resource.name,
+            result=result,
+            span=call.span,
+            rule=CALLBACK_RULES[name],
+        )
         return good

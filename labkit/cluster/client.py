@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from labkit.cluster import rules as R
 from labkit.cluster.context import RunContext
 from labkit.cluster.resdll import PropertyList
-from labkit.cluster.values import ref
-from labkit.trace import Evidence, Kind
+from labkit.trace import Kind, Rule
 from labkit.winapi import (
     ERROR_IO_PENDING,
     GroupMoveFlags,
@@ -129,6 +129,15 @@ def forwarded(api: str, word: int) -> OfflineFlags:
     return flags
 
 
+API_RULES: Mapping[str, Rule] = {
+    "OfflineClusterResourceEx": R.OFFLINE_RESOURCE_API,
+    "OfflineClusterGroupEx": R.OFFLINE_GROUP_API,
+    "MoveClusterGroupEx": R.MOVE_API,
+    "CancelClusterGroupOperation": R.CANCEL_API,
+}
+"""The rule of each client API."""
+
+
 class ClientCall:
     """One client API call: ``call`` now, ``return`` when the cluster answers, ``complete`` when it ends."""
 
@@ -136,8 +145,10 @@ class ClientCall:
         self.ctx = ctx
         self.api = api
         self.subject = subject
+        self.rule = API_RULES[api]
+        """The rule of this client API: its call and its answers cite it."""
         self.span = ctx.record(
-            Kind.CALL, api, actor="client", subject=subject, args=dict(args), ref=ref("§6.4")
+            Kind.CALL, api, actor="client", subject=subject, args=dict(args), rule=self.rule
         ).span
         self.returned = False
         self.result: int | None = None
@@ -153,10 +164,13 @@ class ClientCall:
                 subject=self.subject,
                 result=ERROR_IO_PENDING,
                 span=self.span,
+                rule=self.rule,
             )
 
-    def finish(self, code: int) -> None:
-        """The operation ended with ``code``: the return, or the completion after ERROR_IO_PENDING."""
+    def finish(self, code: int, rule: Rule | None = None) -> None:
+        """The operation ended with ``code``: the return, or the completion after ERROR_IO_PENDING.
+
+        ``rule`` is what decided the code, when not the API's own rule (a refusal, a policy)."""
         self.result = code
         if self.returned:
             # The API itself reports no completion; a client watching the group sees it end now.
@@ -167,11 +181,16 @@ class ClientCall:
                 subject=self.subject,
                 result=code,
                 span=self.span,
-                evidence=Evidence.INFERRED,
-                ref=ref("§5.3"),
+                rule=R.CLIENT_SEES_END,
             )
         else:
             self.returned = True
             self.ctx.record(
-                Kind.RETURN, self.api, actor="rcm", subject=self.subject, result=code, span=self.span
+                Kind.RETURN,
+                self.api,
+                actor="rcm",
+                subject=self.subject,
+                result=code,
+                span=self.span,
+                rule=rule or self.rule,
             )

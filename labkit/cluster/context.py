@@ -10,13 +10,13 @@ from typing import Any
 
 import simpy
 
+from labkit.cluster import rules as R
 from labkit.cluster.model import Group, Resource
 from labkit.cluster.policy import Policy
 from labkit.cluster.resdll import ClusWorker
-from labkit.cluster.values import ref
 from labkit.engine.guard import Guarded, UserCodeGuard
 from labkit.engine.runloop import Runaway
-from labkit.trace import Evidence, Kind, TraceEvent, TraceHeader, Tracer
+from labkit.trace import Kind, Rule, TraceEvent, TraceHeader, Tracer
 from labkit.winapi import ClusterOsProfile, GroupStatusFlags
 
 
@@ -71,53 +71,32 @@ class RunContext:
     def record(self, kind: Kind, name: str, **fields: Any) -> TraceEvent:
         return self.tracer.record(kind, name, **fields)
 
-    def note(
-        self,
-        name: str,
-        *,
-        actor: str,
-        subject: str,
-        section: str,
-        evidence: Evidence = Evidence.INFERRED,
-        **args: Any,
-    ) -> TraceEvent:
-        """A ``note``: a decision or log line worth seeing, with the sheet section it rests on."""
-        return self.record(
-            Kind.NOTE, name, actor=actor, subject=subject, args=args, evidence=evidence, ref=ref(section)
-        )
+    def note(self, name: str, rule: Rule, *, actor: str, subject: str, **args: Any) -> TraceEvent:
+        """A ``note``: a decision or log line worth seeing, citing the rule behind it."""
+        return self.record(Kind.NOTE, name, actor=actor, subject=subject, args=args, rule=rule)
 
     def fault(
         self,
         name: str,
+        rule: Rule,
         *,
         subject: str,
-        rule: str,
+        what: str,
         routine: str,
-        section: str,
         actor: str = "rhs",
-        evidence: Evidence = Evidence.DOCUMENTED,
         **args: Any,
     ) -> TraceEvent:
-        """A ``fault``: a broken rule, in a sentence, with the routine concerned."""
+        """A ``fault``: ``rule`` was broken; ``what`` says how in a sentence, with the routine concerned."""
         return self.record(
             Kind.FAULT,
             name,
             actor=actor,
             subject=subject,
-            args={"rule": rule, "routine": routine, **args},
-            evidence=evidence,
-            ref=ref(section),
+            args={"rule": what, "routine": routine, **args},
+            rule=rule,
         )
 
-    def resource_state(
-        self,
-        res: Resource,
-        new: str,
-        *,
-        actor: str,
-        section: str,
-        evidence: Evidence = Evidence.DOCUMENTED,
-    ) -> None:
+    def resource_state(self, res: Resource, new: str, rule: Rule, *, actor: str) -> None:
         """Move ``res`` to the CLUSTER_RESOURCE_STATE ``new`` and record it (nothing when unchanged)."""
         if res.state == new:
             return
@@ -129,18 +108,10 @@ class RunContext:
             subject=res.name,
             args={"node": res.node},
             state=(old, new),
-            evidence=evidence,
-            ref=ref(section),
+            rule=rule,
         )
 
-    def group_state(
-        self,
-        group: Group,
-        new: str,
-        *,
-        section: str,
-        evidence: Evidence = Evidence.DOCUMENTED,
-    ) -> None:
+    def group_state(self, group: Group, new: str, rule: Rule) -> None:
         """Move ``group`` to ``new`` (Online, Moving, Queued, Offline, Failed) and record it.
 
         A group that settles (Online, Offline) drops the status bits of the operation that brought it there.
@@ -160,8 +131,7 @@ class RunContext:
             subject=group.subject,
             args=args,
             state=(old, new),
-            evidence=evidence,
-            ref=ref(section),
+            rule=rule,
         )
 
     def runaway(self, runaway: Runaway) -> None:
@@ -169,11 +139,10 @@ class RunContext:
         routine, subject = self.last_user_code
         self.fault(
             runaway.name,
+            R.NO_PROGRESS if runaway.name == "NoProgress" else R.TOO_MANY_STEPS,
             subject=subject,
-            rule=f"{runaway.rule}; the last to run: {routine}",
+            what=f"{runaway.rule}; the last to run: {routine}",
             routine=routine,
-            section="§3",
-            evidence=Evidence.INFERRED,
         )
 
     # -- user code ---------------------------------------------------------------------------------------
@@ -197,13 +166,13 @@ class RunContext:
             self.actor, self.worker = outer
         if outcome.fault is not None:
             if outcome.fault.rule == "raised":
-                name, rule = "UserCodeRaised", outcome.fault.message
+                name, rule, what = "UserCodeRaised", R.USER_CODE_RAISED, outcome.fault.message
             else:
                 # The guard's own message carries the measured real time; keep the trace deterministic.
-                name = "UserCodeBlocked"
-                rule = (
+                name, rule = "UserCodeBlocked", R.USER_CODE_BLOCKED
+                what = (
                     f"{routine} ran longer than {self.guard.limit_s:g} s of real time and was stopped; "
                     "a routine must return quickly and leave long work to a worker"
                 )
-            self.fault(name, subject=subject, rule=rule, routine=routine, section="§3", actor=actor)
+            self.fault(name, rule, subject=subject, what=what, routine=routine, actor=actor)
         return outcome

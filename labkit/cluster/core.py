@@ -14,6 +14,7 @@ from typing import Any
 
 import simpy
 
+from labkit.cluster import rules as R
 from labkit.cluster.client import ClientCall
 from labkit.cluster.context import RunContext
 from labkit.cluster.model import Group, Node, Resource
@@ -21,6 +22,7 @@ from labkit.cluster.pending import FAILED, OFFLINE, ONLINE, Outcome, Settled
 from labkit.cluster.persistent import persist_offline, persist_online
 from labkit.cluster.resdll import PropertyList, ResourceDll
 from labkit.cluster.rhs import Rhs
+from labkit.trace import Rule
 from labkit.winapi import (
     ERROR_RESOURCE_FAILED,
     ERROR_SUCCESS,
@@ -106,10 +108,12 @@ class ClusterCore:
         on_pending: Callable[[], None] = lambda: None,
         *,
         persist: bool = True,
+        why: Rule = R.OFFLINE_CALL,
     ) -> Process:
-        """OfflineV2 through the resource's monitor; IGNORE_RESOURCE_STATUS overrides a "not now"."""
+        """OfflineV2 through the resource's monitor, citing ``why`` (the rule that put its flags there);
+        IGNORE_RESOURCE_STATUS overrides a "not now"."""
         rhs = self.rhs[res.node]
-        settled: Settled = yield from rhs.offline(res, flags, destination, in_buffer, on_pending)
+        settled: Settled = yield from rhs.offline(res, flags, destination, in_buffer, on_pending, why)
         overridable = settled.outcome in (Outcome.NOT_NOW, Outcome.REFUSED)
         if (
             overridable
@@ -118,13 +122,13 @@ class ClusterCore:
         ):
             self.ctx.note(
                 "IgnoreResourceStatus",
+                R.IGNORE_STATUS_TERMINATES,
                 actor="rcm",
                 subject=res.name,
-                section="§6.2",
                 message="the request has IGNORE_RESOURCE_STATUS: the cluster terminates the resource "
                 "instead of waiting (policy busy_with_ignore_status=terminate)",
             )
-            yield from rhs.terminate(res, OFFLINE)
+            yield from rhs.terminate(res, OFFLINE, R.IGNORE_STATUS_TERMINATES)
             settled = Settled(Outcome.TERMINATED, ERROR_SUCCESS)
         if persist and settled.outcome in (Outcome.DONE, Outcome.TERMINATED):
             persist_offline(self.ctx, res, flags)
@@ -165,7 +169,7 @@ class ClusterCore:
             new = "Online"  # partially online counts as online for the group's lane
         else:
             new = "Offline"
-        self.ctx.group_state(group, new, section="§5.3")
+        self.ctx.group_state(group, new, R.GROUP_STATE)
 
     def _cluster_flag(self, bit: OfflineFlags, subject: str) -> OfflineFlags:
         """A flag the cluster sets itself, unless the OS profile does not know it (inferred)."""
@@ -173,9 +177,9 @@ class ClusterCore:
             return bit
         self.ctx.note(
             "FlagNotSet",
+            R.CLUSTER_FLAG_NEEDS_OS,
             actor="rcm",
             subject=subject,
-            section="§6.1",
             OfflineFlags=int(bit),
             message=f"{self.ctx.profile.title} does not know {bit}; the cluster does not set it",
         )
@@ -201,8 +205,10 @@ class ClusterCore:
         op: Operation,
         *,
         persist: bool,
+        why: Rule,
     ) -> Process:
-        """Move ``group`` to ``destination`` (`labkit.cluster.moves`); returns a Win32 code."""
+        """Move ``group`` to ``destination`` (`labkit.cluster.moves`), its OfflineV2 calls citing ``why``;
+        returns a Win32 code."""
         raise NotImplementedError
 
     def _recover(self, group: Group) -> Process:

@@ -16,27 +16,29 @@ from typing import Any, TypeGuard
 
 import simpy
 
+from labkit.cluster import rules as R
 from labkit.cluster.context import RunContext
 from labkit.cluster.instance import Instance
 from labkit.cluster.model import Node, Resource
 from labkit.cluster.pending import FAILED
 from labkit.cluster.resdll import ClusWorker, Sleep, WorkerRoutine
-from labkit.cluster.values import described, is_int, ref, shown
+from labkit.cluster.values import described, is_int, shown
 from labkit.engine.scaffold import MAX_YIELDS_AT_ONE_INSTANT, InstantCounter
-from labkit.trace import Evidence, Kind
+from labkit.trace import Kind, Rule
 from labkit.winapi import ERROR_RESOURCE_CALL_TIMED_OUT, FAILURE_TYPE
 
 SLOW_CALL_MS = 300
 """Every entry point should return within 300 ms (§3 rule 3)."""
-ENTRY_REFS = {
-    "OpenV2": "§2.2",
-    "Close": "§2.3",
-    "OnlineV2": "§2.4",
-    "OfflineV2": "§2.5",
-    "Terminate": "§2.6",
-    "Cancel": "§2.10",
+ENTRY_RULES: Mapping[str, tuple[Rule, Rule]] = {
+    "OpenV2": (R.OPEN, R.OPEN),
+    "Close": (R.CLOSE, R.CLOSE),
+    "OnlineV2": (R.ONLINE_CALL, R.ONLINE_RETURNS),
+    "OfflineV2": (R.OFFLINE_CALL, R.OFFLINE_RETURNS),
+    "Terminate": (R.TERMINATE, R.TERMINATE),
+    "Cancel": (R.CANCEL, R.CANCEL),
 }
-"""The sheet section of each entry point."""
+"""Each entry point's rules: the one its call cites unless the caller names why it calls, and the one its
+return cites."""
 RETURNS = {"dword": "a Win32 error code (0..65535)", "void": "nothing (VOID)"}
 """What a routine must return, by the kind of its return value (a RESID is anything)."""
 
@@ -61,12 +63,14 @@ class EntryPoints:
         args: Mapping[str, Any],
         call_args: tuple[Any, ...],
         returns: str,
+        rule: Rule | None = None,
     ) -> Step:
         """Call one entry point; returns ``(how, value, span)``.
 
         ``how`` is ``ok``, ``bad`` (the routine misbehaved; a fault is recorded) or ``deadlock`` (it did not
         return within DeadlockTimeout: the instance is gone and the resource Failed). ``returns`` says what
-        the routine must return: ``dword``, ``void`` or ``resid``.
+        the routine must return: ``dword``, ``void`` or ``resid``. ``rule`` is why the monitor calls it
+        (default: the entry point's own rule).
         """
         ctx, env, res = self.ctx, self.ctx.env, inst.resource
         exclusive = routine != "Terminate"
@@ -80,7 +84,7 @@ class EntryPoints:
             actor="rhs",
             subject=res.name,
             args={**args, "node": self.node.name},
-            ref=ref(ENTRY_REFS.get(routine, "§2")),
+            rule=rule or ENTRY_RULES[routine][0],
         )
         ctx.calls[routine] += 1
         start = env.now
@@ -88,7 +92,8 @@ class EntryPoints:
         if how == "deadlock":
             self._deadlocked(inst, routine, call.span)
         else:
-            how, value = self._returned(inst, routine, how, value, returns, call.span, env.now - start)
+            why = rule or ENTRY_RULES[routine][0]
+            how, value = self._returned(inst, routine, how, value, returns, call.span, env.now - start, why)
         if exclusive and inst.busy is not None:
             inst.busy.succeed()
             inst.busy = None
@@ -111,12 +116,12 @@ class EntryPoints:
         ctx, res = self.ctx, inst.resource
         ctx.fault(
             "DeadlockTimeout",
+            R.DEADLOCK,
             subject=res.name,
-            rule=f"{routine} did not return within DeadlockTimeout "
+            what=f"{routine} did not return within DeadlockTimeout "
             f"({res.properties['DeadlockTimeout']} ms); the real RHS would be killed and restarted; "
             "labkit abandons the call and the resource fails",
             routine=routine,
-            section="§3",
         )
         # The DLL never returns; the monitor gives up on the call, which closes its span.
         ctx.record(
@@ -126,30 +131,49 @@ class EntryPoints:
             subject=res.name,
             span=span,
             args={"abandoned": "DeadlockTimeout"},
-            evidence=Evidence.INFERRED,
+            rule=R.DEADLOCK_ABANDONS,
         )
         self.instances.pop(res.name, None)
-        ctx.resource_state(res, FAILED, actor="rhs", section="§3")
+        ctx.resource_state(res, FAILED, R.DEADLOCK_ABANDONS, actor="rhs")
 
     def _returned(
-        self, inst: Instance, routine: str, how: str, value: Any, returns: str, span: int | None, took: float
+        self,
+        inst: Instance,
+        routine: str,
+        how: str,
+        value: Any,
+        returns: str,
+        span: int | None,
+        took: float,
+        why: Rule,
     ) -> tuple[str, Any]:
-        """Record the return, checked against the routine's type, and a slow call; ``(ok or bad, value)``."""
+        """Record the return, checked against the routine's type, and a slow call; ``(ok or bad, value)``.
+
+        Terminate and Cancel return nothing to judge: their return cites why the monitor called them."""
         ctx, res = self.ctx, inst.resource
         ok = how == "returned"
         if ok:
             ok, value = self._check_return(routine, value, returns, res)
         result = value if ok and returns == "dword" else None
         extra = {"Resource": shown(value)} if ok and returns == "resid" else {}
-        ctx.record(Kind.RETURN, routine, actor="dll", subject=res.name, result=result, span=span, args=extra)
+        ctx.record(
+            Kind.RETURN,
+            routine,
+            actor="dll",
+            subject=res.name,
+            result=result,
+            span=span,
+            args=extra,
+            rule=ENTRY_RULES[routine][1] if routine not in ("Terminate", "Cancel") else why,
+        )
         if took > SLOW_CALL_MS:
             ctx.fault(
                 "SlowEntryPoint",
+                R.RETURN_QUICKLY,
                 subject=res.name,
-                rule=f"{routine} took {took:g} ms of virtual time; entry points should return "
+                what=f"{routine} took {took:g} ms of virtual time; entry points should return "
                 f"within {SLOW_CALL_MS} ms and leave long work to a worker",
                 routine=routine,
-                section="§3",
                 severity="warning",
             )
         return ("ok" if ok else "bad"), value
@@ -162,10 +186,10 @@ class EntryPoints:
             return True, value
         self.ctx.fault(
             "BadReturnValue",
+            R.ENTRY_SIGNATURES,
             subject=res.name,
-            rule=f"{routine} returned {described(value)}; it must return {RETURNS[returns]}",
+            what=f"{routine} returned {described(value)}; it must return {RETURNS[returns]}",
             routine=routine,
-            section="§2",
         )
         return returns == "void", None
 
@@ -192,8 +216,10 @@ class EntryPoints:
             problem = _bad_yield(value, counter.stalled(env.now))
             if problem is not None:
                 name, what = problem
-                rule = f"{routine} {what}"
-                ctx.fault(name, subject=res.name, rule=rule, routine=routine, section="§3", actor=actor)
+                rule = R.WORKER_YIELDS if name == "BadReturnValue" else R.NO_PROGRESS
+                ctx.fault(
+                    name, rule, subject=res.name, what=f"{routine} {what}", routine=routine, actor=actor
+                )
                 ctx.call_user(routine, res.name, gen.close, actor=actor, worker=worker)
                 return "misbehaved", None
             if deadline is not None and env.now + value.ms > deadline:
@@ -212,14 +238,7 @@ class EntryPoints:
             how, _ = yield from self.drive(first.value, routine, res, worker=worker)
         if worker in inst.workers:
             inst.workers.remove(worker)
-        ctx.note(
-            "WorkerEnded",
-            actor=worker.name,
-            subject=res.name,
-            section="§3",
-            evidence=Evidence.DOCUMENTED,
-            how=how,
-        )
+        ctx.note("WorkerEnded", R.WORKER_ENDED, actor=worker.name, subject=res.name, how=how)
 
 
 def _bad_yield(value: object, stalled: bool) -> tuple[str, str] | None:

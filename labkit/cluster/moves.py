@@ -8,12 +8,13 @@ failure policy takes over.
 
 from __future__ import annotations
 
+from labkit.cluster import rules as R
 from labkit.cluster.core import Operation, Process
 from labkit.cluster.model import Group
 from labkit.cluster.pending import OFFLINE, ONLINE, Outcome, Settled
 from labkit.cluster.queue import Queue
 from labkit.cluster.resdll import PropertyList
-from labkit.trace import Evidence
+from labkit.trace import Rule
 from labkit.winapi import (
     ERROR_CANCELLED,
     ERROR_SUCCESS,
@@ -22,7 +23,6 @@ from labkit.winapi import (
 )
 
 F = OfflineFlags
-DOC = Evidence.DOCUMENTED
 
 
 class Moves(Queue):
@@ -37,12 +37,17 @@ class Moves(Queue):
         op: Operation,
         *,
         persist: bool,
+        why: Rule,
     ) -> Process:
-        """Offline on the source (queued if asked), online on the destination; back or recover on failure."""
+        """Offline on the source (queued if asked), online on the destination; back or recover on failure.
+
+        ``why`` is the rule the move's OfflineV2 calls cite (the one that put their flags there)."""
         ctx, source = self.ctx, group.node
-        ctx.group_state(group, "Moving", section="§5.3")
+        ctx.group_state(group, "Moving", R.MOVE)
         while True:
-            settled = yield from self._offline_for_move(group, flags, destination, in_buffer, op, persist)
+            settled = yield from self._offline_for_move(
+                group, flags, destination, in_buffer, op, persist, why
+            )
             if op.cancel_requested() or settled.outcome is Outcome.CANCELLED:
                 return (yield from self._stay(group, ERROR_CANCELLED))
             if settled.outcome is Outcome.NOT_NOW and flags & F.QUEUE_ENABLED:
@@ -56,7 +61,7 @@ class Moves(Queue):
         yield from self._hand_over(group, destination)
         code = yield from self._online_group(group, self._online_flags(flags), in_buffer)
         if code == ERROR_SUCCESS:
-            ctx.group_state(group, "Online", section="§5.3")
+            ctx.group_state(group, "Online", R.MOVE)
             return ERROR_SUCCESS
         if flags & F.RETURN_TO_SOURCE_NODE_ON_ERROR:
             returned = yield from self._return_to_source(group, source, flags, persist)
@@ -73,6 +78,7 @@ class Moves(Queue):
         in_buffer: PropertyList | None,
         op: Operation,
         persist: bool,
+        why: Rule,
     ) -> Process:
         """Take the group's online resources offline, dependents first; stop at the first that does not go."""
         for res in reversed(group.resources):
@@ -80,7 +86,7 @@ class Moves(Queue):
                 continue
             op.current = res
             settled: Settled = yield from self._take_offline(
-                res, flags, destination, in_buffer, persist=persist
+                res, flags, destination, in_buffer, persist=persist, why=why
             )
             op.current = None
             if settled.outcome in (Outcome.NOT_NOW, Outcome.REFUSED, Outcome.CANCELLED):
@@ -98,10 +104,9 @@ class Moves(Queue):
         ctx = self.ctx
         ctx.note(
             "ReturnToSource",
+            R.RETURN_TO_SOURCE,
             actor="rcm",
             subject=group.subject,
-            section="§6.2",
-            evidence=DOC,
             node=source,
             message="the group failed on the destination; it goes back to the source node",
         )
@@ -110,11 +115,11 @@ class Moves(Queue):
         )
         for res in reversed(group.resources):
             if res.state != OFFLINE and res.name in self.rhs[res.node].instances:
-                yield from self._take_offline(res, back, source, None, persist=persist)
+                yield from self._take_offline(res, back, source, None, persist=persist, why=R.RETURNING_FLAG)
         yield from self._hand_over(group, source)
         code = yield from self._online_group(group, OnlineFlags(0), None)
         if code == ERROR_SUCCESS:
-            ctx.group_state(group, "Online", section="§6.2")
+            ctx.group_state(group, "Online", R.RETURN_TO_SOURCE)
         return code
 
     def _online_flags(self, flags: OfflineFlags) -> OnlineFlags:

@@ -3,8 +3,9 @@
 After OnlineV2 / OfflineV2 returns ERROR_IO_PENDING, the DLL reports progress and the end with
 SetResourceStatusEx. `ACCEPTED` says, for the operation pending and the state reported, what the report
 does: nothing more than progress, or settle the operation (`Settled`) with a Win32 code, the resource's
-new state and the evidence the rule rests on. An offline answered with "still online" is the DLL saying
-no; `REFUSALS` says which no, from the status flags. A state missing from the table is a wrong report.
+new state and the catalogue rule it follows (`labkit.cluster.rules`). An offline answered with "still
+online" is the DLL saying no; `REFUSALS` says which no, from the status flags. A state missing from the
+table is a wrong report.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from enum import StrEnum
 
 import simpy
 
-from labkit.trace import Evidence
+from labkit.cluster import rules as R
+from labkit.trace import Rule
 from labkit.winapi import (
     CLUSTER_RESOURCE_STATE,
     ERROR_CANCELLED,
@@ -37,7 +39,6 @@ ONLINE, OFFLINE, FAILED = (
 )
 ONLINE_PENDING = S.ClusterResourceOnlinePending.name
 OFFLINE_PENDING = S.ClusterResourceOfflinePending.name
-DOC, INF = Evidence.DOCUMENTED, Evidence.INFERRED
 
 NOT_NOW = (
     ResourceStatusFlags.OFFLINE_BUSY
@@ -58,6 +59,8 @@ REPORTABLE = frozenset(
     }
 )
 """The states a DLL may report at all; anything else is an ``InvalidResourceState`` fault."""
+PENDING_STATES = frozenset({S.ClusterResourceOnlinePending, S.ClusterResourceOfflinePending})
+"""A report of one of these needs a CheckPoint greater than the last; any other a different one (RS)."""
 
 
 class Outcome(StrEnum):
@@ -102,12 +105,13 @@ class Pending:
 
 @dataclass(frozen=True)
 class Settles:
-    """What an accepted report does: the operation's outcome and code, the resource's state, evidence."""
+    """What an accepted report does: the operation's outcome and code, the resource's state, and the rule
+    that says so."""
 
     outcome: Outcome
     code: int
     state: str
-    evidence: Evidence
+    rule: Rule
 
 
 PROGRESS = None
@@ -115,35 +119,43 @@ PROGRESS = None
 REFUSED = object()
 """The DLL answered an offline with "still online": `REFUSALS` says which no it is."""
 
-_FAILURE = Settles(Outcome.FAILED, ERROR_RESOURCE_FAILED, FAILED, DOC)
+_FAILURE = Settles(Outcome.FAILED, ERROR_RESOURCE_FAILED, FAILED, R.REPORT_SETTLES)
+_PSEUDO_FAILURE = Settles(Outcome.FAILED, ERROR_RESOURCE_FAILED, FAILED, R.PSEUDO_STATES)
 ACCEPTED: Mapping[tuple[str, int], Settles | object | None] = {
     ("OnlineV2", S.ClusterResourceOnlinePending): PROGRESS,
-    ("OnlineV2", S.ClusterResourceOnline): Settles(Outcome.DONE, ERROR_SUCCESS, ONLINE, DOC),
-    ("OnlineV2", S.ClusterResourceOffline): Settles(Outcome.FAILED, ERROR_RESOURCE_FAILED, FAILED, INF),
+    ("OnlineV2", S.ClusterResourceOnline): Settles(Outcome.DONE, ERROR_SUCCESS, ONLINE, R.REPORT_SETTLES),
+    ("OnlineV2", S.ClusterResourceOffline): Settles(
+        Outcome.FAILED, ERROR_RESOURCE_FAILED, FAILED, R.OFFLINE_DURING_ONLINE
+    ),
     ("OfflineV2", S.ClusterResourceOfflinePending): PROGRESS,
-    ("OfflineV2", S.ClusterResourceOffline): Settles(Outcome.DONE, ERROR_SUCCESS, OFFLINE, DOC),
+    ("OfflineV2", S.ClusterResourceOffline): Settles(Outcome.DONE, ERROR_SUCCESS, OFFLINE, R.REPORT_SETTLES),
     ("OfflineV2", S.ClusterResourceOnline): REFUSED,
     **{
         (kind, state): _FAILURE
         for kind in ("OnlineV2", "OfflineV2")
-        for state in (
-            S.ClusterResourceStateUnknown,
-            S.ClusterResourceFailed,
-            ClusterResourceCannotComeOnlineOnThisNode,
-            ClusterResourceCannotComeOnlineOnAnyNode,
-        )
+        for state in (S.ClusterResourceStateUnknown, S.ClusterResourceFailed)
+    },
+    **{
+        (kind, state): _PSEUDO_FAILURE
+        for kind in ("OnlineV2", "OfflineV2")
+        for state in (ClusterResourceCannotComeOnlineOnThisNode, ClusterResourceCannotComeOnlineOnAnyNode)
     },
 }
-"""(operation pending, state reported) -> what the report does (§4; the inferred rows are marked so)."""
+"""(operation pending, state reported) -> what the report does (§4; each row cites its rule)."""
 
 REFUSALS: tuple[tuple[Callable[[Pending, ResourceStatusFlags], bool], Settles], ...] = (
-    (lambda p, f: p.cancel_requested, Settles(Outcome.CANCELLED, ERROR_CANCELLED, ONLINE, INF)),
+    (lambda p, f: p.cancel_requested, Settles(Outcome.CANCELLED, ERROR_CANCELLED, ONLINE, R.CANCEL)),
     (
         lambda p, f: bool(f & ResourceStatusFlags.OFFLINE_DESTINATION_REJECTED),
-        Settles(Outcome.REFUSED, ERROR_CLUSTER_RESOURCE_VETOED_MOVE_INCOMPATIBLE_NODES, ONLINE, INF),
+        Settles(
+            Outcome.REFUSED,
+            ERROR_CLUSTER_RESOURCE_VETOED_MOVE_INCOMPATIBLE_NODES,
+            ONLINE,
+            R.DESTINATION_REJECTED,
+        ),
     ),
-    (lambda p, f: bool(f & NOT_NOW), Settles(Outcome.NOT_NOW, ERROR_CLUSTER_GROUP_BUSY, ONLINE, INF)),
-    (lambda p, f: True, Settles(Outcome.REFUSED, ERROR_RESOURCE_ONLINE, ONLINE, INF)),
+    (lambda p, f: bool(f & NOT_NOW), Settles(Outcome.NOT_NOW, ERROR_CLUSTER_GROUP_BUSY, ONLINE, R.NOT_NOW)),
+    (lambda p, f: True, Settles(Outcome.REFUSED, ERROR_RESOURCE_ONLINE, ONLINE, R.OFFLINE_REFUSED)),
 )
 """An offline answered with "still online", first match wins: after Cancel, a vetoed destination, "not
 now", else a plain refusal (§6.2, inferred)."""

@@ -6,6 +6,7 @@ resource that comes online is wanted online again. Both are ``PersistentState`` 
 
 from __future__ import annotations
 
+from labkit.cluster import rules as R
 from labkit.cluster.context import RunContext
 from labkit.cluster.model import Resource
 from labkit.winapi import OfflineFlags
@@ -18,9 +19,9 @@ def persist_offline(ctx: RunContext, res: Resource, flags: OfflineFlags) -> None
         res.persistent_state = False
     ctx.note(
         "PersistentState",
+        R.DO_NOT_UPDATE if keep else R.OFFLINE_RECORDS_STATE,
         actor="rcm",
         subject=res.name,
-        section="§6.2",
         PersistentState=int(res.persistent_state),
         updated=not keep,
     )
@@ -32,5 +33,10 @@ def persist_online(ctx: RunContext, res: Resource) -> None:
         return
     res.persistent_state = True
     ctx.note(
-        "PersistentState", actor="rcm", subject=res.name, section="§5.3", PersistentState=1, updated=True
+        "PersistentState",
+        R.ONLINE_RECORDS_STATE,
+        actor="rcm",
+        subject=res.name,
+        PersistentState=1,
+        updated=True,
     )

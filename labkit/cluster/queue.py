@@ -7,13 +7,13 @@ pending OfflineV2 gets Cancel, and the group goes back to its persistent state.
 
 from __future__ import annotations
 
+from labkit.cluster import rules as R
 from labkit.cluster.client import (
     CancelGroupOperation,
     ClientCall,
 )
 from labkit.cluster.core import ClusterCore, Operation, Process
 from labkit.cluster.model import Group
-from labkit.trace import Evidence
 from labkit.winapi import (
     ERROR_CANCELLED,
     ERROR_CLUSTER_RESOURCE_LOCKED_STATUS,
@@ -24,7 +24,6 @@ from labkit.winapi import (
 )
 
 F = OfflineFlags
-INF = Evidence.INFERRED
 
 
 class Queue(ClusterCore):
@@ -37,8 +36,8 @@ class Queue(ClusterCore):
         ctx, env = self.ctx, self.ctx.env
         yield from self._online_group(group, OnlineFlags(0), None)
         group.status |= GroupStatusFlags.WAITING_IN_QUEUE_FOR_MOVE
-        ctx.group_state(group, "Queued", section="§6.2", evidence=INF)
-        yield op.cancelled | env.timeout(ctx.policy.queue_retry_ms)
+        ctx.group_state(group, "Queued", R.BUSY_QUEUES)
+        yield op.cancelled | env.timeout(ctx.policy.queue_retry_ms)  # cluster.queue-retry-interval
         group.status &= ~GroupStatusFlags.WAITING_IN_QUEUE_FOR_MOVE
         if op.cancel_requested():
             return ERROR_CANCELLED
@@ -46,14 +45,14 @@ class Queue(ClusterCore):
         if locked is not None and not flags & F.IGNORE_RESOURCE_STATUS and not locked.locked_keeps_queue:
             ctx.note(
                 "LockedStatus",
+                R.LOCKED_DROPS_QUEUE,
                 actor="rcm",
                 subject=locked.name,
-                section="§6.2",
                 message=f"{locked.name} entered locked mode: the queued move is dropped "
                 "(no LOCKED_MODE_FLAGS_DONT_REMOVE_FROM_MOVE_QUEUE)",
             )
             return ERROR_CLUSTER_RESOURCE_LOCKED_STATUS
-        ctx.group_state(group, "Moving", section="§5.3")
+        ctx.group_state(group, "Moving", R.QUEUE_RETRY)
         return None
 
     def _cancel(self, step: CancelGroupOperation) -> Process:
@@ -65,9 +64,9 @@ class Queue(ClusterCore):
         if op is None or not op.cancellable:
             self.ctx.note(
                 "NothingToCancel",
+                R.CANCEL_API,
                 actor="rcm",
                 subject=group.subject,
-                section="§2.10",
                 message="no move is pending for the group; it already is in its persistent state",
             )
             call.finish(ERROR_SUCCESS)

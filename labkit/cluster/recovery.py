@@ -8,11 +8,11 @@ resource within RestartThreshold per RestartPeriod and fails the group over node
 
 from __future__ import annotations
 
+from labkit.cluster import rules as R
 from labkit.cluster.client import NetworkLoss
 from labkit.cluster.core import ClusterCore, Operation, Process
 from labkit.cluster.model import Group, Resource
 from labkit.cluster.pending import FAILED, OFFLINE, ONLINE
-from labkit.trace import Evidence
 from labkit.winapi import (
     FAILURE_TYPE,
     GroupStatusFlags,
@@ -21,7 +21,6 @@ from labkit.winapi import (
 )
 
 F = OfflineFlags
-DOC, INF = Evidence.DOCUMENTED, Evidence.INFERRED
 
 
 class Recovery(ClusterCore):
@@ -36,25 +35,25 @@ class Recovery(ClusterCore):
         if group.name in self.active or res.state != ONLINE:
             ctx.note(
                 "FailureNotHandled",
+                R.FAILURE_IGNORED,
                 actor="rcm",
                 subject=res.name,
-                section="§5.3",
                 message=f"{kind.name} while the resource is {res.state} or its group is busy; ignored",
             )
             return
         op = self._begin(group, cancellable=False)
         if kind is FAILURE_TYPE.FAILURE_TYPE_EMBEDDED:
             group.status |= GroupStatusFlags.EMBEDDED_FAILURE
-            ctx.group_state(group, "Failed", section="§6.2", evidence=INF)
+            ctx.group_state(group, "Failed", R.EMBEDDED_FAILURE)
             flags = self._cluster_flag(F.DUE_TO_EMBEDDED_FAILURE, res.name)
-            yield from self._take_offline(res, flags, None, None, persist=False)
+            yield from self._take_offline(res, flags, None, None, persist=False, why=R.EMBEDDED_FAILURE)
             group.status &= ~GroupStatusFlags.EMBEDDED_FAILURE
             yield from self._recover(group)
         elif kind is FAILURE_TYPE.FAILURE_TYPE_NETWORK_LOSS:
             yield from self._network_failover(group, op)
         else:
-            ctx.resource_state(res, FAILED, actor="rcm", section="§5.2")
-            yield from self.rhs[res.node].terminate(res, None)
+            ctx.resource_state(res, FAILED, R.GENERAL_FAILURE, actor="rcm")
+            yield from self.rhs[res.node].terminate(res, None, R.GENERAL_FAILURE)
             yield from self._recover(group)
         self._end(group, op)
 
@@ -63,9 +62,9 @@ class Recovery(ClusterCore):
         node.network_up = False
         self.ctx.note(
             "NetworkLoss",
+            R.NETWORK_LOSS,
             actor="rcm",
             subject=f"node:{node.name}",
-            section="§6.2",
             message="the node lost its network; the cluster moves its groups away",
         )
         for group in list(self.groups.values()):
@@ -81,16 +80,16 @@ class Recovery(ClusterCore):
         if target is None:
             ctx.note(
                 "NoNodeLeft",
+                R.NO_NODE_LEFT,
                 actor="rcm",
                 subject=group.subject,
-                section="§5.3",
                 message="no node can take the group",
             )
             return
         group.status |= GroupStatusFlags.NETWORK_FAILURE
-        ctx.note("Failover", actor="rcm", subject=group.subject, section="§5.3", evidence=DOC, node=target)
+        ctx.note("Failover", R.NETWORK_LOSS, actor="rcm", subject=group.subject, node=target)
         flags = self._cluster_flag(F.IGNORE_NETWORK_CONNECTIVITY, group.subject)
-        yield from self._move(group, target, flags, None, op, persist=False)
+        yield from self._move(group, target, flags, None, op, persist=False, why=R.NETWORK_LOSS)
         group.status &= ~GroupStatusFlags.NETWORK_FAILURE
 
     def _recover(self, group: Group) -> Process:
@@ -100,19 +99,18 @@ class Recovery(ClusterCore):
         while True:
             down = [r for r in group.resources if r.state in (FAILED, OFFLINE)]
             if not down:
-                ctx.group_state(group, "Online", section="§5.3")
+                ctx.group_state(group, "Online", R.GROUP_STATE)
                 return
             res = down[0]
-            ctx.group_state(group, "Failed", section="§5.3")
+            ctx.group_state(group, "Failed", R.GROUP_STATE)
             action = res.properties["RestartAction"]
             if action and self._may_restart(res):
                 res.restarts.append(float(env.now))
                 ctx.note(
                     "Restart",
+                    R.RESTART,
                     actor="rcm",
                     subject=res.name,
-                    section="§5.3",
-                    evidence=DOC,
                     node=res.node,
                     attempt=len(res.restarts),
                     RestartThreshold=res.properties["RestartThreshold"],
@@ -124,10 +122,9 @@ class Recovery(ClusterCore):
             if target is None:
                 ctx.note(
                     "NoFailover",
+                    R.NO_NODE_LEFT,
                     actor="rcm",
                     subject=group.subject,
-                    section="§5.3",
-                    evidence=DOC,
                     message="restarts exhausted and no node left to fail over to; the group stays failed",
                 )
                 return
@@ -136,9 +133,7 @@ class Recovery(ClusterCore):
 
     def _fail_over(self, group: Group, target: str) -> Process:
         """Move a failed group to ``target`` and try it there, its restart count starting afresh (§5.3)."""
-        self.ctx.note(
-            "Failover", actor="rcm", subject=group.subject, section="§5.3", evidence=DOC, node=target
-        )
+        self.ctx.note("Failover", R.FAILOVER, actor="rcm", subject=group.subject, node=target)
         for other in reversed(group.resources):
             if other.state == ONLINE:
                 yield from self._take_offline(other, OfflineFlags(0), target, None, persist=False)

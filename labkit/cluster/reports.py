@@ -3,7 +3,8 @@
 A report is recorded as a call and its return (a RESOURCE_EXIT_STATE). The monitor checks it in order —
 the handle OpenV2 gave, whether Terminate already stopped the operation (then the answer is
 ResourceExitStateTerminate), the argument's type, an operation pending, a state a DLL may report, a
-growing CheckPoint — and then asks `labkit.cluster.pending.classify` what the report does.
+CheckPoint that changed (and grew, for a report that the operation is still pending) — and then asks
+`labkit.cluster.pending.classify` what the report does.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from labkit.cluster import rules as R
 from labkit.cluster.entrypoints import EntryPoints
 from labkit.cluster.instance import Instance
-from labkit.cluster.pending import PROGRESS, REPORTABLE, Pending, Settled, Settles, classify
+from labkit.cluster.pending import PENDING_STATES, PROGRESS, REPORTABLE, Pending, Settled, Settles, classify
 from labkit.cluster.resdll import RESOURCE_STATUS_EX, ClusWorker
-from labkit.cluster.values import flags_or_zero, int_or_text, is_int, ref, shown
-from labkit.trace import Kind
+from labkit.cluster.values import flags_or_zero, int_or_text, is_int, shown
+from labkit.trace import Kind, Rule
 from labkit.winapi import RESOURCE_EXIT_STATE, ResourceStatusFlags, state_name
 
 CONTINUE, TERMINATE = (
@@ -24,7 +26,7 @@ CONTINUE, TERMINATE = (
     RESOURCE_EXIT_STATE.ResourceExitStateTerminate,
 )
 
-Rule = tuple[str, str, Callable[[Pending | None, Any], str | None]]
+Check = tuple[str, Rule, Callable[[Pending | None, Any], str | None]]
 
 
 def _no_pending(pending: Pending | None, status: Any) -> str | None:
@@ -46,21 +48,33 @@ def _not_reportable(pending: Pending | None, status: Any) -> str | None:
 def _checkpoint_not_growing(pending: Pending | None, status: Any) -> str | None:
     assert pending is not None
     checkpoint = status.CheckPoint
-    if is_int(checkpoint) and checkpoint > pending.checkpoint:
+    if status.ResourceState not in PENDING_STATES or (is_int(checkpoint) and checkpoint > pending.checkpoint):
         return None
     return (
-        f"CheckPoint {checkpoint!r} does not grow (last accepted {pending.checkpoint}); "
-        "the monitor does not see a new report"
+        f"CheckPoint {checkpoint!r} does not grow (last accepted {pending.checkpoint}); a report that the "
+        "resource is still pending must carry a greater one"
     )
 
 
-REPORT_RULES: tuple[Rule, ...] = (
-    ("StatusWithoutPending", "§4", _no_pending),
-    ("InvalidResourceState", "§2.11", _not_reportable),
-    ("CheckPointNotIncreasing", "§4", _checkpoint_not_growing),
+def _checkpoint_unchanged(pending: Pending | None, status: Any) -> str | None:
+    assert pending is not None
+    checkpoint = status.CheckPoint
+    if is_int(checkpoint) and checkpoint != pending.checkpoint:
+        return None
+    return (
+        f"CheckPoint {checkpoint!r} is the one last accepted; the monitor reads a report only when its "
+        "CheckPoint changed, so it does not see this one"
+    )
+
+
+REPORT_CHECKS: tuple[Check, ...] = (
+    ("StatusWithoutPending", R.STATUS_ONLY_PENDING, _no_pending),
+    ("InvalidResourceState", R.REPORTABLE_STATES, _not_reportable),
+    ("CheckPointNotIncreasing", R.CHECKPOINT_GREATER, _checkpoint_not_growing),
+    ("CheckPointUnchanged", R.CHECKPOINT_CHANGED, _checkpoint_unchanged),
 )
-"""What a RESOURCE_STATUS_EX report must satisfy, in order: (fault name, sheet section, check giving the
-broken rule or None). The first broken rule is a fault and the report is ignored."""
+"""What a RESOURCE_STATUS_EX report must satisfy, in order: (fault name, the rule, a check saying how the
+report breaks it, or None). The first broken rule is a fault and the report is ignored."""
 
 
 class StatusReports(EntryPoints):
@@ -75,7 +89,7 @@ class StatusReports(EntryPoints):
             actor=ctx.actor,
             subject=inst.resource.name,
             args=_report_args(handle, status),
-            ref=ref("§4"),
+            rule=R.STATUS_REPORT,
         )
         exit_state = self._judge(inst, handle, status)
         ctx.record(
@@ -86,30 +100,29 @@ class StatusReports(EntryPoints):
             result=int(exit_state),
             result_name=exit_state.name,
             span=call.span,
-            ref=ref("§4"),
+            rule=R.EXIT_STATE,
         )
         return int(exit_state)
 
     def _judge(self, inst: Instance, handle: object, status: object) -> RESOURCE_EXIT_STATE:
         worker = self.ctx.worker
         if handle != inst.handle:
-            self.bad_call(
-                "UnknownHandle", inst, f"got ResourceHandle {shown(handle)}; OpenV2 gave {inst.handle}"
-            )
+            what = f"got ResourceHandle {shown(handle)}; OpenV2 gave {inst.handle}"
+            self.bad_call("UnknownHandle", inst, what, R.RESOURCE_HANDLE)
             return CONTINUE
         if worker.monitor_terminated if worker is not None else inst.terminated:
             if worker is not None:
                 self._told_to_stop(worker, inst)
             return TERMINATE
         if not isinstance(status, RESOURCE_STATUS_EX):
-            rule = f"ResourceStatus must be a RESOURCE_STATUS_EX, not {type(status).__name__}"
-            self.bad_call("BadArgument", inst, rule)
+            what = f"ResourceStatus must be a RESOURCE_STATUS_EX, not {type(status).__name__}"
+            self.bad_call("BadArgument", inst, what, R.CALLBACK_TYPES)
             return CONTINUE
         pending = inst.pending
-        for name, section, check in REPORT_RULES:
+        for name, rule, check in REPORT_CHECKS:
             broken = check(pending, status)
             if broken is not None:
-                self.bad_call(name, inst, broken, section=section)
+                self.bad_call(name, inst, broken, rule)
                 return CONTINUE
         assert pending is not None
         pending.checkpoint = status.CheckPoint
@@ -124,8 +137,8 @@ class StatusReports(EntryPoints):
         if action is PROGRESS:
             return
         if not isinstance(action, Settles):
-            rule = f"{state_name(state)} is not a state to report while {pending.kind} is pending"
-            self.bad_call("InvalidResourceState", inst, rule)
+            what = f"{state_name(state)} is not a state to report while {pending.kind} is pending"
+            self.bad_call("InvalidResourceState", inst, what, R.REPORTABLE_STATES)
             return
         inst.pending = None
         ctx.record(
@@ -136,10 +149,9 @@ class StatusReports(EntryPoints):
             span=pending.span,
             result=action.code,
             args={"ResourceState": int(state), "StatusFlags": int(flags)},
-            evidence=action.evidence,
-            ref=ref("§4"),
+            rule=action.rule,
         )
-        ctx.resource_state(res, action.state, actor="rhs", section="§4", evidence=action.evidence)
+        ctx.resource_state(res, action.state, action.rule, actor="rhs")
         pending.settled.succeed(Settled(action.outcome, action.code, flags))
 
     def _told_to_stop(self, worker: ClusWorker, inst: Instance) -> None:
@@ -152,20 +164,18 @@ class StatusReports(EntryPoints):
             worker.stop_ignored = True
             ctx.fault(
                 "IgnoredTerminate",
+                R.EXIT_STATE,
                 subject=inst.resource.name,
-                rule=f"{worker.name} reported again after SetResourceStatusEx answered "
+                what=f"{worker.name} reported again after SetResourceStatusEx answered "
                 f"ResourceExitStateTerminate at {told:g} ms; the DLL must then end the operation and "
                 "all its workers at once",
                 routine="SetResourceStatusEx",
-                section="§4",
                 actor=worker.name,
             )
 
-    def bad_call(self, name: str, inst: Instance, rule: str, *, section: str = "§2.11") -> None:
-        """A callback the DLL got wrong: a fault naming the rule, the call itself is ignored."""
-        self.ctx.fault(
-            name, subject=inst.resource.name, rule=rule, routine="SetResourceStatusEx", section=section
-        )
+    def bad_call(self, name: str, inst: Instance, what: str, rule: Rule) -> None:
+        """A callback the DLL got wrong: a fault saying how it broke ``rule``; the call is ignored."""
+        self.ctx.fault(name, rule, subject=inst.resource.name, what=what, routine="SetResourceStatusEx")
 
 
 def _report_args(handle: object, status: object) -> dict[str, Any]:

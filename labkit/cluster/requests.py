@@ -7,6 +7,7 @@ runs. FORCE_WITH_TERMINATION makes the cluster call Terminate instead of Offline
 
 from __future__ import annotations
 
+from labkit.cluster import rules as R
 from labkit.cluster.admission import Admission
 from labkit.cluster.client import (
     MoveGroup,
@@ -17,15 +18,12 @@ from labkit.cluster.client import (
 from labkit.cluster.core import Process
 from labkit.cluster.pending import OFFLINE, ONLINE
 from labkit.cluster.persistent import persist_offline
-from labkit.trace import Evidence
 from labkit.winapi import (
     ERROR_GROUP_NOT_AVAILABLE,
     ERROR_RESOURCE_NOT_ONLINE,
     ERROR_SUCCESS,
     ResourceOfflineFlags,
 )
-
-DOC = Evidence.DOCUMENTED
 
 
 class Requests(Admission):
@@ -39,34 +37,34 @@ class Requests(Admission):
         call = self._request(
             step.api, res.name, {"hResource": res.name, "dwOfflineFlags": word}, step.in_buffer
         )
-        flags = self._admit(call, word, unmapped)
-        if flags is None or not self._ready(call, res.group, [res], flags):
+        admitted = self._admit(call, word, unmapped)
+        if admitted is None or not self._ready(call, res.group, [res], admitted[0]):
             return
+        flags, why = admitted
         if res.state != ONLINE:
             self.ctx.note(
                 "NotOnline",
+                R.NOT_ONLINE,
                 actor="rcm",
                 subject=res.name,
-                section="§5.2",
                 message=f"{res.name} is {res.state}; there is nothing to take offline",
             )
-            call.finish(ERROR_SUCCESS if res.state == OFFLINE else ERROR_RESOURCE_NOT_ONLINE)
+            call.finish(ERROR_SUCCESS if res.state == OFFLINE else ERROR_RESOURCE_NOT_ONLINE, R.NOT_ONLINE)
             return
         op = self._begin(res.group, cancellable=False)
         if step.force_with_termination:
             self.ctx.note(
                 "ForceWithTermination",
+                R.FORCE_TERMINATION,
                 actor="rcm",
                 subject=res.name,
-                section="§2.6",
-                evidence=DOC,
                 message="FORCE_WITH_TERMINATION: the cluster calls Terminate instead of OfflineV2",
             )
-            yield from self.rhs[res.node].terminate(res, OFFLINE)
+            yield from self.rhs[res.node].terminate(res, OFFLINE, R.FORCE_TERMINATION)
             persist_offline(self.ctx, res, flags)
             code = ERROR_SUCCESS
         else:
-            settled = yield from self._take_offline(res, flags, None, step.in_buffer, call.pending)
+            settled = yield from self._take_offline(res, flags, None, step.in_buffer, call.pending, why=why)
             code = settled.code
         self._settle_group(res.group)
         self._end(res.group, op)
@@ -78,14 +76,17 @@ class Requests(Admission):
         call = self._request(
             step.api, group.subject, {"hGroup": group.name, "dwOfflineFlags": word}, step.in_buffer
         )
-        flags = self._admit(call, word, unmapped)
-        if flags is None or not self._ready(call, group, group.resources, flags):
+        admitted = self._admit(call, word, unmapped)
+        if admitted is None or not self._ready(call, group, group.resources, admitted[0]):
             return
+        flags, why = admitted
         op = self._begin(group, cancellable=False)
         code = ERROR_SUCCESS
         for res in reversed(group.resources):
             if res.state == ONLINE:
-                settled = yield from self._take_offline(res, flags, None, step.in_buffer, call.pending)
+                settled = yield from self._take_offline(
+                    res, flags, None, step.in_buffer, call.pending, why=why
+                )
                 code = code or settled.code
         self._settle_group(group)
         self._end(group, op)
@@ -96,18 +97,19 @@ class Requests(Admission):
         word, unmapped = client_flags(step.api, self.requested)
         args = {"hGroup": group.name, "hDestinationNode": step.node, "dwMoveFlags": word}
         call = self._request(step.api, group.subject, args, step.in_buffer)
-        flags = self._admit(call, word, unmapped)
-        if flags is None or not self._ready(call, group, group.resources, flags):
+        admitted = self._admit(call, word, unmapped)
+        if admitted is None or not self._ready(call, group, group.resources, admitted[0]):
             return
+        flags, why = admitted
         destination = step.node
         if destination is None:
             destination = self._best_node(group, {group.node})
             if destination is None:
-                call.finish(ERROR_GROUP_NOT_AVAILABLE)
+                call.finish(ERROR_GROUP_NOT_AVAILABLE, R.BEST_NODE)
                 return
-            ctx.note("BestNode", actor="rcm", subject=group.subject, section="§6.3", node=destination)
+            ctx.note("BestNode", R.BEST_NODE, actor="rcm", subject=group.subject, node=destination)
         call.pending()  # MoveClusterGroupEx answers ERROR_IO_PENDING once the move is accepted (MCGX)
         op = self._begin(group, cancellable=True)
-        code = yield from self._move(group, destination, flags, step.in_buffer, op, persist=True)
+        code = yield from self._move(group, destination, flags, step.in_buffer, op, persist=True, why=why)
         self._end(group, op)
         call.finish(code)

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from types import MappingProxyType
 from typing import cast
 
+from labkit.cluster import rules as R
 from labkit.cluster.callbacks import Callbacks
 from labkit.cluster.entrypoints import Step
 from labkit.cluster.instance import Instance
@@ -36,8 +37,8 @@ from labkit.cluster.pending import (
 )
 from labkit.cluster.reports import StatusReports
 from labkit.cluster.resdll import PropertyList, ResourceDll
-from labkit.cluster.values import frozen, property_list_size, ref, shown, shown_buffer
-from labkit.trace import Evidence, Kind
+from labkit.cluster.values import frozen, property_list_size, shown, shown_buffer
+from labkit.trace import Kind, Rule
 from labkit.winapi import (
     ERROR_IO_PENDING,
     ERROR_OPERATION_ABORTED,
@@ -60,7 +61,7 @@ class Rhs(StatusReports):
         ctx = self.ctx
         made = ctx.call_user("StartupEx", res.name, lambda: _prepare(factory(), self, res))
         if not made.ok:
-            ctx.resource_state(res, FAILED, actor="rhs", section="§2.1")
+            ctx.resource_state(res, FAILED, R.DLL_LOAD_FAILS, actor="rhs")
             return False
         inst: Instance = made.value
         self.instances[res.name] = inst
@@ -79,10 +80,10 @@ class Rhs(StatusReports):
         )
         if how != "ok" or resid is None:
             self.instances.pop(res.name, None)
-            ctx.resource_state(res, FAILED, actor="rhs", section="§2.2")
+            ctx.resource_state(res, FAILED, R.OPEN_FAILS, actor="rhs")
             return False
         inst.resid = resid
-        ctx.resource_state(res, OFFLINE, actor="rhs", section="§2.2")
+        ctx.resource_state(res, OFFLINE, R.OPEN, actor="rhs")
         return True
 
     def close(self, res: Resource) -> Step:
@@ -106,17 +107,18 @@ class Rhs(StatusReports):
             "Reserved": 0,
         }
         call = (inst.resid, flags, frozen(in_buffer), args["InBufferSize"], 0)
-        how, code, span = yield from self.call_entry(inst, "OnlineV2", args, call, "dword")
+        why = R.ONLINE_FLAGS if flags else R.ONLINE_CALL  # online flags come from labkit's mapping only
+        how, code, span = yield from self.call_entry(inst, "OnlineV2", args, call, "dword", why)
         if how == "deadlock":
             return Settled(Outcome.FAILED, code)
         if inst.terminated:  # Terminate overlapped the call: whatever it returns, the resource is stopped
             return Settled(Outcome.FAILED, ERROR_OPERATION_ABORTED)
         ok = how == "ok"
         if ok and code == ERROR_IO_PENDING:
-            self.ctx.resource_state(res, ONLINE_PENDING, actor="rhs", section="§4")
+            self.ctx.resource_state(res, ONLINE_PENDING, R.IO_PENDING, actor="rhs")
             return (yield from self._await(inst, "OnlineV2", span))
         if ok and code == ERROR_SUCCESS:
-            self.ctx.resource_state(res, ONLINE, actor="rhs", section="§2.4")
+            self.ctx.resource_state(res, ONLINE, R.ONLINE_RETURNS, actor="rhs")
             return Settled(Outcome.DONE, ERROR_SUCCESS)
         return (yield from self._error_return(inst, "OnlineV2", code if ok else None, FAILED))
 
@@ -127,8 +129,10 @@ class Rhs(StatusReports):
         destination: str | None,
         in_buffer: PropertyList | None,
         on_pending: Callable[[], None] = lambda: None,
+        why: Rule = R.OFFLINE_CALL,
     ) -> Step:
-        """OfflineV2 and the pending protocol; returns a `Settled`. ``on_pending`` runs on IO_PENDING."""
+        """OfflineV2 and the pending protocol; returns a `Settled`. ``on_pending`` runs on IO_PENDING;
+        ``why`` is the rule the call cites (the one that put its flags there, when it has some)."""
         ctx = self.ctx
         inst = self.instances[res.name]
         inst.terminated = False
@@ -142,18 +146,18 @@ class Rhs(StatusReports):
             "Reserved": 0,
         }
         call = (inst.resid, destination, flags, frozen(in_buffer), args["InBufferSize"], 0)
-        how, code, span = yield from self.call_entry(inst, "OfflineV2", args, call, "dword")
+        how, code, span = yield from self.call_entry(inst, "OfflineV2", args, call, "dword", why)
         if how == "deadlock":
             return Settled(Outcome.FAILED, code)
         if inst.terminated:
             return Settled(Outcome.TERMINATED, ERROR_OPERATION_ABORTED)
         ok = how == "ok"
         if ok and code == ERROR_IO_PENDING:
-            ctx.resource_state(res, OFFLINE_PENDING, actor="rhs", section="§4")
+            ctx.resource_state(res, OFFLINE_PENDING, R.IO_PENDING, actor="rhs")
             on_pending()
             return (yield from self._await(inst, "OfflineV2", span))
         if ok and code == ERROR_SUCCESS and ctx.policy.error_return_rule == "teach":
-            ctx.resource_state(res, OFFLINE, actor="rhs", section="§2.5")
+            ctx.resource_state(res, OFFLINE, R.OFFLINE_RETURNS, actor="rhs")
             return Settled(Outcome.DONE, ERROR_SUCCESS)
         return (
             yield from self._error_return(inst, "OfflineV2", code if ok else None, self._terminated_state())
@@ -176,8 +180,9 @@ class Rhs(StatusReports):
             pending.cancel_requested = True
         return code if how == "ok" else None
 
-    def terminate(self, res: Resource, then: str | None) -> Step:
-        """Call Terminate; the resource goes to ``then`` (None: stays as it is)."""
+    def terminate(self, res: Resource, then: str | None, why: Rule, state: Rule = R.TERMINATE) -> Step:
+        """Call Terminate because of ``why``; the resource goes to ``then`` (None: stays as it is), the
+        state change citing ``state``."""
         inst = self.instances.get(res.name)
         if inst is not None:
             inst.terminated = True
@@ -191,17 +196,17 @@ class Rhs(StatusReports):
                     subject=res.name,
                     span=pending.span,
                     result=ERROR_OPERATION_ABORTED,
-                    ref=ref("§2.6"),
+                    rule=R.TERMINATED_CODES,
                 )
                 stopped = Outcome.TERMINATED if pending.kind == "OfflineV2" else Outcome.FAILED
                 pending.settled.succeed(Settled(stopped, ERROR_OPERATION_ABORTED))
             for worker in inst.workers:
                 worker.monitor_terminated = True
             yield from self.call_entry(
-                inst, "Terminate", {"Resource": shown(inst.resid)}, (inst.resid,), "void"
+                inst, "Terminate", {"Resource": shown(inst.resid)}, (inst.resid,), "void", why
             )
         if then is not None:
-            self.ctx.resource_state(res, then, actor="rhs", section="§2.6")
+            self.ctx.resource_state(res, then, state, actor="rhs")
 
     def is_pending(self, res: Resource) -> bool:
         inst = self.instances.get(res.name)
@@ -223,18 +228,18 @@ class Rhs(StatusReports):
             settled = cast(Settled, pending.settled.value)
             if settled.outcome is Outcome.FAILED and not inst.terminated:
                 then = self._terminated_state() if routine == "OfflineV2" else None
-                yield from self.terminate(res, then)
+                yield from self.terminate(res, then, R.FAILED_REPORT_TERMINATES, R.TERMINATED_STATE)
                 if routine == "OfflineV2":
                     return Settled(Outcome.TERMINATED, settled.code, settled.flags)
             return settled
         inst.pending = None
         ctx.fault(
             "PendingTimeout",
+            R.PENDING_TIMEOUT,
             subject=res.name,
-            rule=f"no status report for PendingTimeout ({limit} ms) since the last one at "
+            what=f"no status report for PendingTimeout ({limit} ms) since the last one at "
             f"{pending.last_report:g} ms; the monitor calls Terminate",
             routine=routine,
-            section="§4",
             PendingTimeout=limit,
         )
         ctx.record(
@@ -244,10 +249,13 @@ class Rhs(StatusReports):
             subject=res.name,
             span=span,
             result=ERROR_TIMEOUT,
-            ref=ref("§4"),
+            rule=R.TERMINATED_CODES,
         )
-        final = self._terminated_state() if routine == "OfflineV2" else FAILED
-        yield from self.terminate(res, final)
+        offline = routine == "OfflineV2"
+        final = self._terminated_state() if offline else FAILED
+        yield from self.terminate(
+            res, final, R.PENDING_TIMEOUT, R.TERMINATED_STATE if offline else R.ONLINE_FAILS
+        )
         return Settled(Outcome.TERMINATED if routine == "OfflineV2" else Outcome.FAILED, ERROR_TIMEOUT)
 
     def _error_return(self, inst: Instance, routine: str, code: int | None, then: str) -> Step:
@@ -256,13 +264,13 @@ class Rhs(StatusReports):
         shown = "misbehaved" if code is None else f"returned {error_name(code, 'cluster')} ({code})"
         self.ctx.note(
             "EventLog",
+            R.ERROR_RETURN,
             actor="rhs",
             subject=res.name,
-            section="§2.5, G3",
-            evidence=Evidence.DOCUMENTED,
             message=f"{routine} of resource {res.name} {shown}; the monitor calls Terminate",
         )
-        yield from self.terminate(res, then)
+        state = R.TERMINATED_STATE if routine == "OfflineV2" else R.ONLINE_FAILS
+        yield from self.terminate(res, then, R.ERROR_RETURN, state)
         code = ERROR_RESOURCE_FAILED if code is None else code
         return Settled(Outcome.TERMINATED if routine == "OfflineV2" else Outcome.FAILED, code)
 

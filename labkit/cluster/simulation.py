@@ -10,6 +10,7 @@ import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from labkit.cluster import rules as R
 from labkit.cluster.context import RunContext
 from labkit.cluster.policy import Policy
 from labkit.cluster.rcm import Cluster
@@ -21,7 +22,7 @@ from labkit.engine.gcfreeze import freeze_survivors
 from labkit.engine.guard import DEFAULT_LIMIT_S, UserCodeGuard
 from labkit.engine.run import Run
 from labkit.exceptions import SimulationError
-from labkit.trace import Evidence, Trace
+from labkit.trace import Trace
 from labkit.winapi import OfflineFlags, cluster_profile, error_name
 
 DllChoice = str | type[ResourceDll] | ResourceDll | Callable[[], ResourceDll]
@@ -80,7 +81,7 @@ def simulate(
         layout = [(g.name, g.node, g.resources) for g in chosen.groups]
         cluster = Cluster(ctx, chosen.nodes, layout, values, chosen.private, factory, requested, seed)
         ending = _run(ctx, cluster, chosen, requested, horizon, max_steps)
-        trace = scaffold.close_run(ctx.tracer, ending)
+        trace = scaffold.close_run(ctx.tracer, ending, R.RUN_END)
     return Run(trace, _outcome(trace, ending, ctx, cluster))
 
 
@@ -96,9 +97,9 @@ def _run(
     if requested and not chosen.requests:
         ctx.note(
             "FlagsUnused",
+            R.RUN_NOTES,
             actor="rcm",
             subject="",
-            section="§6.4",
             OfflineFlags=int(requested),
             message="the scenario has no client request to carry the requested flags",
         )
@@ -124,10 +125,9 @@ def _record_ending(ctx: RunContext, ending: scaffold.Ending) -> None:
     elif ending.work_left:
         ctx.note(
             "HorizonReached",
+            R.RUN_NOTES,
             actor="rcm",
             subject="",
-            section="§4",
-            evidence=Evidence.INFERRED,
             message=f"the run stopped at its horizon of {ending.horizon_ms:g} ms with work still scheduled",
         )
 

@@ -12,13 +12,6 @@ from typing import TypeGuard
 from labkit.cluster.resdll import PropertyList
 from labkit.winapi import ResourceStatusFlags
 
-SHEET = "cluster-offline"
-
-
-def ref(section: str) -> str:
-    """``cluster-offline §4`` for ``"§4"``."""
-    return f"{SHEET} {section}"
-
 
 def is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import simpy
 
-from labkit.trace import Evidence, TraceEvent, Tracer
+from labkit.trace import Rule, TraceEvent, Tracer
 from labkit.trace.checks import open_spans
 
 MAX_STEPS = 200_000
@@ -72,10 +72,11 @@ def run(
     return None
 
 
-def close_open_spans(tracer: Tracer, why: str) -> list[TraceEvent]:
+def close_open_spans(tracer: Tracer, why: str, rule: Rule) -> list[TraceEvent]:
     """Record an ``abandoned`` return for each call that never returned and an ``abandoned`` complete for
     each asynchronous call that never completed, by the caller, which stops waiting because the run
-    ended (``why``). Returns the events recorded."""
+    ended (``why``); each cites ``rule`` (the domain's rule for the end of a run). Returns the events
+    recorded."""
     closed = []
     for call, kind in open_spans(tracer.trace):
         closed.append(
@@ -86,7 +87,7 @@ def close_open_spans(tracer: Tracer, why: str) -> list[TraceEvent]:
                 subject=call.subject,
                 args={"abandoned": why},
                 span=call.span,
-                evidence=Evidence.INFERRED,
+                rule=rule,
             )
         )
     return closed

@@ -27,7 +27,7 @@ import simpy
 from labkit._version import __version__
 from labkit.engine import runloop
 from labkit.exceptions import SimulationError
-from labkit.trace import Trace, TraceHeader, Tracer
+from labkit.trace import Rule, Trace, TraceHeader, Tracer
 from labkit.winapi import Domain
 
 MAX_YIELDS_AT_ONE_INSTANT = 1000
@@ -113,9 +113,10 @@ def run_to_horizon(
     return Ending(horizon_ms, runaway, work_left)
 
 
-def close_run(tracer: Tracer, ending: Ending) -> Trace:
-    """Close every call still open as abandoned (`runloop.close_open_spans`) and return the trace."""
-    runloop.close_open_spans(tracer, ending.why)
+def close_run(tracer: Tracer, ending: Ending, rule: Rule) -> Trace:
+    """Close every call still open as abandoned, citing ``rule`` (`runloop.close_open_spans`), and return
+    the trace."""
+    runloop.close_open_spans(tracer, ending.why, rule)
     return tracer.close()
 
 

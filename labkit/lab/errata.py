@@ -1,8 +1,10 @@
 """What the docs get wrong: the discrepancies the reference sheets list, as data the lab can show and test.
 
 Each `Erratum` says what the documentation says, what is actually true and what that rests on
-(header, sample, observed logs). Notebook 08 renders them; where labkit's model can show the truth,
-`demonstration` names the scenario or value that does, and the tests check it.
+(header, sample, observed logs); where the truth is the reference sheets' inference, it says so. Notebook 08
+renders them next to the rule catalogue: `Erratum.rules` names the catalogue rules each one bears on. Where
+labkit's model can show the truth, `demonstration` names the scenario or value that does, and the tests
+check it.
 """
 
 from __future__ import annotations
@@ -35,6 +37,11 @@ class Erratum:
     scenario: str = ""
     """The scenario of `domain` that shows it, if one does (tests check it exists)."""
 
+    @property
+    def rules(self) -> tuple[str, ...]:
+        """The ids of the catalogue rules this erratum bears on (`labkit rules`)."""
+        return RULES_OF.get(self.id, ())
+
 
 ERRATA: tuple[Erratum, ...] = (
     Erratum(
@@ -53,7 +60,8 @@ ERRATA: tuple[Erratum, ...] = (
         "nspv2",
         "SOCKET_ERROR (that is, 1)",
         "Every NSPv2 page (and the French seed: « c'est-à-dire 1 ») says SOCKET_ERROR is 1.",
-        "SOCKET_ERROR is -1. The 2018 text read (â€“1), a mojibake en dash; the minus was lost in the clean-up.",
+        "SOCKET_ERROR is -1 in the headers. The 2018 text read (â€“1), an en dash garbled into mojibake; the sheet "
+        "infers that the minus was lost when the mojibake was cleaned up.",
         "H-MGW _socket_types.h, REV-OLD, REV-NEW",
         "labkit.winapi.SOCKET_ERROR == -1",
     ),
@@ -122,8 +130,9 @@ ERRATA: tuple[Erratum, ...] = (
         "Stub rules conflict",
         "Unimplemented routines must be stubs returning WSAEOPNOTSUPP; SetServiceEx's page also says a stub may "
         "always return NO_ERROR.",
-        "WSAAdvertiseProvider rejects only NULL Begin/NextEx/End and the sample leaves Rundown NULL. A VOID stub "
-        "cannot return anything: it completes with WSAEOPNOTSUPP (NextEx, SetServiceEx) or just returns (Rundown).",
+        "WSAAdvertiseProvider rejects only NULL Begin/NextEx/End and the sample leaves Rundown NULL, so NULL is "
+        "accepted for an optional routine. A VOID routine has no return value for WSAEOPNOTSUPP: labkit assumes "
+        "its stub completes with it (SetServiceEx) or just returns (Rundown), and that a NULL entry is never called.",
         "D-Routine, D-SetSvc, D-Adv, S-Prov",
         "scenario no-optional-routines",
         scenario="no-optional-routines",
@@ -142,8 +151,8 @@ ERRATA: tuple[Erratum, ...] = (
         "WSAQUERYSET2 has no lpServiceClassId",
         "LUP_RETURN_TYPE returns the type 'as lpServiceClassId'; the struct carries the 'service class ID'; "
         "dwNumberOfProtocols is a size in bytes.",
-        "WSAQUERYSET2 has no lpServiceClassId (the broker drops it from the client's WSAQUERYSET); "
-        "dwNumberOfProtocols is a count.",
+        "WSAQUERYSET2 has no lpServiceClassId (labkit assumes the broker drops the one in the client's "
+        "WSAQUERYSET); dwNumberOfProtocols is a count (the sample multiplies it by sizeof(AFPROTOCOLS)).",
         "H-MGW struct, S-Utils",
         "labkit.nspv2's WSAQUERYSET2 has the header's members and no lpServiceClassId",
     ),
@@ -189,10 +198,11 @@ ERRATA: tuple[Erratum, ...] = (
         "Cleanup or Rundown?",
         "Cleanup is for a session that 'has terminated', Rundown for one that 'is terminating'; Startup/Cleanup use "
         "v1's refcount wording.",
-        "No page says which fires at process exit, or whether both do. labkit infers Rundown on a crash and Cleanup "
-        "on an orderly exit, and lets you switch the policy.",
+        "No page says which fires at process exit, or whether both do; the pages do say every successful Startup "
+        "gets its own Cleanup. labkit assumes Rundown then Cleanup on a crash (keeping that pairing) and Cleanup on "
+        "an orderly exit; the crash policy switches it, and 'rundown' alone breaks the pairing.",
         "D-Startup, D-Cleanup, D-Rundown, D-NSPInit",
-        "scenario crash-during-lookup with crash_policy rundown / cleanup / both",
+        "scenario crash-during-lookup (the default) and crash-without-cleanup (crash policy 'rundown')",
         scenario="crash-during-lookup",
     ),
     Erratum(
@@ -423,13 +433,51 @@ ERRATA: tuple[Erratum, ...] = (
 )
 
 
+RULES_OF: dict[str, tuple[str, ...]] = {
+    "D1": ("nspv2.void-routines",),
+    "D2": ("nspv2.int-routine-returns",),
+    "D3": ("nspv2.next-gets-async-handle",),
+    "D4": ("nspv2.vista-async-unsupported", "nspv2.complete-exactly-once"),
+    "D6": ("nspv2.end-cancels-running-next",),
+    "D7": ("nspv2.efault-gives-required-size",),
+    "D8": ("nspv2.begin-gets-session-arg",),
+    "D9": (
+        "nspv2.unimplemented-routine-stub",
+        "nspv2.optional-routine-may-be-null",
+        "nspv2.null-routine-not-called",
+    ),
+    "D11": ("nspv2.broker-drops-service-class-id",),
+    "D13": ("nspv2.no-more-results",),
+    "D14": ("nspv2.flushprevious-skips-result",),
+    "D16": ("nspv2.crash-ends-session", "nspv2.startup-cleanup-pairing", "nspv2.orderly-exit-sends-cleanup"),
+    "D19": (
+        "nspv2.unknown-name-service-not-found",
+        "nspv2.setservice-op-table",
+        "nspv2.email-registration-needs-blob",
+    ),
+    "D21": ("nspv2.install-with-empty-path",),
+    "D22": ("nspv2.service-hosting-unsupported",),
+    "D23": ("nspv2.no-more-results",),
+    "G3": ("cluster.error-return-terminates",),
+    "G4": ("cluster.unknown-flags",),
+    "G5": ("cluster.cancel-reaches-dll",),
+    "G6": ("cluster.client-flags-forwarded", "cluster.online-flags-follow-request"),
+    "G8": ("cluster.pending-timeout-terminates",),
+    "G11": ("cluster.signal-failure",),
+    "G14": ("cluster.pseudo-states-fail", "cluster.set-locked-mode-ex"),
+    "G16": ("cluster.pending-timeout-capped-by-deadlock-timeout",),
+}
+"""Erratum id → the catalogue rules it bears on (tests check every id names a rule)."""
+
+
 def errata(domain: str | None = None) -> list[Erratum]:
     """The errata, optionally of one domain."""
     return [e for e in ERRATA if domain is None or e.domain == domain]
 
 
 def errata_frame(domain: str | None = None) -> pd.DataFrame:
-    """The errata as a table: id, topic, docs say, truth, basis, how to see it in labkit."""
+    """The errata as a table: id, topic, docs say, truth, basis, how to see it in labkit, and the catalogue
+    rules it bears on."""
     import pandas as pd
 
     rows = errata(domain)
@@ -441,5 +489,20 @@ def errata_frame(domain: str | None = None) -> pd.DataFrame:
             "truth": [e.truth for e in rows],
             "basis": [e.basis for e in rows],
             "see it in labkit": [e.demonstration for e in rows],
+            "rules": [", ".join(e.rules) for e in rows],
         }
     ).set_index("id")
+
+
+def erratum_rules(erratum_id: str) -> pd.DataFrame:
+    """The catalogue rules an erratum bears on, as rows of `labkit.views.rules_table` (id as index):
+    statement, evidence, source, policy, the scenarios citing each."""
+    from labkit.views.rules import rules_table
+
+    found = [e for e in ERRATA if e.id == erratum_id]
+    if not found:
+        from labkit.exceptions import UnknownNameError
+
+        raise UnknownNameError("erratum", erratum_id, [e.id for e in ERRATA])
+    table = rules_table(found[0].domain).set_index("id")
+    return table.loc[list(found[0].rules), ["statement", "evidence", "source", "policy", "scenarios"]]

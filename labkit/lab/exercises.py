@@ -19,7 +19,7 @@ from labkit.nspv2.provider import Box, NamespaceProvider
 from labkit.nspv2.queryset import WSAQUERYSET2, addresses, buffer_size
 from labkit.text import LITERAL
 from labkit.winapi import CLUSTER_RESOURCE_STATE as S
-from labkit.winapi import OfflineFlags
+from labkit.winapi import LupFlags, OfflineFlags
 
 
 class ReferenceDirectory(NamespaceProvider):
@@ -27,9 +27,12 @@ class ReferenceDirectory(NamespaceProvider):
 
     - Startup produces a per-session value; Cleanup and Rundown free what the session holds, including
       lookups a crashed client never ended.
-    - Begin validates the query and creates a handle; End frees it.
+    - Begin validates the query and creates a handle; End frees it. The namespace has no containers, so
+      LUP_CONTAINERS gets WSANO_DATA.
     - NextEx completes every call exactly once: one result, then WSA_E_NO_MORE; WSAEFAULT with the
-      required size when the client's buffer is too small.
+      required size when the client's buffer is too small. Its flags combine with Begin's as restrictions
+      (a name only if both ask for LUP_RETURN_NAME, addresses only if both ask for LUP_RETURN_ADDR), and
+      LUP_FLUSHPREVIOUS skips the result that did not fit.
     - Failing INT routines return SOCKET_ERROR (-1, not 1) after WSASetLastError.
     """
 
@@ -53,11 +56,14 @@ class ReferenceDirectory(NamespaceProvider):
         lpvClientSessionArg: Any,
         lphLookup: Box[Any],
     ) -> int:
+        if dwControlFlags & LupFlags.CONTAINERS:
+            self.host.WSASetLastError(winapi.WSANO_DATA)  # no containers in this namespace
+            return winapi.SOCKET_ERROR
         if not lpqsRestrictions.lpszServiceInstanceName:
             self.host.WSASetLastError(winapi.WSAEINVAL)
             return winapi.SOCKET_ERROR
         handle = next(self._numbers)
-        self.lookup_store[handle] = lpqsRestrictions.lpszServiceInstanceName
+        self.lookup_store[handle] = (lpqsRestrictions.lpszServiceInstanceName, dwControlFlags)
         self.session_store.get(lpvClientSessionArg, set()).add(handle)
         lphLookup.value = handle
         return winapi.NO_ERROR
@@ -73,17 +79,22 @@ class ReferenceDirectory(NamespaceProvider):
         if hLookup not in self.lookup_store:
             self.host.WSAProviderCompleteAsyncCall(hAsyncCall, winapi.WSA_INVALID_HANDLE)
             return
-        name = self.lookup_store[hLookup]
-        if name is None:
+        name, begin_flags = self.lookup_store[hLookup]
+        if name is None or dwControlFlags & LupFlags.FLUSHPREVIOUS:
+            self.lookup_store[hLookup] = (None, begin_flags)  # delivered, or skipped: no more
             self.host.WSAProviderCompleteAsyncCall(hAsyncCall, winapi.WSA_E_NO_MORE)
             return
-        result = WSAQUERYSET2(lpszServiceInstanceName=name, lpcsaBuffer=self.ADDRESS)
+        wanted = begin_flags & dwControlFlags  # restrictions combine: never more than Begin asked for
+        result = WSAQUERYSET2(
+            lpszServiceInstanceName=name if wanted & LupFlags.RETURN_NAME else None,
+            lpcsaBuffer=self.ADDRESS if wanted & LupFlags.RETURN_ADDR else (),
+        )
         if lpdwBufferLength.value < buffer_size(result):
             lpdwBufferLength.value = buffer_size(result)
             self.host.WSAProviderCompleteAsyncCall(hAsyncCall, winapi.WSAEFAULT)
             return
         lpqsResults.value = result
-        self.lookup_store[hLookup] = None  # delivered: the next call says no more
+        self.lookup_store[hLookup] = (None, begin_flags)  # delivered: the next call says no more
         self.host.WSAProviderCompleteAsyncCall(hAsyncCall, winapi.NO_ERROR)
 
     def NSPv2LookupServiceEnd(self, hLookup: Any) -> int:

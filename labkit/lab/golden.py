@@ -1,7 +1,9 @@
 """Golden traces: one recorded trace per registered scenario, kept in ``data/traces/``.
 
-Regenerate with ``make data`` (``python -m labkit.lab.golden data/traces``); a test regenerates them into a
-temporary folder and compares byte for byte, so a behaviour change shows up as a diff of data files.
+Regenerate with ``make data`` (``python -m labkit.lab.golden data/traces --rules docs/rules.md``); a test
+regenerates them into a temporary folder and compares byte for byte, so a behaviour change shows up as a
+diff of data files. ``--rules`` also writes the rule catalogue document, which names the scenarios whose
+traces cite each rule.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 from labkit import cluster, nspv2
 from labkit.engine.registry import Registry
 from labkit.engine.run import Run
+from labkit.views.rules import catalogue_document
 
 DOMAINS: dict[str, tuple[Registry[Any], Callable[[str], Run]]] = {
     "nspv2": (nspv2.scenarios, nspv2.simulate),
@@ -39,9 +42,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("directory", type=Path, help="where to write the traces (data/traces)")
     parser.add_argument("--domain", choices=list(DOMAINS), action="append", help="default: both")
+    parser.add_argument(
+        "--rules", type=Path, help="also write the rule catalogue document here (docs/rules.md)"
+    )
     args = parser.parse_args()
     for path in regenerate(args.directory, tuple(args.domain or DOMAINS)):
         print(path)
+    if args.rules is not None:
+        args.rules.write_text(catalogue_document(args.directory), encoding="utf-8")
+        print(args.rules)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,8 @@ from labkit.nspv2.sample_providers import (
     Leaky,
     Minimal,
     NeverCompletes,
+    NoRequiredSize,
+    SampleDirectory,
     Slow,
     providers,
 )
@@ -44,7 +46,9 @@ __all__ = [
     "Minimal",
     "NamespaceProvider",
     "NeverCompletes",
+    "NoRequiredSize",
     "Policy",
+    "SampleDirectory",
     "Scenario",
     "SetService",
     "Slow",

@@ -16,16 +16,20 @@ from typing import Any
 import simpy
 
 from labkit import winapi
+from labkit.nspv2 import rules as R
 from labkit.nspv2.broker import Broker
 from labkit.nspv2.catalog import GUID_NAMESPACE
 from labkit.nspv2.queryset import CSADDR_INFO, WSAQUERYSET
 from labkit.nspv2.records import ClientRecord
-from labkit.trace import Evidence, Kind, TraceEvent
+from labkit.trace import Kind, Rule, TraceEvent
 from labkit.winapi import WSAESETSERVICEOP, LupFlags, SetServiceFlags
 
 DEFAULT_LOOKUP_FLAGS = LupFlags.RETURN_NAME | LupFlags.RETURN_ADDR
 MAX_BUFFER_RETRIES = 3
 """A client gives up after this many WSAEFAULT answers in a row."""
+REGISTRATION_BLOB = b"\x01\x00\x00\x00"
+"""The lpBlob a `SetService` carries unless told otherwise: NS_EMAIL registrations require one (D-SetSvc);
+what is in it is the provider's business (labkit's sample providers only check it is there)."""
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,11 @@ class Lookup:
     """lpszContext: for the sample, the service name."""
     namespace: int = winapi.NS_EMAIL
     flags: LupFlags = DEFAULT_LOOKUP_FLAGS
-    """dwControlFlags of Begin (and of every Next)."""
+    """dwControlFlags of Begin (and of every Next unless ``next_flags`` says otherwise)."""
+    next_flags: LupFlags | None = None
+    """dwControlFlags of every WSALookupServiceNext: they combine with Begin's as restrictions (D-NextEx)."""
+    flush_if_too_small: bool = False
+    """On WSAEFAULT, skip the result with LUP_FLUSHPREVIOUS instead of retrying with a bigger buffer."""
     provider: str | None = None
     """Restrict to one provider (its catalog identifier becomes lpNSProviderId)."""
     service_class: uuid.UUID | None = None
@@ -63,6 +71,8 @@ class SetService:
     """lpcsaBuffer: the listening addresses (`labkit.nspv2.addresses` builds them)."""
     flags: SetServiceFlags = SetServiceFlags(0)  # noqa: RUF009 - an immutable int flag
     """SERVICE_MULTIPLE or 0."""
+    blob: bytes | None = REGISTRATION_BLOB
+    """lpBlob: required for NS_EMAIL (D-SetSvc); None leaves it out, as Microsoft's sample client does."""
     context: str | None = None
     namespace: int = winapi.NS_EMAIL
     provider: str | None = None
@@ -132,12 +142,13 @@ class ClientProcess:
 
     # -- recording --------------------------------------------------------------------------------
 
-    def _call(self, name: str, **args: Any) -> TraceEvent:
-        call = self.broker.tracer.record(Kind.CALL, name, actor=self.actor, subject=self.actor, args=args)
+    def _call(self, name: str, rule: Rule, **args: Any) -> TraceEvent:
+        tracer = self.broker.tracer
+        call = tracer.record(Kind.CALL, name, actor=self.actor, subject=self.actor, args=args, rule=rule)
         self._in_progress[call.seq] = call
         return call
 
-    def _return(self, call: TraceEvent, code: int, **args: Any) -> None:
+    def _return(self, call: TraceEvent, code: int, rule: Rule, **args: Any) -> None:
         """WSA client APIs return 0, or SOCKET_ERROR with the code in WSAGetLastError."""
         del self._in_progress[call.seq]
         if code:
@@ -150,6 +161,7 @@ class ClientProcess:
             args=args,
             result=winapi.SOCKET_ERROR if code else winapi.NO_ERROR,
             span=call.span,
+            rule=rule,
         )
 
     def _process_state(self, old: str | None, new: str) -> None:
@@ -160,7 +172,7 @@ class ClientProcess:
             actor=self.actor,
             subject=self.actor,
             state=(old, new),
-            evidence=Evidence.INFERRED,
+            rule=R.CLIENT_PROCESS,
         )
 
     # -- the process --------------------------------------------------------------------------------
@@ -171,9 +183,9 @@ class ClientProcess:
         if self.outcome == "killed before start":
             return
         self._process_state(None, "Running")
-        call = self._call("WSAStartup", wVersionRequested="2.2")
+        call = self._call("WSAStartup", R.CLIENT_WSASTARTUP, wVersionRequested="2.2")
         self.broker.client_startup(self.record)
-        self._return(call, winapi.NO_ERROR)
+        self._return(call, winapi.NO_ERROR, R.CLIENT_WSASTARTUP)
         try:
             for step in self.spec.script:
                 if isinstance(step, Exit):
@@ -207,7 +219,7 @@ class ClientProcess:
                 subject=self.actor,
                 args={"abandoned": "process crashed"},
                 span=call.span,
-                evidence=Evidence.INFERRED,
+                rule=R.CLIENT_PROCESS,
             )
         self._in_progress.clear()
         self.broker.client_exit(self.record, crashed=True)
@@ -221,11 +233,11 @@ class ClientProcess:
             yield from self._set_service(step)
         elif isinstance(step, Cleanup):
             yield from self._think()
-            call = self._call("WSACleanup")
+            call = self._call("WSACleanup", R.CLIENT_WSASTARTUP)
             code = winapi.WSANOTINITIALISED if not self.record.initialised else winapi.NO_ERROR
             if not code:
                 self.broker.client_exit(self.record, crashed=False)
-            self._return(call, code)
+            self._return(call, code, R.CLIENT_WSASTARTUP)
 
     def _think(self) -> Generator[simpy.Event, Any, None]:
         if self.spec.think_ms:
@@ -252,43 +264,64 @@ class ClientProcess:
         qs = self._queryset(step, lpServiceClassId=step.service_class)
         flags = int(step.flags)
         yield from self._think()
-        call = self._call("WSALookupServiceBegin", lpqsRestrictions=qs.summary(), dwControlFlags=flags)
+        call = self._call(
+            "WSALookupServiceBegin", R.CLIENT_LOOKUP, lpqsRestrictions=qs.summary(), dwControlFlags=flags
+        )
         if not self.record.initialised:
-            self._return(call, winapi.WSANOTINITIALISED)
+            self._return(call, winapi.WSANOTINITIALISED, R.CLIENT_WSASTARTUP)
             return
-        code, handle = self.broker.lookup_begin(self.record, qs, flags)
-        self._return(call, code, lphLookup=None if handle is None else f"{handle:#x}")
+        code, handle, rule = self.broker.lookup_begin(self.record, qs, flags)
+        self._return(call, code, rule, lphLookup=None if handle is None else f"{handle:#x}")
         if handle is None:
             return
         if step.cancel_after_ms is not None:
             canceller = self.broker.env.process(self._cancel_later(handle, step.cancel_after_ms))
             self._threads.append(canceller)
-        length, results, retries = step.buffer, 0, 0
-        while results < step.max_results and handle in self.record.lookups:
-            if step.pause_ms + self.spec.think_ms:
-                yield self.broker.env.timeout(step.pause_ms + self.spec.think_ms)
-            call = self._call(
-                "WSALookupServiceNext", hLookup=f"{handle:#x}", dwControlFlags=flags, lpdwBufferLength=length
-            )
-            code, result, needed = yield from self.broker.lookup_next(self.record, handle, flags, length)
-            out: dict[str, Any] = {"lpdwBufferLength": needed}
-            if code == winapi.NO_ERROR and result is not None and hasattr(result, "summary"):
-                out["lpqsResults"] = result.summary()
-            self._return(call, code, **out)
-            if code == winapi.WSAEFAULT and retries < MAX_BUFFER_RETRIES and needed > length:
-                length, retries = needed, retries + 1  # the documented pattern: ask again with the size given
-                continue
-            if code != winapi.NO_ERROR:
-                break
-            results, retries = results + 1, 0
+        yield from self._next_loop(step, handle)
         if handle in self.record.lookups:
             yield from self._think()
         if handle in self.record.lookups:
             self._end(handle)
 
+    def _next_loop(self, step: Lookup, handle: int) -> Generator[simpy.Event, Any, None]:
+        """WSALookupServiceNext until no more; after WSAEFAULT ask again with the size given (or skip the
+        result with LUP_FLUSHPREVIOUS), as D-LSN describes."""
+        flags = int(step.flags if step.next_flags is None else step.next_flags)
+        length, results, retries, rule = step.buffer, 0, 0, R.CLIENT_LOOKUP
+        while results < step.max_results and handle in self.record.lookups:
+            if step.pause_ms + self.spec.think_ms:
+                yield self.broker.env.timeout(step.pause_ms + self.spec.think_ms)
+            call = self._call(
+                "WSALookupServiceNext",
+                rule,
+                hLookup=f"{handle:#x}",
+                dwControlFlags=flags,
+                lpdwBufferLength=length,
+            )
+            code, result, needed, decided = yield from self.broker.lookup_next(
+                self.record, handle, flags, length
+            )
+            out: dict[str, Any] = {"lpdwBufferLength": needed}
+            if code == winapi.NO_ERROR and result is not None and hasattr(result, "summary"):
+                out["lpqsResults"] = result.summary()
+            self._return(call, code, decided, **out)
+            flags &= ~LupFlags.FLUSHPREVIOUS  # it applies to one call only
+            rule = R.CLIENT_LOOKUP
+            if code == winapi.WSAEFAULT and retries < MAX_BUFFER_RETRIES and needed > length:
+                retries += 1
+                if step.flush_if_too_small:
+                    flags, rule = flags | LupFlags.FLUSHPREVIOUS, R.FLUSH_PREVIOUS
+                else:
+                    length, rule = needed, R.CLIENT_BUFFER
+                continue
+            if code != winapi.NO_ERROR:
+                break
+            results, retries = results + 1, 0
+
     def _end(self, handle: int) -> None:
-        call = self._call("WSALookupServiceEnd", hLookup=f"{handle:#x}")
-        self._return(call, self.broker.lookup_end(self.record, handle))
+        call = self._call("WSALookupServiceEnd", R.CLIENT_LOOKUP, hLookup=f"{handle:#x}")
+        code, rule = self.broker.lookup_end(self.record, handle)
+        self._return(call, code, rule)
 
     def _cancel_later(self, handle: int, ms: float) -> Generator[simpy.Event, Any, None]:
         try:
@@ -299,14 +332,18 @@ class ClientProcess:
             self._end(handle)
 
     def _set_service(self, step: SetService) -> Generator[simpy.Event, Any, None]:
-        qs = self._queryset(step, lpcsaBuffer=step.addresses)
+        qs = self._queryset(step, lpcsaBuffer=step.addresses, lpBlob=step.blob)
         flags = int(step.flags)
         yield from self._think()
         call = self._call(
-            "WSASetService", lpqsRegInfo=qs.summary(), essoperation=step.op.name, dwControlFlags=flags
+            "WSASetService",
+            R.CLIENT_SET_SERVICE,
+            lpqsRegInfo=qs.summary(),
+            essoperation=step.op.name,
+            dwControlFlags=flags,
         )
         if not self.record.initialised:
-            self._return(call, winapi.WSANOTINITIALISED)
+            self._return(call, winapi.WSANOTINITIALISED, R.CLIENT_WSASTARTUP)
             return
-        code = yield from self.broker.set_service(self.record, qs, step.op, flags)
-        self._return(call, code)
+        code, rule = yield from self.broker.set_service(self.record, qs, step.op, flags)
+        self._return(call, code, rule)

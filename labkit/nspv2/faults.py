@@ -1,7 +1,8 @@
-"""The NSPv2 contract rules the broker checks, and how a broken one lands in the trace.
+"""How a broken NSPv2 contract rule lands in the trace, and the Winsock error codes the checks know.
 
-Each rule is a ``fault`` event: ``name`` the rule, ``args["rule"]`` a sentence naming what went wrong,
-``args["routine"]`` the routine concerned, ``ref`` the reference section the rule rests on.
+A broken rule is a ``fault`` event: ``name`` says what happened (``CompletedTwice``), ``args["rule"]`` a
+sentence naming what went wrong, ``args["routine"]`` the routine concerned, and ``ref`` / ``evidence``
+the catalogue `Rule` that was broken (`labkit.nspv2.rules`).
 """
 
 from __future__ import annotations
@@ -9,28 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from labkit import winapi
-from labkit.trace import Evidence, Kind, TraceEvent, Tracer
-
-RULES: dict[str, tuple[str, Evidence]] = {
-    "NeverCompleted": ("nspv2 §1.3 hAsyncCall", Evidence.DOCUMENTED),
-    "CompletedTwice": ("nspv2 §1.3 hAsyncCall", Evidence.DOCUMENTED),
-    "CalledAfterRundown": ("nspv2 §2.1.5", Evidence.INFERRED),
-    "CalledAfterCleanup": ("nspv2 §2.1.5", Evidence.INFERRED),
-    "UnknownHandle": ("nspv2 §1.3 hAsyncCall", Evidence.DOCUMENTED),
-    "BadHandle": ("nspv2 §1.3 hLookup", Evidence.DOCUMENTED),
-    "SessionStateLeaked": ("nspv2 §1.3", Evidence.INFERRED),
-    "BadReturnValue": ("nspv2 §1.2", Evidence.HEADER),
-    "NoLastError": ("nspv2 §1.3", Evidence.DOCUMENTED),
-    "NotWsaError": ("nspv2 §1.3 hAsyncCall", Evidence.INFERRED),
-    "CancelIgnored": ("nspv2 §2.1.7", Evidence.DOCUMENTED),
-    "UserCodeRaised": ("nspv2 §2.1.7", Evidence.INFERRED),
-    "UserCodeBlocked": ("nspv2 §2.1.7", Evidence.DOCUMENTED),
-    "NoProgress": ("nspv2 §2.1.7", Evidence.INFERRED),
-    "TooManySteps": ("nspv2 §2.1.7", Evidence.INFERRED),
-}
-"""Rule name → (reference section, evidence). Blocking rests on "Begin must return quickly" (D-Begin)
-and the sample's "client threads stay unblocked" (S-Prov); NoProgress and TooManySteps are labkit's own
-limits on provider code that keeps virtual time from advancing or the run from ending."""
+from labkit.trace import Kind, Rule, TraceEvent, Tracer
 
 _WSA_CODES = frozenset(
     value
@@ -55,16 +35,14 @@ def code_name(code: object) -> str:
 
 
 def record_fault(
-    tracer: Tracer, name: str, *, subject: str, routine: str, rule: str, **args: Any
+    tracer: Tracer, name: str, rule: Rule, *, subject: str, routine: str, what: str, **args: Any
 ) -> TraceEvent:
-    """Record a broken rule as a ``fault`` event by the broker."""
-    ref, evidence = RULES[name]
+    """Record that ``rule`` was broken, as a ``fault`` event by the broker saying ``what`` happened."""
     return tracer.record(
         Kind.FAULT,
         name,
         actor="broker",
         subject=subject,
-        args={"rule": rule, "routine": routine, **args},
-        evidence=evidence,
-        ref=ref,
+        args={"rule": what, "routine": routine, **args},
+        rule=rule,
     )

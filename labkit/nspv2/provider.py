@@ -8,7 +8,9 @@ code)``, at once or later from a worker (``self.host.spawn(generator)``).
 
 Subclass `NamespaceProvider` and override what you implement. Routines left out behave as the documented
 stub (D-Routine, §5 D9): the INT ones fail with WSAEOPNOTSUPP, SetServiceEx completes with WSAEOPNOTSUPP,
-Rundown just returns. Begin, NextEx and End are mandatory: advertising without them fails with WSAEINVAL.
+Rundown just returns. A routine set to None is a NULL entry in the table, as Microsoft's sample leaves
+NSPv2ClientSessionRundown: accepted for an optional routine, which the broker then never calls (labkit's
+assumption). Begin, NextEx and End are mandatory: advertising without them fails with WSAEINVAL.
 """
 
 from __future__ import annotations
@@ -131,7 +133,13 @@ class NSPV2_ROUTINE:
         """Mandatory routines that are NULL: WSAAdvertiseProvider fails with WSAEINVAL."""
         return [name for name in MANDATORY if self.routines.get(name) is None]
 
+    @property
+    def nulls(self) -> list[str]:
+        """Optional routines the provider set to None: NULL entries the broker never calls."""
+        return [name for name, fn in self.routines.items() if fn is None and name not in MANDATORY]
 
+
+_ABSENT = object()
 SIZEOF_NSPV2_ROUTINE = 72
 """x64 size of NSPV2_ROUTINE (§1.1)."""
 
@@ -139,14 +147,17 @@ SIZEOF_NSPV2_ROUTINE = 72
 def routine_table(provider: object) -> NSPV2_ROUTINE:
     """Fill NSPV2_ROUTINE from a provider object, as the MS sample fills it (Major 1, Minor 0).
 
-    A routine that is missing, None, or the base class's stub becomes the documented stub (optional
-    routines) or NULL (mandatory ones).
+    A routine set to None is NULL. One that is missing or the base class's stub becomes the documented
+    stub (optional routines) or NULL (mandatory ones).
     """
     routines: dict[str, Callable[..., Any] | None] = {}
     stubs: set[str] = set()
     for name in ROUTINES:
-        fn = getattr(provider, name, None)
-        if fn is not None and not callable(fn):
+        fn = getattr(provider, name, _ABSENT)
+        if fn is None:
+            routines[name] = None  # a NULL entry, as the provider asked
+            continue
+        if not callable(fn):
             fn = None
         is_stub = fn is None or getattr(fn, "__func__", None) in _STUBS
         if is_stub and name not in MANDATORY:

@@ -17,11 +17,14 @@ from labkit.nspv2.catalog import CatalogEntry
 from labkit.nspv2.host import ProviderHost
 from labkit.nspv2.provider import NSPV2_ROUTINE, Box
 from labkit.nspv2.queryset import WSAQUERYSET2
+from labkit.trace import Rule
 
 InstanceKey = tuple[uuid.UUID, str, int]
 """(provider GUID, user, logon session): at most one advertised instance each (D-NAPIType)."""
 
 STARTED = "Started"
+NO_STARTUP = "NoStartup"
+"""A session whose NSPv2Startup failed with WSAEOPNOTSUPP (the stub) or is NULL: no session argument."""
 CLEANED_UP = "CleanedUp"
 RUN_DOWN = "RunDown"
 ORPHANED = "Orphaned"
@@ -70,9 +73,16 @@ class Session:
     arg_text: str | None = None
     """How the trace shows it."""
     state: str = STARTED
+    started: bool = True
+    """NSPv2Startup succeeded: the session is owed its NSPv2Cleanup (nspv2 §2.1.6)."""
     lookups: dict[Any, Lookup] = field(default_factory=dict)
     calls: dict[int, AsyncCall] = field(default_factory=dict)
     """Async calls not yet completed."""
+
+    @property
+    def open(self) -> bool:
+        """The session has not ended: it takes calls."""
+        return self.state in (STARTED, NO_STARTUP)
 
 
 @dataclass(eq=False)
@@ -101,8 +111,12 @@ class AsyncCall:
     length: Box[int] | None = None
     results: Box[Any] | None = None
     span: int = -1
+    given_length: int | None = None
+    """NextEx: the buffer length the client gave (a WSAEFAULT completion must ask for more)."""
     reported: bool = False
     """NeverCompleted already recorded."""
+    outcome: Rule | None = None
+    """The rule that decided how the call finished, once it did (the code the client then sees)."""
 
     @property
     def subject(self) -> str:

@@ -1,12 +1,16 @@
 """Sample providers: well-behaved ones to learn the contract from, misbehaving ones to see the checks.
 
-- `EmailDirectory`: like Microsoft's NSPv2 sample, but following the op × SERVICE_MULTIPLE table of
-  reference nspv2 §3.4 exactly: one result then WSA_E_NO_MORE, WSANO_DATA for an unknown name, WSAEFAULT
-  plus the required size when the client's buffer is too small.
+- `EmailDirectory`: like Microsoft's NSPv2 sample, but following the documented rules where the sample
+  does not: the op × SERVICE_MULTIPLE table of reference nspv2 §3.4 exactly, lpBlob required for an
+  NS_EMAIL registration (WSAEINVAL without it), WSASERVICE_NOT_FOUND for an unknown name and WSANO_DATA
+  for a deregistered one, NextEx flags combined with Begin's as restrictions; one result then
+  WSA_E_NO_MORE, WSAEFAULT plus the required size when the client's buffer is too small.
+- `SampleDirectory`: what Microsoft's sample does instead: NSPv2ClientSessionRundown NULL in the table,
+  WSANO_DATA for any name it does not find.
 - `Minimal`: only the three mandatory routines; everything else is the documented stub.
 - `Slow`: answers after a delay in virtual time from a worker; End cancels a running NextEx with
   WSA_E_CANCELLED, a session's end cancels its workers silently.
-- `NeverCompletes`, `CompletesTwice`, `Leaky`: each breaks one rule, for teaching.
+- `NeverCompletes`, `CompletesTwice`, `Leaky`, `NoRequiredSize`: each breaks one rule, for teaching.
 
 ``providers`` registers them by name (``email-directory``, ...); ``providers.EmailDirectory`` works too.
 """
@@ -58,6 +62,9 @@ class Query:
 
 class EmailDirectory(NamespaceProvider):
     """An NS_EMAIL directory: e-mail address → listening addresses, with a registration store."""
+
+    UNKNOWN_NAME = winapi.WSASERVICE_NOT_FOUND
+    """What a lookup of a name the directory does not know ends with (Microsoft's sample: WSANO_DATA)."""
 
     def __init__(self, entries: Mapping[str, Sequence[str]] | None = None) -> None:
         super().__init__()
@@ -139,14 +146,14 @@ class EmailDirectory(NamespaceProvider):
         if query.delivered:
             return winapi.WSA_E_NO_MORE
         found = self.registrations.get(query.name.lower())
-        if found is None or not found.registered:
-            return winapi.WSANO_DATA
+        if found is None:
+            return self.UNKNOWN_NAME  # the service is unknown (D-NextEx)
+        if not found.registered:
+            return winapi.WSANO_DATA  # the name is known, with no data (deregistered)
         if flags & LupFlags.FLUSHPREVIOUS:
             query.delivered = True  # skip the result the client could not take (D-NextEx)
             return winapi.WSA_E_NO_MORE
-        wanted = (
-            query.flags & flags if flags else query.flags
-        )  # Next can narrow Begin, never widen (D-NextEx)
+        wanted = query.flags & flags  # restrictions combine: Next can narrow Begin, never widen (D-NextEx)
         result = WSAQUERYSET2(
             lpszServiceInstanceName=query.name if wanted & LupFlags.RETURN_NAME else None,
             dwNameSpace=winapi.NS_EMAIL,
@@ -185,9 +192,11 @@ class EmailDirectory(NamespaceProvider):
         )
 
     def apply(self, qs: WSAQUERYSET2, op: WSAESETSERVICEOP, flags: int) -> int:
-        """The op × SERVICE_MULTIPLE table of §3.4, row by row."""
+        """The op × SERVICE_MULTIPLE table of §3.4, row by row; lpBlob is required for NS_EMAIL."""
         if not qs.lpszServiceInstanceName:
             return winapi.WSAEINVAL
+        if qs.dwNameSpace == winapi.NS_EMAIL and not qs.lpBlob:
+            return winapi.WSAEINVAL  # a parameter this provider needs is missing (D-SetSvc)
         key = qs.lpszServiceInstanceName.lower()
         multiple = bool(flags & SetServiceFlags.SERVICE_MULTIPLE)
         supplied = list(qs.lpcsaBuffer)
@@ -211,6 +220,14 @@ class EmailDirectory(NamespaceProvider):
         else:
             del self.registrations[key]
         return winapi.NO_ERROR
+
+
+class SampleDirectory(EmailDirectory):
+    """An `EmailDirectory` that does what Microsoft's sample provider does where it departs from the docs:
+    NSPv2ClientSessionRundown is NULL in its table, and a name it does not find gets WSANO_DATA."""
+
+    UNKNOWN_NAME = winapi.WSANO_DATA
+    NSPv2ClientSessionRundown = None  # type: ignore[assignment]  # NULL in the sample's NSPV2_ROUTINE
 
 
 class Minimal(NamespaceProvider):
@@ -374,6 +391,18 @@ class CompletesTwice(EmailDirectory):
         self.host.WSAProviderCompleteAsyncCall(hAsyncCall, winapi.WSA_E_NO_MORE)
 
 
+class NoRequiredSize(EmailDirectory):
+    """Misbehaves: when the client's buffer is too small, NextEx fails with WSAEFAULT but does not write the
+    size it needs into *lpdwBufferLength."""
+
+    def next_result(self, hLookup: Any, flags: int, length: Box[int], results: Box[Any]) -> int:
+        given = length.value
+        code = super().next_result(hLookup, flags, length, results)
+        if code == winapi.WSAEFAULT:
+            length.value = given  # forgets to say how much it needs
+        return code
+
+
 class Leaky(EmailDirectory):
     """Misbehaves: Rundown forgets to free the session (Cleanup still does), so a crash leaks its state."""
 
@@ -411,6 +440,8 @@ for _name, _cls in (
     ("never-completes", NeverCompletes),
     ("completes-twice", CompletesTwice),
     ("leaky", Leaky),
+    ("sample-directory", SampleDirectory),
+    ("no-required-size", NoRequiredSize),
 ):
     providers.add(_name, _cls)
 
@@ -420,7 +451,9 @@ __all__ = [
     "Leaky",
     "Minimal",
     "NeverCompletes",
+    "NoRequiredSize",
     "ProviderRegistry",
+    "SampleDirectory",
     "Slow",
     "providers",
 ]

@@ -50,6 +50,12 @@ class Host:
     """False: nobody ran WSCInstallNameSpaceEx, so advertising fails with WSAEINVALIDPROVIDER."""
     advertise_at_ms: float = 0
     unadvertise_at_ms: float | None = None
+    wsastartup: bool = True
+    """The host process calls WSAStartup before advertising, as Microsoft's sample host does; False makes
+    WSAAdvertiseProvider fail with WSANOTINITIALISED."""
+    wsacleanup_at_ms: float | None = None
+    """When the host process calls WSACleanup (None: not within the run; the sample host calls it last,
+    after WSAUnadvertiseProvider, when the sessions it drains are over)."""
 
     @property
     def label(self) -> str:
@@ -160,7 +166,7 @@ _add(
 )
 _add(
     "unadvertise-open-sessions",
-    "The host unadvertises while two sessions are open: both get Rundown, later calls find no provider.",
+    "The host unadvertises while two sessions are open: each gets Rundown, then Cleanup; calls find no one.",
     _client(101, Lookup(pause_ms=50)),
     _client(102, Lookup(BOB), Wait(200), Lookup(BOB)),
     hosts=(Host("slow", unadvertise_at_ms=100),),
@@ -224,10 +230,57 @@ _add(
 )
 _add(
     "leaky-rundown",
-    "Misbehaving provider: Rundown leaves the session's state behind (SessionStateLeaked) after a crash.",
+    "Misbehaving provider: crash policy 'rundown' (no Cleanup), and a Rundown that leaves state behind.",
     _client(101, Lookup(), Crash()),
     _client(102, Lookup(BOB)),
     hosts=(Host("leaky"),),
+    policy=Policy(crash="rundown"),
+)
+_add(
+    "crash-without-cleanup",
+    "Crash policy 'rundown': the crashed session gets Rundown only, so Startup gets no matching Cleanup.",
+    _client(101, Lookup(pause_ms=60), kill_at_ms=100),
+    hosts=(Host("slow"),),
+    policy=Policy(crash="rundown"),
+)
+_add(
+    "flush-previous",
+    "A 64-byte buffer, and the client skips the result with LUP_FLUSHPREVIOUS instead of asking again.",
+    _client(101, Lookup(BOB, buffer=64, flush_if_too_small=True)),
+)
+_add(
+    "next-flags-narrow",
+    "Next asks for LUP_RETURN_NAME only: the flags combine with Begin's, so the result has no addresses.",
+    _client(101, Lookup(next_flags=LupFlags.RETURN_NAME)),
+)
+_add(
+    "register-without-blob",
+    "An NS_EMAIL registration without lpBlob, as Microsoft's sample client sends it: WSAEINVAL.",
+    _client(101, SetService(REGISTER, CAROL, ADDR_A, blob=None), SetService(REGISTER, CAROL, ADDR_A)),
+)
+_add(
+    "sample-null-rundown",
+    "Microsoft's sample leaves Rundown NULL: a crash gets only Cleanup; an unknown name gets WSANO_DATA.",
+    _client(101, Lookup(CAROL), Lookup(), Crash()),
+    hosts=(Host("sample-directory"),),
+)
+_add(
+    "efault-without-size",
+    "Misbehaving provider: NextEx fails with WSAEFAULT without writing the size it needs (NoRequiredSize).",
+    _client(101, Lookup(BOB, buffer=64)),
+    hosts=(Host("no-required-size"),),
+)
+_add(
+    "host-without-wsastartup",
+    "The host process never called WSAStartup: WSAAdvertiseProvider fails with WSANOTINITIALISED.",
+    _client(101, Wait(10), Lookup()),
+    hosts=(Host(wsastartup=False),),
+)
+_add(
+    "host-cleanup-too-early",
+    "The host calls WSACleanup while a NextEx runs: its completion fails with WSANOTINITIALISED.",
+    _client(101, Lookup(), kill_at_ms=6_000),
+    hosts=(Host("slow", wsacleanup_at_ms=50),),
 )
 
 

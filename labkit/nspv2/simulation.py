@@ -19,6 +19,7 @@ from labkit.engine import runloop, scaffold
 from labkit.engine.gcfreeze import freeze_survivors
 from labkit.engine.guard import DEFAULT_LIMIT_S, UserCodeGuard
 from labkit.engine.run import Run
+from labkit.nspv2 import rules as R
 from labkit.nspv2.broker import Broker
 from labkit.nspv2.clients import Client, ClientProcess
 from labkit.nspv2.policy import Policy
@@ -87,7 +88,7 @@ def simulate(
         )
         processes = _start(broker, hosts, specs)
         ending = _run(broker, horizon, max_steps, clients=len(processes))
-        trace = scaffold.close_run(tracer, ending)
+        trace = scaffold.close_run(tracer, ending, R.RUN_END)
     sessions = {state: n for state, n in sorted(broker.dispatch.session_states.items()) if n}
     clients_by_outcome = dict(sorted(Counter(p.outcome for p in processes).items()))
     return Run(trace, scaffold.outcome(trace, ending, sessions=sessions, clients=clients_by_outcome))
@@ -154,10 +155,15 @@ def _is_factory(spec: ProviderSpec) -> bool:
 
 
 def _host(broker: Broker, host: Host) -> Generator[simpy.Event, Any, None]:
-    """A provider host process: create the provider, advertise, later maybe unadvertise."""
+    """A provider host process, as Microsoft's sample host runs: WSAStartup, create the provider, advertise,
+    later maybe unadvertise; WSACleanup at ``wsacleanup_at_ms``, advertised or not."""
     env = broker.env
+    if host.wsacleanup_at_ms is not None:
+        env.process(_host_cleanup_at(broker, host.label, host.wsacleanup_at_ms))
     if host.advertise_at_ms:
         yield env.timeout(host.advertise_at_ms)
+    if host.wsastartup:
+        broker.host_startup(host.label)
     spec = providers.get(host.provider) if isinstance(host.provider, str) else host.provider
     if _is_factory(spec):
         outcome = broker.guard.call(f"{provider_label(spec)}()", spec)
@@ -169,3 +175,8 @@ def _host(broker: Broker, host: Host) -> Generator[simpy.Event, Any, None]:
     if instance is not None and host.unadvertise_at_ms is not None:
         yield env.timeout(max(0.0, host.unadvertise_at_ms - host.advertise_at_ms))
         broker.unadvertise(instance)
+
+
+def _host_cleanup_at(broker: Broker, name: str, at_ms: float) -> Generator[simpy.Event, Any, None]:
+    yield broker.env.timeout(at_ms)
+    broker.host_cleanup(name)

@@ -65,7 +65,8 @@ class Session:
     session_arg: Any
     """The value NSPv2Startup stored in *ppvClientSessionArg (None for NULL)."""
     started_at: float | None
-    """Virtual ms of the Started state (or of the Startup call); None when the trace has neither."""
+    """Virtual ms of the Started (or NoStartup) state, or of the Startup call; None when the trace has
+    none of them."""
     calls: tuple[TraceEvent, ...]
     """Every NSPv2 routine the broker called for the session or its lookups, in order."""
     lookups: tuple[str, ...]
@@ -77,7 +78,7 @@ class Session:
     ended_by: tuple[TraceEvent, ...]
     """The NSPv2Cleanup / NSPv2ClientSessionRundown calls, in order."""
     final_state: str | None
-    """The session's last state (Started, CleanedUp, RunDown, Leaked, Orphaned)."""
+    """The session's last state (Started, NoStartup, CleanedUp, RunDown, Ended, Leaked, Orphaned)."""
     states: tuple[TraceEvent, ...]
     """The session's state events."""
     faults: tuple[TraceEvent, ...]
@@ -92,12 +93,15 @@ class Session:
     @property
     def ended(self) -> str:
         """``Cleanup``, ``Rundown``, ``both``, ``leaked`` (the provider kept state after the end),
-        ``orphaned`` (dropped without telling the provider) or ``still open``."""
+        ``orphaned`` (dropped without telling the provider), ``not told`` (ended with no routine to call:
+        its Startup never succeeded and Rundown is NULL or not asked for) or ``still open``."""
         visited = {e.state.new for e in self.states if e.state is not None}
         if "Leaked" in visited:
             return "leaked"
         if self.final_state == "Orphaned":
             return "orphaned"
+        if self.final_state == "Ended" and not self.ended_by:
+            return "not told"
         routines = {c.name for c in self.ended_by}
         if routines == set(END_ROUTINES):
             return "both"
@@ -110,7 +114,7 @@ class Session:
         """Virtual ms of the first end routine, or of the state that dropped the session."""
         if self.ended_by:
             return self.ended_by[0].t
-        dropped = [e.t for e in self.states if e.state is not None and e.state.new == "Orphaned"]
+        dropped = [e.t for e in self.states if e.state is not None and e.state.new in ("Orphaned", "Ended")]
         return dropped[0] if dropped else None
 
     @property
@@ -174,7 +178,9 @@ def _session(
     client_states: Mapping[str, str],
 ) -> Session:
     states = tuple(e for e in own if e.kind is Kind.STATE)
-    started = next((e for e in states if e.state is not None and e.state.new == "Started"), None)
+    started = next(
+        (e for e in states if e.state is not None and e.state.new in ("Started", "NoStartup")), None
+    )
     startup = next((e for e in own if e.kind is Kind.CALL and e.name == STARTUP), None)
     produced = next((e for e in own if e.kind is Kind.RETURN and e.name == STARTUP), None)
     if started is not None and "pvClientSessionArg" in started.args:

@@ -53,8 +53,7 @@ def events(table: pa.Table) -> Iterator[TraceEvent]:
         None if new is None else StateChange(old, new)
         for old, new in zip(columns["state_from"], columns["state_to"], strict=True)
     )
-    return map(
-        TraceEvent,
+    rows = zip(
         columns["seq"],
         columns["t"],
         map(kinds.__getitem__, columns["kind"]),
@@ -68,6 +67,25 @@ def events(table: pa.Table) -> Iterator[TraceEvent]:
         map(evidence.__getitem__, columns["evidence"]),
         states,
         columns["ref"],
+        strict=True,
+    )
+    return (
+        TraceEvent(
+            seq,
+            t,
+            kind,
+            name,
+            actor,
+            subject,
+            args,
+            result,
+            result_name,
+            span,
+            evidence=ev,
+            state=st,
+            ref=ref,
+        )
+        for seq, t, kind, name, actor, subject, args, result, result_name, span, ev, st, ref in rows
     )
 
 

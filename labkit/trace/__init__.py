@@ -18,13 +18,14 @@ Modules: `vocab` (format name, kinds, evidence), `events` (TraceEvent, TraceHead
 one JSON encoding, hot path), `record` (Tracer and sinks), `parse` (one line validated), `read`
 (read_trace, read_frame), `fastread` (the fast path of both), `frame` (the events DataFrame), `checks`
 (violations the events show by themselves), `synthetic` (large generated traces), `files` (writing a new
-file without ever replacing one).
+file without ever replacing one), `rules` (the Rule every simulated event cites, and a domain's catalogue).
 """
 
 from labkit.trace.events import StateChange, Trace, TraceEvent, TraceHeader
 from labkit.trace.parse import MAX_DEPTH, MAX_LINE_BYTES, gc_paused
 from labkit.trace.read import MAX_PROBLEMS, read_exactly, read_frame, read_trace
 from labkit.trace.record import JsonlFileSink, MemorySink, Sink, Tracer
+from labkit.trace.rules import Catalogue, Rule
 from labkit.trace.vocab import FORMAT, VERSION, Evidence, Kind
 
 __all__ = [
@@ -33,10 +34,12 @@ __all__ = [
     "MAX_LINE_BYTES",
     "MAX_PROBLEMS",
     "VERSION",
+    "Catalogue",
     "Evidence",
     "JsonlFileSink",
     "Kind",
     "MemorySink",
+    "Rule",
     "Sink",
     "StateChange",
     "Trace",

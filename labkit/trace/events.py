@@ -64,12 +64,13 @@ class TraceEvent:
     """SDK name of ``result`` (``ERROR_IO_PENDING``)."""
     span: int | None = None
     """Links a call to its return / completion: the ``seq`` of the call."""
-    evidence: Evidence = Evidence.DOCUMENTED
-    """What this behaviour rests on."""
+    evidence: Evidence = field(kw_only=True)
+    """What this behaviour rests on. Required, by keyword: no event is documented by default."""
     state: StateChange | None = None
     """For ``state`` events: the transition."""
     ref: str | None = None
-    """Section of the reference sheet the behaviour rests on (``nspv2 §2.1``)."""
+    """The rule a simulated event follows (``nspv2.rundown-receives-startup-arg``, `labkit.trace.rules`),
+    or where an imported event came from (``FILE:LINE``)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of this event, keys in format order; optional keys only when set."""

@@ -28,7 +28,7 @@ import numpy as np
 
 from labkit import winapi
 from labkit.trace import parse
-from labkit.trace.events import StateChange, TraceEvent, TraceHeader
+from labkit.trace.events import StateChange, TraceEvent, TraceHeader, _UnfrozenEvent
 from labkit.trace.parse import MAX_LINE_BYTES
 from labkit.trace.vocab import Evidence, Kind
 
@@ -61,7 +61,7 @@ class _Event(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     result: _Int64 | None
     result_name: str | None
     span: _Int64 | None
-    evidence: Literal["documented", "header", "observed", "inferred"]
+    evidence: Literal["documented", "header", "sample", "observed", "inferred"]
     state: _State | None = None
     ref: str | None = None
 
@@ -98,7 +98,7 @@ def read_events(path: str | os.PathLike[str]) -> tuple[TraceHeader, list[TraceEv
     ]
     events = list(
         map(
-            TraceEvent,
+            _event,
             columns["seq"].tolist(),
             columns["t"].tolist(),
             map(kinds.__getitem__, columns["kind"]),
@@ -115,6 +115,14 @@ def read_events(path: str | os.PathLike[str]) -> tuple[TraceHeader, list[TraceEv
         )
     )
     return header, events
+
+
+def _event(*fields: Any) -> TraceEvent:
+    """A TraceEvent from its fields in order, built as the tracer builds one (see `_UnfrozenEvent`):
+    positionally, which TraceEvent's own ``__init__`` does not allow for ``evidence``."""
+    event: TraceEvent = _UnfrozenEvent(*fields)
+    event.__class__ = TraceEvent
+    return event
 
 
 def _nullable(values: np.ndarray, mask: np.ndarray) -> list[int | None]:

@@ -10,12 +10,13 @@ import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from labkit import winapi
 from labkit.exceptions import OutputExistsError
 from labkit.trace.encode import dumps
 from labkit.trace.events import _CALL, StateChange, Trace, TraceEvent, TraceHeader, _UnfrozenEvent
+from labkit.trace.rules import Rule
 from labkit.trace.vocab import Evidence, Kind
 
 
@@ -78,11 +79,23 @@ class Sink:
         raise NotImplementedError
 
 
+_NO_RULE = "for an event no rule produced, its evidence (evidence=...)"
+
+
+def _refuse(message: str) -> NoReturn:
+    raise TypeError(message)
+
+
 class Tracer:
     """Records events with strictly increasing ``seq``, from any number of threads.
 
     ``clock`` gives the virtual time of an event when the caller does not pass ``t`` (a simulator passes
     ``lambda: env.now``). Sinks see events in ``seq`` order. `trace` is a snapshot of the memory sink.
+
+    Every event says what it rests on. A simulator passes the `Rule` that made the host do it or judge it
+    (``rule=``): the event's ``evidence`` and ``ref`` come from the rule, so they cannot disagree. An
+    event no rule produced (a line imported from a log, a synthetic benchmark event) passes ``evidence``
+    (and its own ``ref``) instead. There is no default: an event without either is a `TypeError`.
     """
 
     def __init__(
@@ -111,42 +124,41 @@ class Tracer:
         result: int | None = None,
         result_name: str | None = None,
         span: int | None = None,
-        evidence: Evidence | str = Evidence.DOCUMENTED,
+        rule: Rule | None = None,
+        evidence: Evidence | str | None = None,
         state: StateChange | tuple[str | None, str] | None = None,
         ref: str | None = None,
         t: float | None = None,
     ) -> TraceEvent:
         """Record one event and return it. A ``call`` with no ``span`` opens its own span.
 
-        ``result_name`` defaults to the SDK name of ``result`` in the trace's domain.
+        ``rule`` gives the event's evidence and ``ref`` (the rule's id); without a rule, ``evidence`` is
+        required. ``result_name`` defaults to the SDK name of ``result`` in the trace's domain.
         """
         if kind.__class__ is not Kind:
             kind = Kind(kind)
-        if evidence.__class__ is not Evidence:
+        if rule is not None:
+            if evidence is not None or ref is not None:
+                _refuse(f"record({name!r}) got rule {rule.id} and evidence or ref too: the rule gives both")
+            evidence, ref = rule.evidence, rule.id
+        elif evidence is None:
+            _refuse(f"record({name!r}) needs the rule it follows (rule=...) or, {_NO_RULE}")
+        elif evidence.__class__ is not Evidence:
             evidence = Evidence(evidence)
         if result is not None and result_name is None:
             result_name = winapi.error_name(result, self.header.domain)
         if isinstance(state, tuple):
             state = StateChange(*state)
+        payload = dict(args) if args else {}
         with self._lock:
             seq = self._seq
             now = float(self._clock() if t is None else t)
             if now < self._last_t:
                 now = self._last_t  # threads may read the clock out of order; time never runs back
+            if span is None and kind is _CALL:
+                span = seq
             event: TraceEvent = _UnfrozenEvent(  # in field order
-                seq,
-                now,
-                kind,
-                name,
-                actor,
-                subject,
-                dict(args) if args else {},
-                result,
-                result_name,
-                seq if span is None and kind is _CALL else span,
-                evidence,
-                state,
-                ref,
+                seq, now, kind, name, actor, subject, payload, result, result_name, span, evidence, state, ref
             )
             event.__class__ = TraceEvent  # see _UnfrozenEvent
             # Advance first: a sink that fails (disk full) raises to the caller, and the next event

@@ -69,6 +69,8 @@ def _record(tracer: Tracer, n_events: int, seed: int) -> None:
         kind, name, actor, fields = _step(step, rng)
         if kind in (Kind.RETURN, Kind.COMPLETE):
             fields["span"] = open_calls[subject, name]
+        # No simulator rule made these events: they say their evidence themselves (Tracer.record needs it).
+        fields.setdefault("evidence", "documented")
         event = tracer.record(kind, name, actor=actor, subject=subject, t=t, **fields)
         if kind is Kind.CALL:
             open_calls[subject, name] = event.seq

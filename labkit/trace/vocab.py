@@ -26,9 +26,12 @@ class Kind(StrEnum):
 
 
 class Evidence(StrEnum):
-    """What the modelled behaviour rests on (the reference sheets' [D]/[H]/[O]/[I])."""
+    """What the modelled behaviour rests on: the reference sheets' [D]/[H]/[O]/[I], or Microsoft's sample."""
 
     DOCUMENTED = "documented"
     HEADER = "header"
+    SAMPLE = "sample"
+    """Microsoft's sample code does it and no page says it (added after version 1 traces were first
+    written; a reader accepts traces with or without it)."""
     OBSERVED = "observed"
     INFERRED = "inferred"

@@ -15,6 +15,7 @@ elsewhere)::
     views.session_lifecycle(trace)        # NSPv2: Startup → lookups / sets → Cleanup / Rundown per session
     views.flag_matrix_figure("move-busy-dll", os="2016")   # 128 flag combinations × outcome
     views.replay(trace).cursor().seek_time(1500).states   # every subject's state at t = 1.5 s
+    views.rules_table("nspv2", evidence="inferred")   # the rule catalogue, and the scenarios citing each rule
     views.runs_timeline(store.open("runs/"), "Disk")      # one resource in every stored run, a lane each
 """
 
@@ -31,6 +32,7 @@ from labkit.trace.literal import literal
 from labkit.views.flagguide import flag_bits_table, flag_guide
 from labkit.views.plots import session_lifecycle, timeline
 from labkit.views.plots.matrix import flag_matrix_figure as draw_flag_matrix
+from labkit.views.rules import evidence_summary, rules_table, scenario_rules
 from labkit.views.tables import (
     calls_table,
     changes_table,
@@ -58,6 +60,7 @@ __all__ = [
     "changes_table",
     "diff",
     "events_frame",
+    "evidence_summary",
     "faults_table",
     "flag_bits_table",
     "flag_guide",
@@ -66,7 +69,9 @@ __all__ = [
     "offline_summary",
     "readable",
     "replay",
+    "rules_table",
     "runs_timeline",
+    "scenario_rules",
     "session_args_table",
     "session_lifecycle",
     "session_summary",

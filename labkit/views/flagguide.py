@@ -8,12 +8,14 @@ explorer widgets use `flag_info` for their checkboxes' tooltips; `labkit.views` 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
 
 from labkit import winapi
-from labkit.trace import Evidence
+from labkit.cluster import rules as R
+from labkit.trace import Evidence, Rule
 from labkit.trace.literal import LiteralFrame
 from labkit.winapi import OfflineFlags, SdkFlag
 
@@ -43,8 +45,19 @@ class FlagText:
     """What the flag asks for (§6.1, documented on the OfflineV2 page)."""
     effect: str
     """What the cluster or the DLL does differently (§6.2)."""
-    effect_evidence: Evidence
-    """What `effect` rests on: documented (client API pages, MS-CMRP) or inferred by the sheet."""
+    effect_rules: tuple[Rule, ...]
+    """The catalogue rules `effect` rests on (`labkit.cluster.rules`)."""
+
+    @property
+    def effect_evidence(self) -> Evidence:
+        """The weakest evidence of `effect_rules`: inferred when any part of the effect is inferred."""
+        return weakest(rule.evidence for rule in self.effect_rules)
+
+
+def weakest(levels: Iterable[Evidence]) -> Evidence:
+    """The least certain of some evidence levels (inferred < observed < sample < header < documented)."""
+    order = [Evidence.INFERRED, Evidence.OBSERVED, Evidence.SAMPLE, Evidence.HEADER, Evidence.DOCUMENTED]
+    return min(levels, key=order.index)
 
 
 _TEXT: dict[OfflineFlags, FlagText] = {
@@ -53,14 +66,14 @@ _TEXT: dict[OfflineFlags, FlagText] = {
         "Without it, a resource in locked mode makes the client call fail with "
         "ERROR_CLUSTER_RESOURCE_LOCKED_STATUS before OfflineV2 is called; with it the cluster ignores "
         "locked mode and terminates the resource if it has to.",
-        Evidence.DOCUMENTED,
+        (R.LOCKED_REFUSES,),
     ),
     OfflineFlags.RETURN_TO_SOURCE_NODE_ON_ERROR: FlagText(
         "If the operation fails, bring the resource back to the node it came from.",
         "When the group cannot reach its persistent state on the destination, the cluster moves it back "
         "and brings it up on the source node; the offline on the destination then carries "
         "RETURNING_TO_SOURCE_NODE_BECAUSE_OF_ERROR.",
-        Evidence.DOCUMENTED,
+        (R.RETURN_TO_SOURCE, R.RETURNING_FLAG),
     ),
     OfflineFlags.QUEUE_ENABLED: FlagText(
         "If a resource DLL delays the operation, queue it and retry until it is done or the client "
@@ -68,32 +81,32 @@ _TEXT: dict[OfflineFlags, FlagText] = {
         "A DLL's 'not now' (CLUSRESDLL_STATUS_OFFLINE_BUSY) puts the move in the cluster's queue "
         "(CLUSGRP_STATUS_WAITING_IN_QUEUE_FOR_MOVE) instead of failing it; CancelClusterGroupOperation "
         "ends the wait.",
-        Evidence.DOCUMENTED,
+        (R.QUEUE, R.BUSY_QUEUES),
     ),
     OfflineFlags.RETURNING_TO_SOURCE_NODE_BECAUSE_OF_ERROR: FlagText(
         "Tells the DLL that the resource hit an error and is on its way back to the source node.",
         "The cluster sets it on the return trip of a failed move that asked for "
         "RETURN_TO_SOURCE_NODE_ON_ERROR; DestinationNodeName is then the source node.",
-        Evidence.INFERRED,
+        (R.RETURNING_FLAG,),
     ),
     OfflineFlags.DUE_TO_EMBEDDED_FAILURE: FlagText(
         "Tells the DLL that an embedded failure occurred.",
         "After the DLL reported SignalFailure(FAILURE_TYPE_EMBEDDED) for a failure inside its workload, the "
         "cluster takes the resource offline with this flag so the DLL can shut down ready for a restart.",
-        Evidence.INFERRED,
+        (R.EMBEDDED_FAILURE,),
     ),
     OfflineFlags.IGNORE_NETWORK_CONNECTIVITY: FlagText(
         "Carry out the offline even though the network is unreachable.",
         "The cluster sets it when it moves a resource because its node lost the network; the DLL must not "
         "fail the offline only because the network is gone.",
-        Evidence.INFERRED,
+        (R.NETWORK_LOSS,),
     ),
     OfflineFlags.DO_NOT_UPDATE_PERSISTENT_STATE: FlagText(
         "Do not change the resource's persistent state.",
         "A plain offline records 'stay offline' (PersistentState FALSE); with this flag the recorded state "
         "stays online, so the cluster brings the resource back later. The client asks for it with "
         "CLUSAPI_RESOURCE_OFFLINE_DO_NOT_UPDATE_PERSISTENT_STATE, which is 0x4, not 0x40.",
-        Evidence.DOCUMENTED,
+        (R.DO_NOT_UPDATE, R.OFFLINE_RECORDS_STATE),
     ),
 }
 
@@ -121,7 +134,10 @@ class FlagInfo:
     """The client API flags of the same name, with their own values (``CLUSAPI_GROUP_MOVE_QUEUE_ENABLED
     (0x4)``)."""
     effect_evidence: Evidence
-    """What `effect` rests on; the meaning is documented and the value is from resapi.h."""
+    """What `effect` rests on (the weakest of its rules); the meaning is documented and the value is from
+    resapi.h."""
+    effect_rules: tuple[str, ...] = ()
+    """The ids of the catalogue rules the effect rests on."""
 
     @property
     def evidence(self) -> str:
@@ -164,12 +180,14 @@ def flag_info(flag: OfflineFlags) -> FlagInfo:
         set_by="caller" if twins else "cluster",
         client_flags=twins,
         effect_evidence=text.effect_evidence,
+        effect_rules=tuple(rule.id for rule in text.effect_rules),
     )
 
 
 def flag_guide() -> pd.DataFrame:
     """One row per offline flag, in bit order: value, name (SDK), meaning, effect, min_os, set_by
-    (caller / cluster), client_flags (same-named client API flags and their values), evidence."""
+    (caller / cluster), client_flags (same-named client API flags and their values), evidence, and the
+    catalogue rules the effect rests on."""
     infos = [flag_info(f) for f in OfflineFlags.single_flags()]
     return LiteralFrame(
         {
@@ -181,6 +199,7 @@ def flag_guide() -> pd.DataFrame:
             "set_by": [i.set_by for i in infos],
             "client_flags": [", ".join(i.client_flags) for i in infos],
             "evidence": [i.evidence for i in infos],
+            "rules": [", ".join(i.effect_rules) for i in infos],
         },
         dtype="string",
     )

@@ -116,8 +116,16 @@ def test_every_scenario_trace_reads_back_strictly(tmp_path):
 
 
 def test_inferred_choices_are_marked_inferred():
-    """Queueing, flag forwarding and persistent state rest on the sheet's inferences and say so."""
+    """Queueing, flag forwarding and persistent state rest on the sheet's inferences and say so, each
+    citing its rule."""
     run = cluster.simulate("move-busy-dll")
+    cited = {(e.name, e.ref) for e in run.trace if e.name in ("Queued", "FlagsForwarded", "PersistentState")}
+    assert cited == {
+        ("Queued", "cluster.not-now-queues-move"),
+        ("FlagsForwarded", "cluster.client-flags-forwarded"),
+        ("PersistentState", "cluster.requested-offline-records-state"),
+        ("PersistentState", "cluster.online-records-state"),
+    }
     marked = {
         (e.kind, e.name): e.evidence
         for e in run.trace

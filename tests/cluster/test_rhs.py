@@ -1,5 +1,6 @@
 """The Resource Monitor on its own: entry points are serialised, only Terminate may overlap them."""
 
+from labkit.cluster import rules
 from labkit.cluster.context import RunContext
 from labkit.cluster.model import RESOURCE_PROPERTIES, Group, Node, Resource
 from labkit.cluster.policy import Policy
@@ -44,7 +45,7 @@ def test_close_waits_for_a_running_entry_point_but_terminate_does_not():
         yield ctx.env.timeout(100)
         ctx.spawn(rhs.close(res))
         yield ctx.env.timeout(100)
-        ctx.spawn(rhs.terminate(res, "ClusterResourceOffline"))
+        ctx.spawn(rhs.terminate(res, "ClusterResourceOffline", rules.TERMINATE))
 
     ctx.spawn(script())
     ctx.env.run()
@@ -107,7 +108,7 @@ def test_terminate_during_a_pending_online_completes_it():
         yield from rhs.open(res, Pends)
         ctx.spawn(online())
         yield ctx.env.timeout(100)
-        yield from rhs.terminate(res, None)
+        yield from rhs.terminate(res, None, rules.TERMINATE)
 
     ctx.spawn(script())
     ctx.env.run()

@@ -2,6 +2,8 @@
 
 import time
 
+import pytest
+
 from labkit import cluster
 from labkit.cluster import RESOURCE_STATUS_EX, ResourceDll
 from labkit.trace import read_trace
@@ -176,8 +178,9 @@ def test_reports_outside_a_pending_operation_are_ignored():
     ]
 
 
-def test_a_checkpoint_that_does_not_grow_is_not_a_new_report():
-    """CheckPoint 1 twice: the second report is CheckPointNotIncreasing and does not end the offline."""
+def test_a_checkpoint_that_does_not_change_is_not_a_new_report():
+    """cluster.checkpoint-changed: CheckPoint 1 twice: the monitor does not see the second report
+    (CheckPointUnchanged), which does not end the offline."""
 
     class Repeats(ResourceDll):
         def OfflineV2(self, *args):
@@ -194,14 +197,53 @@ def test_a_checkpoint_that_does_not_grow_is_not_a_new_report():
         "1100 worker:1 call SetResourceStatusEx ResourceState=OfflinePending CheckPoint=1",
         "1100 rhs return SetResourceStatusEx -> ResourceExitStateContinue",
         "1200 worker:1 call SetResourceStatusEx ResourceState=Offline CheckPoint=1",
-        "1200 rhs fault CheckPointNotIncreasing",
+        "1200 rhs fault CheckPointUnchanged",
         "1200 rhs return SetResourceStatusEx -> ResourceExitStateContinue",
         "1200 worker:1 note WorkerEnded",
     ]
     assert [(f.name, f.t) for f in run.faults] == [
-        ("CheckPointNotIncreasing", 1200.0),
+        ("CheckPointUnchanged", 1200.0),
         ("PendingTimeout", 1600.0),
     ]
+
+
+@pytest.mark.parametrize(
+    ("reports", "expected"),
+    [
+        # A settling report needs only a changed CheckPoint, even a smaller one.
+        (
+            ((S.ClusterResourceOfflinePending, 5), (S.ClusterResourceOffline, 2)),
+            ["ClusterResourceOfflinePending", "ClusterResourceOffline"],
+        ),
+        # A report that the resource is still pending needs a greater one.
+        (
+            ((S.ClusterResourceOfflinePending, 5), (S.ClusterResourceOfflinePending, 2)),
+            ["ClusterResourceOfflinePending", "CheckPointNotIncreasing"],
+        ),
+    ],
+)
+def test_pending_reports_need_a_greater_checkpoint_others_a_changed_one(reports, expected):
+    """cluster.pending-checkpoint-greater and cluster.checkpoint-changed, as the RESOURCE_STATUS page has
+    them: OfflinePending must grow the CheckPoint; Offline only has to change it."""
+
+    class Reports(ResourceDll):
+        def OfflineV2(self, *args):
+            self.monitor.ClusWorkerCreate(self.work)
+            return ERROR_IO_PENDING
+
+        def work(self, worker, parameter):
+            for state, checkpoint in reports:
+                yield self.monitor.sleep(100)
+                self.monitor.SetResourceStatusEx(self.ResourceHandle, RESOURCE_STATUS_EX(state, checkpoint))
+
+    run = offline(Reports, properties={"PendingTimeout": 500})
+    seen = [e.name for e in run.trace.filter(subject="Disk", kind=["state", "fault"]) if e.t >= 1000]
+    assert seen[: len(expected)] == expected
+    assert {e.name: e.ref for e in run.trace.faults if e.name.startswith("CheckPoint")} == (
+        {"CheckPointNotIncreasing": "cluster.pending-checkpoint-greater"}
+        if len(reports) == 2 and reports[1][0] == S.ClusterResourceOfflinePending
+        else {}
+    )
 
 
 def test_a_slow_entry_point_is_a_warning():

@@ -18,7 +18,7 @@ def test_running_twice_gives_identical_files(tmp_path, capsys):
     assert first == (tmp_path / "b.jsonl").read_bytes()
     expected = nspv2.simulate("crash-during-lookup", policy={"crash": "both"}, seed=3).trace.to_jsonl()
     assert first == expected.encode()
-    assert capsys.readouterr().out.splitlines()[0] == f"{tmp_path / 'a.jsonl'}: 68 events, 0 faults"
+    assert capsys.readouterr().out.splitlines()[0] == f"{tmp_path / 'a.jsonl'}: 70 events, 0 faults"
 
 
 def test_options_reach_the_run(tmp_path):
@@ -49,7 +49,7 @@ def test_an_existing_file_needs_force(tmp_path, capsys):
     [
         ("--scenario", "nope", "unknown scenario 'nope'; valid: happy-path, two-clients,"),
         ("--provider", "nope", "unknown provider 'nope'; valid: email-directory, minimal, slow,"),
-        ("--crash-policy", "nope", "unknown crash policy 'nope'; valid: rundown, cleanup, both"),
+        ("--crash-policy", "nope", "unknown crash policy 'nope'; valid: both, rundown, cleanup"),
         ("--os", "xp", "unknown NSPv2 OS profile 'xp'; valid: vista, win7"),
     ],
 )

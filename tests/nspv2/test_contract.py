@@ -236,7 +236,9 @@ def test_advertising_without_a_mandatory_routine_fails_with_wsaeinval(tmp_path):
 
 
 def test_a_plain_class_without_the_base_class_works_with_documented_stubs(tmp_path):
-    """Duck typing: any object with the three mandatory routines is a provider; the rest are stubs."""
+    """Duck typing: any object with the three mandatory routines is a provider; the rest are stubs, so
+    its Startup fails with WSAEOPNOTSUPP and the session gets no Cleanup
+    (nspv2.failed-startup-gets-no-cleanup)."""
 
     class Plain:
         def NSPv2LookupServiceBegin(self, lpProviderId, lpqsRestrictions, dwControlFlags, arg, lphLookup):
@@ -256,7 +258,11 @@ def test_a_plain_class_without_the_base_class_works_with_documented_stubs(tmp_pa
         ("NSPv2LookupServiceNextEx", "lookup:0x1", "0xa001"),
         ("complete NSPv2LookupServiceNextEx", "lookup:0x1", "0xa001 WSA_E_NO_MORE"),
         ("NSPv2LookupServiceEnd", "lookup:0x1", "0x1"),
-        ("NSPv2Cleanup", "session:101", None),
+    ]
+    assert [(e.name, e.ref) for e in run.trace.filter(subject="session:101", kind=["state", "note"])] == [
+        ("NoStartup", "nspv2.session-without-startup"),
+        ("NoCleanup", "nspv2.failed-startup-gets-no-cleanup"),
+        ("Ended", "nspv2.orderly-exit-sends-cleanup"),
     ]
     assert run.faults.names() == []
 

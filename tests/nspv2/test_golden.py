@@ -23,12 +23,13 @@ def test_no_nextex_or_end_ever_receives_a_session_argument():
 
 
 def test_every_session_routine_gets_the_value_startup_produced():
-    """In every golden trace, Begin, SetServiceEx, Rundown and Cleanup carry the session's Startup value."""
+    """In every golden trace, Begin, SetServiceEx, Rundown and Cleanup carry the session's Startup value
+    (NULL for a session whose Startup failed: NoStartup)."""
     checked = 0
     for path in sorted(GOLDEN.glob("nspv2-*.jsonl")):
         started = {}
         for event in read_trace(path):
-            if event.kind is Kind.STATE and event.name == "Started":
+            if event.kind is Kind.STATE and event.name in ("Started", "NoStartup"):
                 started[event.subject] = event.args["pvClientSessionArg"]
             for key in ("lpvClientSessionArg", "pvClientSessionArg"):
                 if event.kind is Kind.CALL and key in event.args:

@@ -6,15 +6,24 @@ import pytest
 
 from labkit import nspv2, winapi
 from labkit.exceptions import UnknownNameError
-from labkit.nspv2 import WSAQUERYSET, WSAQUERYSET2, CatalogEntry, EmailDirectory, addresses
+from labkit.nspv2 import (
+    WSAQUERYSET,
+    WSAQUERYSET2,
+    Box,
+    CatalogEntry,
+    EmailDirectory,
+    SampleDirectory,
+    addresses,
+)
 from labkit.nspv2.catalog import select
 from labkit.nspv2.provider import routine_table
 from labkit.nspv2.queryset import buffer_size
-from labkit.winapi import NAPI_PROVIDER_LEVEL, WSAESETSERVICEOP
+from labkit.winapi import NAPI_PROVIDER_LEVEL, WSAESETSERVICEOP, LupFlags
 
 REG, DEREG, DEL = WSAESETSERVICEOP
 A, B = addresses("[2001:db8::a]:25"), addresses("[2001:db8::b]:25")
 MULTI = winapi.SERVICE_MULTIPLE
+BLOB = b"\x01\x00\x00\x00"
 
 
 def store_after(*operations):
@@ -24,7 +33,9 @@ def store_after(*operations):
     for op, local, flags in operations:
         codes.append(
             directory.apply(
-                WSAQUERYSET2(lpszServiceInstanceName="Carol@contoso.com", lpcsaBuffer=local), op, flags
+                WSAQUERYSET2(lpszServiceInstanceName="Carol@contoso.com", lpcsaBuffer=local, lpBlob=BLOB),
+                op,
+                flags,
             )
         )
     entry = directory.registrations.get("carol@contoso.com")
@@ -53,6 +64,75 @@ def store_after(*operations):
 def test_email_directory_follows_the_set_service_table(operations, codes, entry):
     """Each row of reference nspv2 §3.4 (op × SERVICE_MULTIPLE × exists), names compared case-blind."""
     assert store_after(*operations) == (codes, entry)
+
+
+def test_an_email_registration_without_a_blob_is_refused():
+    """nspv2.email-registration-needs-blob: NS_EMAIL requires lpBlob in NSPv2SetServiceEx; without one
+    EmailDirectory answers WSAEINVAL and stores nothing, whatever the operation."""
+    directory = EmailDirectory()
+    for op in (REG, DEREG, DEL):
+        qs = WSAQUERYSET2(lpszServiceInstanceName="carol@contoso.com", lpcsaBuffer=A)
+        assert directory.apply(qs, op, 0) == winapi.WSAEINVAL
+    assert sorted(directory.registrations) == ["alice@contoso.com", "bob@contoso.com"]
+    other = WSAQUERYSET2(lpszServiceInstanceName="carol", dwNameSpace=winapi.NS_DNS, lpcsaBuffer=A)
+    assert directory.apply(other, REG, 0) == winapi.NO_ERROR  # only NS_EMAIL needs it
+
+
+def lookup(provider, name, begin_flags, next_flags, length=4096):
+    """Begin then one NextEx on ``provider`` outside a broker: the code, the result, the length box."""
+    handle, size, result = Box(None), Box(length), Box(None)
+    assert (
+        provider.NSPv2LookupServiceBegin(
+            None, WSAQUERYSET2(lpszServiceInstanceName=name), begin_flags, None, handle
+        )
+        == 0
+    )
+    code = provider.next_result(handle.value, next_flags, size, result)
+    return code, result.value, size.value
+
+
+def test_next_flags_combine_with_begin_flags_as_restrictions():
+    """nspv2.next-flags-restrict: NextEx flags narrow what Begin asked for and never widen it; 0 asks for
+    nothing (there is no 'no restriction' value)."""
+    both = LupFlags.RETURN_NAME | LupFlags.RETURN_ADDR
+    code, result, _ = lookup(EmailDirectory(), "bob@contoso.com", both, LupFlags.RETURN_NAME)
+    assert code == 0 and (result.lpszServiceInstanceName, result.lpcsaBuffer) == ("bob@contoso.com", ())
+    code, result, _ = lookup(EmailDirectory(), "bob@contoso.com", LupFlags.RETURN_ADDR, both)
+    assert code == 0 and result.lpszServiceInstanceName is None and len(result.lpcsaBuffer) == 2
+    code, result, _ = lookup(EmailDirectory(), "bob@contoso.com", both, 0)
+    assert code == 0 and (result.lpszServiceInstanceName, result.lpcsaBuffer) == (None, ())
+
+
+def test_flushprevious_acts_whatever_begin_said():
+    """nspv2.flushprevious-skips-result: a behaviour flag, not a restriction: it skips the one result."""
+    code, result, _ = lookup(
+        EmailDirectory(), "bob@contoso.com", LupFlags.RETURN_NAME, LupFlags.FLUSHPREVIOUS
+    )
+    assert (code, result) == (winapi.WSA_E_NO_MORE, None)
+
+
+def test_unknown_and_deregistered_names_get_the_documented_codes():
+    """nspv2.unknown-name-service-not-found: an unknown name is WSASERVICE_NOT_FOUND, a known one without
+    data WSANO_DATA; the sample-like provider answers WSANO_DATA for both, as Microsoft's sample does."""
+    directory = EmailDirectory()
+    directory.registrations["bob@contoso.com"].registered = False
+    flags = LupFlags.RETURN_NAME
+    assert lookup(EmailDirectory(), "nobody@contoso.com", flags, flags)[0] == winapi.WSASERVICE_NOT_FOUND
+    assert lookup(directory, "bob@contoso.com", flags, flags)[0] == winapi.WSANO_DATA
+    assert lookup(SampleDirectory(), "nobody@contoso.com", flags, flags)[0] == winapi.WSANO_DATA
+
+
+def test_a_routine_set_to_none_is_a_null_table_entry():
+    """nspv2.optional-routine-may-be-null: the sample-like provider's Rundown is NULL, not a stub; a NULL
+    mandatory routine is missing."""
+    table = routine_table(SampleDirectory())
+    assert table.routines["NSPv2ClientSessionRundown"] is None
+    assert (table.nulls, table.stubs, table.missing) == (["NSPv2ClientSessionRundown"], frozenset(), [])
+
+    class NoEnd(EmailDirectory):
+        NSPv2LookupServiceEnd = None
+
+    assert routine_table(NoEnd()).missing == ["NSPv2LookupServiceEnd"]
 
 
 def test_routine_table_marks_stubs_and_missing_mandatory_routines():
@@ -84,6 +164,8 @@ def test_provider_registry_by_name_and_by_class_name():
         "never-completes",
         "completes-twice",
         "leaky",
+        "sample-directory",
+        "no-required-size",
     ]
     with pytest.raises(UnknownNameError, match="unknown provider 'fast'"):
         nspv2.providers.get("fast")

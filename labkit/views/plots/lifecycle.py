@@ -193,6 +193,7 @@ _ENDING_LABELS = {  # in the legend's order
     "both": "session ended by Rundown and Cleanup",
     "leaked": "session leaked (provider kept its state)",
     "orphaned": "session orphaned (provider never told)",
+    "not told": "session ended with nothing to call (Startup failed)",
     "still open": "session still open",
 }
 

@@ -30,6 +30,7 @@ from labkit.text import NO_SUBJECT, time_unit
 STATE_COLOURS: dict[str, str] = {
     # NSPv2 sessions, lookups, providers (docs/trace-conventions.md)
     "Started": "#009E73",
+    "NoStartup": "#44AA99",
     "CleanedUp": "#999999",
     "RunDown": "#CC79A7",
     "Leaked": "#D55E00",
@@ -97,6 +98,7 @@ ENDING_COLOURS: dict[str, str] = {
     "both": "#AA4499",
     "leaked": STATE_COLOURS["Leaked"],
     "orphaned": "#882255",
+    "not told": STATE_COLOURS["Ended"],
     "still open": STATE_COLOURS["Started"],
 }
 """A session's life bar is coloured by how it ended (`labkit.readback.sessions.Session.ended`)."""
