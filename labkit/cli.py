@@ -97,7 +97,9 @@ def _add_scenarios(commands: argparse._SubParsersAction[_Parser]) -> None:
         help="list the named scenarios of both domains",
         description="List every named scenario: its domain (as `labkit simulate` spells it), name, summary.",
     )
-    scenarios.add_argument("--domain", choices=["nspv2", "offline"], help="only this domain")
+    scenarios.add_argument(
+        "--domain", choices=["nspv2", "cluster", "offline"], help="only this domain (offline: cluster)"
+    )
     scenarios.set_defaults(run=_scenarios)
 
 
@@ -115,8 +117,9 @@ def _add_simulate(commands: argparse._SubParsersAction[_Parser]) -> argparse._Su
 def _scenarios(args: argparse.Namespace) -> int:
     from labkit import cluster, nspv2
 
-    for word, registry in (("nspv2", nspv2.scenarios), ("offline", cluster.scenarios)):
-        if args.domain in (None, word):
+    wanted = "cluster" if args.domain == "offline" else args.domain
+    for word, registry in (("nspv2", nspv2.scenarios), ("cluster", cluster.scenarios)):
+        if wanted in (None, word):
             width = max(len(n) for n in registry.names())
             for scenario in registry:
                 print(f"{word:8} {scenario.name:{width}}  {scenario.summary}")
@@ -242,10 +245,11 @@ def _add_cluster_commands(
     simulate: argparse._SubParsersAction[_Parser], commands: argparse._SubParsersAction[_Parser]
 ) -> None:
     offline = simulate.add_parser(
-        "offline",
-        help="the cluster and its Resource Monitor driving a resource DLL through OfflineV2",
-        description="Run a named cluster scenario and write its trace (JSON Lines). Unknown names list "
-        "the valid ones.",
+        "cluster",
+        aliases=["offline"],
+        help="the cluster and its Resource Monitors driving a resource DLL (offline is the old name)",
+        description="Run a named cluster scenario and write its trace (JSON Lines): OfflineV2 and its flags, "
+        "health checks, restarts, failovers, deadlocked monitors. Unknown names list the valid ones.",
     )
     offline.add_argument("--scenario", required=True, metavar="NAME", help="a cluster scenario name")
     offline.add_argument(
@@ -255,6 +259,19 @@ def _add_cluster_commands(
         "RETURN_TO_SOURCE_NODE_ON_ERROR) or a number (0x6); default: the scenario's",
     )
     _cluster_options(offline)
+    offline.add_argument(
+        "--property",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a resource or group common property, e.g. RestartAction=1 or FailoverThreshold=5 (repeatable)",
+    )
+    offline.add_argument(
+        "--health",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="poll online resources with LooksAlive / IsAlive (default: the scenario's)",
+    )
     _output_options(offline)
     offline.set_defaults(run=_simulate_offline)
 
@@ -304,6 +321,21 @@ def _policies(pairs: list[str]) -> dict[str, object]:
     return policies
 
 
+def _properties(pairs: list[str]) -> dict[str, int]:
+    from labkit.exceptions import UnknownNameError
+
+    values: dict[str, int] = {}
+    for pair in pairs:
+        name, equals, value = pair.partition("=")
+        try:
+            if not equals:
+                raise ValueError(pair)
+            values[name.strip()] = int(value.strip(), 0)
+        except ValueError:
+            raise UnknownNameError("--property setting", pair, ["NAME=NUMBER"]) from None
+    return values
+
+
 def _simulate_offline(args: argparse.Namespace) -> int:
     from labkit import cluster
 
@@ -314,6 +346,8 @@ def _simulate_offline(args: argparse.Namespace) -> int:
         dll=args.dll,
         seed=args.seed,
         policy=_policies(args.policy),
+        properties=_properties(args.property),
+        health=args.health,
     )
     where = _save(run.trace, args, f"labkit simulate offline --scenario {args.scenario}")
     print(f"{where}: {len(run.trace)} events, {len(run.faults)} faults, result {run.outcome['result_name']}")
@@ -358,6 +392,12 @@ def _add_summary_commands(commands: argparse._SubParsersAction[_Parser]) -> None
     )
     summary.add_argument("trace", help="a labkit trace (JSON Lines)")
     summary.add_argument("--format", choices=["md", "csv"], default="md", help="markdown (default) or CSV")
+    summary.add_argument(
+        "--health",
+        action="store_true",
+        help="cluster trace: one row per resource instead (polls, FALSE answers, failures, restarts, "
+        "failovers, monitors, deadlocks)",
+    )
     summary.set_defaults(run=_summary)
     diff = commands.add_parser(
         "diff",
@@ -374,7 +414,8 @@ def _add_summary_commands(commands: argparse._SubParsersAction[_Parser]) -> None
 def _summary(args: argparse.Namespace) -> int:
     from labkit import views
 
-    _print_frame(views.summary(read_trace(args.trace)), args.format)
+    trace = read_trace(args.trace)
+    _print_frame(views.health_summary(trace) if args.health else views.summary(trace), args.format)
     return 0
 
 

@@ -1,7 +1,8 @@
-"""The three explorers for notebooks, as ipywidgets: thin views over the models of `labkit.explore`.
+"""The explorers for notebooks, as ipywidgets: thin views over the models of `labkit.explore`.
 
-    from labkit.widgets import OfflineFlagExplorer, SessionExplorer, TraceReplayer
+    from labkit.widgets import HealthExplorer, OfflineFlagExplorer, SessionExplorer, TraceReplayer
     OfflineFlagExplorer("move-busy-dll")     # a checkbox per OfflineV2 flag → timeline, summary, what changed
+    HealthExplorer("isalive-failure-failover")   # the failure policy's knobs → timeline, health summary
     SessionExplorer("crash-during-lookup")   # scenario, provider, crash policy, clients → lifecycle, sessions
     TraceReplayer("data/traces/nspv2-crash-during-lookup.jsonl")   # a slider over the events
 
@@ -27,6 +28,9 @@ from labkit import cluster, nspv2, winapi
 from labkit.engine.registry import Registry
 from labkit.exceptions import LabkitError
 from labkit.explore import (
+    RESTART_ACTIONS,
+    HealthChoice,
+    HealthExplorerModel,
     OfflineChoice,
     OfflineExplorerModel,
     Rendered,
@@ -42,7 +46,7 @@ from labkit.trace import Trace
 from labkit.views.flagguide import flag_info
 from labkit.winapi import OfflineFlags
 
-__all__ = ["OfflineFlagExplorer", "SessionExplorer", "TraceReplayer"]
+__all__ = ["HealthExplorer", "OfflineFlagExplorer", "SessionExplorer", "TraceReplayer"]
 
 _TABLE_STYLE = "max-height: 22em; overflow: auto; font-size: 85%; white-space: nowrap"
 """One line per row: a wide table scrolls instead of wrapping its cells into towers (cells inherit it)."""
@@ -230,6 +234,94 @@ class OfflineFlagExplorer(_ChoiceExplorer):
                 self.names[flag].value = labelled(str(flag.name), box.tooltip, disabled=missing)
         finally:
             self._quiet = False
+
+
+_NEVER = 0xFFFFFFFF
+_SECONDS = {"continuous_update": False, "style": {"description_width": "14em"}}
+
+
+class HealthExplorer(_ChoiceExplorer):
+    """The failure policy's knobs for a health scenario (poll intervals, DeadlockTimeout, RestartAction,
+    RestartThreshold and RestartPeriod, FailoverThreshold, RetryPeriodOnFailure) → the timeline, the
+    health summary and one line on failures, restarts, failovers and where each group ended."""
+
+    def __init__(
+        self,
+        scenario: str | cluster.Scenario = "isalive-failure-failover",
+        *,
+        scenarios: Iterable[str | cluster.Scenario] | None = None,
+        width: float = 11.0,
+        **knobs: int,
+    ) -> None:
+        self.model = HealthExplorerModel(scenarios)
+        first = cluster.scenarios.get(scenario)
+        if first.name not in self.model.scenarios:
+            self.model.scenarios = {first.name: first, **self.model.scenarios}
+        self.width = width
+        start = HealthChoice(first.name, **knobs)
+        self.scenario = widgets.Dropdown(
+            options=list(self.model.scenarios), value=first.name, description="scenario"
+        )
+        self.looks = widgets.IntSlider(
+            start.looks_alive_ms // 1000, 1, 60, description="LooksAlive every (s)", **_SECONDS
+        )
+        self.is_alive = widgets.IntSlider(
+            start.is_alive_ms // 1000, 5, 600, description="IsAlive every (s)", **_SECONDS
+        )
+        self.deadlock = widgets.IntSlider(
+            start.deadlock_timeout_ms // 1000, 30, 900, description="DeadlockTimeout (s)", **_SECONDS
+        )
+        self.action = widgets.Dropdown(
+            options=[(f"{name} ({value})", value) for value, name in RESTART_ACTIONS.items()],
+            value=start.restart_action,
+            description="RestartAction",
+            style={"description_width": "14em"},
+        )
+        self.threshold = widgets.IntSlider(
+            start.restart_threshold, 0, 10, description="RestartThreshold", **_SECONDS
+        )
+        self.period = widgets.IntSlider(
+            start.restart_period_ms // 60_000, 1, 60, description="RestartPeriod (min)", **_SECONDS
+        )
+        self.failovers = widgets.Dropdown(
+            options=[("nodes − 1 (0xFFFFFFFF)", _NEVER), *((str(n), n) for n in range(6))],
+            value=start.failover_threshold,
+            description="FailoverThreshold",
+            style={"description_width": "14em"},
+        )
+        self.retry = widgets.Dropdown(
+            options=[("never (0xFFFFFFFF)", _NEVER), *((f"{m} min", m * 60_000) for m in (15, 30, 60, 120))],
+            value=start.retry_period_ms,
+            description="RetryPeriodOnFailure",
+            style={"description_width": "14em"},
+        )
+        controls = (self.scenario, self.looks, self.is_alive, self.deadlock, self.action, self.threshold)
+        for control in (*controls, self.period, self.failovers, self.retry):
+            control.observe(self._changed, names="value")
+        columns = [
+            widgets.VBox([self.scenario, self.action, self.failovers, self.retry]),
+            widgets.VBox([self.looks, self.is_alive, self.deadlock, self.threshold, self.period]),
+        ]
+        super().__init__([widgets.HBox(columns)])
+        self.render()
+
+    @property
+    def choice(self) -> HealthChoice:
+        """What the controls say now."""
+        return HealthChoice(
+            scenario=self.scenario.value,
+            looks_alive_ms=self.looks.value * 1000,
+            is_alive_ms=self.is_alive.value * 1000,
+            deadlock_timeout_ms=self.deadlock.value * 1000,
+            restart_action=self.action.value,
+            restart_threshold=self.threshold.value,
+            restart_period_ms=self.period.value * 60_000,
+            failover_threshold=self.failovers.value,
+            retry_period_ms=self.retry.value,
+        )
+
+    def _changed(self, change: Mapping[str, Any]) -> None:
+        self.render()
 
 
 class SessionExplorer(_ChoiceExplorer):

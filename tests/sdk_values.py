@@ -70,6 +70,16 @@ CLUSTER = {
     "eResourceStateChangeReasonUnknown": 0, "eResourceStateChangeReasonMove": 1,
     "eResourceStateChangeReasonFailover": 2, "eResourceStateChangeReasonFailedMove": 3,
     "eResourceStateChangeReasonShutdown": 4, "eResourceStateChangeReasonRundown": 5,
+    "RmonInitializing": 0, "RmonIdle": 1, "RmonStartingResource": 2, "RmonInitializingResource": 3,
+    "RmonOnlineResource": 4, "RmonOfflineResource": 5, "RmonShutdownResource": 6, "RmonDeletingResource": 7,
+    "RmonIsAlivePoll": 8, "RmonLooksAlivePoll": 9, "RmonArbitrateResource": 10, "RmonReleaseResource": 11,
+    "RmonResourceControl": 12, "RmonResourceTypeControl": 13, "RmonTerminateResource": 14,
+    "RmonDeadlocked": 15,
+    # Not on the sheet; read from the SDK header the sheet cites (win32metadata @d0f3630):
+    # winerror.h:14994, ClusApi.h:2719-2726 (CLUSTER_GROUP_STATE).
+    "ERROR_INVALID_STATE": 5023,
+    "ClusterGroupStateUnknown": -1, "ClusterGroupOnline": 0, "ClusterGroupOffline": 1, "ClusterGroupFailed": 2,
+    "ClusterGroupPartialOnline": 3, "ClusterGroupPending": 4,
     # §1.3
     "CLRES_VERSION_V1_00": 0x100, "CLRES_VERSION_V2_00": 0x200, "CLRES_VERSION_V3_00": 0x300,
     "CLRES_VERSION_V4_00": 0x400,

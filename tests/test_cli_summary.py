@@ -40,7 +40,7 @@ def test_diff_says_what_a_flag_changed_and_exits_1(capsys):
         "scenario move-busy-dll-no-queue → move-busy-dll, QUEUE_ENABLED: the move waited in the queue and "
         "succeeded instead of failing (ERROR_CLUSTER_GROUP_BUSY); VM ended on NODE2 instead of NODE1; "
         "OfflineV2 ran 4 times instead of once; and 4 more",
-        "first divergence at seq 7",
+        "first divergence at seq 11",
     ]
     assert lines[3:6] == [
         "| aspect | what | a | b |",

@@ -117,3 +117,14 @@ def test_inferences_in_the_errata_are_said_to_be_inferences(erratum_id):
     assumes') instead of stating them as fact."""
     truth = next(e.truth for e in ERRATA if e.id == erratum_id)
     assert "infers" in truth or "labkit assumes" in truth
+
+
+def test_g15_g16_g18_hold_in_the_model():
+    """G15: RestartPeriod is the table's 900000; G16: the smaller timeout governs; G18: LooksAlive every
+    5000 ms, the type's value, for a resource whose own is 0xFFFFFFFF."""
+    assert cluster.simulate("plain-offline").trace.header.params["properties"]["RestartPeriod"] == 900_000
+    capped = cluster.simulate("pending-timeout-capped-by-deadlock")
+    assert [f.t for f in capped.faults] == [3000 + 300_000]
+    polls = cluster.simulate("isalive-failure-restart", horizon_ms=16_000)
+    assert polls.trace.header.params["properties"]["LooksAlivePollInterval"] == 0xFFFFFFFF
+    assert [e.t for e in polls.trace.filter(name="LooksAlive", kind=Kind.CALL)] == [5000.0, 10000.0, 15000.0]

@@ -106,20 +106,21 @@ def test_session_view_with_more_clients_and_the_both_policy():
 def test_replay_model_seeks_and_moves_only_the_cursor():
     """Seeking gives the states there and the event; the cursor line moves; the PNG changes with it."""
     model = ReplayModel.open("data/traces/cluster-move-busy-dll.jsonl")
-    frame = model.seek(30)
+    frame = model.seek(36)
     assert (
-        frame.text == "seq 30 · t = 3000 ms · state VM ClusterResourceOfflinePending → ClusterResourceOnline"
+        frame.text == "seq 36 · t = 3000 ms · state VM ClusterResourceOfflinePending → ClusterResourceOnline"
     )
     assert [tuple(r.values()) for r in model.rendered(frame).rows] == [
+        ("monitor:1", "monitor", "RmonIdle", 0.0, "RmonIdle"),
         ("VM", "resource", "ClusterResourceOnline", 3000.0, "ClusterResourceOnline"),
-        ("group:VMGroup", "group", "Moving", 2500.0, "Moving"),
+        ("group:VMGroup", "group", "ClusterGroupPending", 2500.0, "ClusterGroupPending"),
     ]
     assert list(model.line.get_xdata()) == [3000.0, 3000.0]
-    at_30 = model.png()
+    at_36 = model.png()
     assert model.seek(-5).text == "before the first event" and model.seek(10_000).position == len(model) - 1
-    assert model.png() != at_30
-    assert model.seek(30).text == frame.text and model.png() == at_30
-    pixels = imread(io.BytesIO(at_30))
+    assert model.png() != at_36
+    assert model.seek(36).text == frame.text and model.png() == at_36
+    pixels = imread(io.BytesIO(at_36))
     assert pixels.shape[1] == int(model.figure.get_figwidth() * 80)
 
 
@@ -208,3 +209,63 @@ def test_the_replay_model_replays_its_trace_once(worked_out):
     model = ReplayModel(trace)
     model.seek(10)
     assert worked_out == [("replay", trace)]
+
+
+def test_health_choice_turns_knobs_into_properties_and_keeps_the_retry_legal():
+    """The knobs become resource and group common properties; RetryPeriodOnFailure below RestartPeriod is
+    raised to it (its documented minimum), 'never' stays never."""
+    from labkit.explore import HealthChoice
+
+    choice = HealthChoice(restart_period_ms=1_200_000, retry_period_ms=600_000)
+    assert choice.properties() == {
+        "LooksAlivePollInterval": 5000,
+        "IsAlivePollInterval": 60000,
+        "DeadlockTimeout": 300000,
+        "RestartAction": 2,
+        "RestartThreshold": 3,
+        "RestartPeriod": 1_200_000,
+        "FailoverThreshold": 0xFFFFFFFF,
+        "RetryPeriodOnFailure": 1_200_000,
+    }
+    assert HealthChoice(retry_period_ms=0xFFFFFFFF).normalised().retry_period_ms == 0xFFFFFFFF
+
+
+def test_health_view_says_what_the_policy_did():
+    """Default knobs: four failures, three restarts, a failover to NODE2. RestartAction 1: no failover, the
+    group stays failed. A higher RestartThreshold: more restarts before the failover."""
+    from labkit.explore import HealthChoice, HealthExplorerModel
+
+    model = HealthExplorerModel()
+    assert model.view(HealthChoice()).text == (
+        "Disk: 4 failures, 3 restarts, 1 failover, monitors monitor:1 → monitor:2 · "
+        "SqlGroup ends ClusterGroupOnline on NODE2"
+    )
+    assert model.view(HealthChoice(restart_action=1)).text == (
+        "Disk: 4 failures, 3 restarts, 0 failovers · SqlGroup ends ClusterGroupFailed on NODE1"
+    )
+    more = model.view(HealthChoice(restart_threshold=5))
+    assert [r["restarts"] for r in more.rendered().rows] == [5]
+    assert more.figure.axes[0].get_title(loc="left").startswith("isalive-failure-failover · RestartAction")
+
+
+def test_health_view_of_a_shorter_deadlock_timeout_kills_the_monitor_sooner():
+    """DeadlockTimeout 60 s: the hung LooksAlive ends the monitor at 120 s instead of 360 s."""
+    from labkit.explore import HealthChoice, HealthExplorerModel
+
+    view = HealthExplorerModel().view(
+        HealthChoice("looksalive-hang-separate-monitor", deadlock_timeout_ms=60_000)
+    )
+    assert [(f.name, f.t) for f in view.run.faults] == [("DeadlockTimeout", 120_000.0)]
+    assert [r["monitors"] for r in view.rendered().rows] == [
+        "monitor:1",
+        "monitor:1 → monitor:2",
+        "monitor:1",
+    ]
+
+
+def test_health_model_names_what_it_does_not_offer():
+    """A scenario outside the explorer's list is refused with the valid names."""
+    from labkit.explore import HealthChoice, HealthExplorerModel
+
+    with pytest.raises(UnknownNameError, match="unknown cluster scenario 'plain-offline'; valid: isalive"):
+        HealthExplorerModel().view(HealthChoice("plain-offline"))

@@ -79,11 +79,11 @@ def test_drain_and_failback_attributes_every_offline_to_its_own_group_request():
     ]
     outcome = cluster.simulate("drain-and-failback").outcome
     assert outcome["groups"] == {
-        "SqlGroup": {"state": "Online", "node": "NODE1"},
-        "FileServer": {"state": "Online", "node": "NODE1"},
-        "PrintSpooler": {"state": "Online", "node": "NODE1"},
-        "DtcGroup": {"state": "Offline", "node": "NODE2"},
-        "Backup": {"state": "Online", "node": "NODE3"},
+        "SqlGroup": {"state": "ClusterGroupOnline", "node": "NODE1"},
+        "FileServer": {"state": "ClusterGroupOnline", "node": "NODE1"},
+        "PrintSpooler": {"state": "ClusterGroupOnline", "node": "NODE1"},
+        "DtcGroup": {"state": "ClusterGroupOffline", "node": "NODE2"},
+        "Backup": {"state": "ClusterGroupPartialOnline", "node": "NODE3"},
     }
     assert outcome["faults"] == {}
 

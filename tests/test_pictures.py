@@ -114,7 +114,7 @@ def matrix_frame():
             (4, "ERROR_SUCCESS", "NODE2", ""),
             (5, "ERROR_SUCCESS", "NODE2", ""),
         ):
-            rows.append((os, flags, "", "", result, "Online", node, True, "", faults, 1.0))
+            rows.append((os, flags, "", "", "", result, "Online", node, True, "", faults, 1.0))
     return pd.DataFrame(rows, columns=list(cluster.matrix.COLUMNS))
 
 
@@ -150,6 +150,18 @@ def test_flag_matrix_figure_rows_columns_and_colours():
     ]
     dots = next(c for c in ax.collections if isinstance(c, PathCollection))
     assert [tuple(p) for p in dots.get_offsets()] == [(1, 11), (2, 13), (3, 11), (3, 13)]
+
+
+def test_what_if_flags_are_rings_and_say_so_in_the_legend():
+    """A flag no client API of the scenario can ask for (0x08 through MoveClusterGroupEx) is a ring, not a
+    dot, and the legend says why; a flag a client can ask for stays a dot."""
+    frame = matrix_frame()
+    frame.loc[frame["flags"] == 5, ["flags", "what_if"]] = [9, "RETURNING_TO_SOURCE_NODE_BECAUSE_OF_ERROR"]
+    [ax] = flag_matrix_figure(frame).axes
+    dots, rings = [c for c in ax.collections if isinstance(c, PathCollection)][:2]
+    assert [tuple(p) for p in dots.get_offsets()] == [(1, 11), (2, 13), (3, 11)]
+    assert [tuple(p) for p in rings.get_offsets()] == [(3, 14)]
+    assert legend(ax)[-1] == "what-if: no client API of the scenario can ask for this flag"
 
 
 def test_flag_matrix_figure_of_a_real_matrix_has_128_columns():

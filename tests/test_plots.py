@@ -262,3 +262,31 @@ def test_marker_labels_keep_apart_once_drawn(width, dpi):
         (a, b) for row in rows.values() for i, a in enumerate(row) for b in row[i + 1 :] if a.overlaps(b)
     ]
     assert sum(map(len, rows.values())) > 10 and close == []
+
+
+def test_health_checks_are_thin_unlabelled_ticks_and_monitors_are_lanes():
+    """A health run: every TRUE poll is one thin tick, each FALSE answer a red one, none labelled; the
+    monitor is a lane of its own with its RESOURCE_MONITOR_STATE bars; hours read in h / min."""
+    from labkit import cluster
+    from labkit.views.plots.style import FAULT_COLOUR, HEALTH_COLOUR
+
+    trace = cluster.simulate("retry-after-failure-period").trace
+    ax = timeline(trace).axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["monitor:1", "Disk", "group:SqlGroup"]
+    lines = [c for c in ax.collections if isinstance(c, LineCollection)]
+
+    def segments(colour, width):
+        found = [c for c in lines if colours_of(c) == [to_rgba(colour)] and c.get_linewidths()[0] == width]
+        return sum(len(c.get_segments()) for c in found)
+
+    answers = [e.result for e in trace if e.kind == "return" and e.name in ("LooksAlive", "IsAlive")]
+    assert segments(HEALTH_COLOUR, 0.5) == answers.count(1) > 300
+    assert segments(FAULT_COLOUR, 1.6) == answers.count(0) == 8
+    assert not {"LooksAlive", "IsAlive"} & set(texts(ax))
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert {"health check (LooksAlive / IsAlive)", "health check answered FALSE", "RmonIdle"} <= set(legend)
+    assert ax.get_xlabel() == "virtual time (min)"
+
+
+def colours_of(collection):
+    return [tuple(c) for c in collection.get_colors()]

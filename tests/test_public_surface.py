@@ -25,7 +25,7 @@ def test_design_sketch_runs_as_written():
         os="2016",
     )
     assert run.outcome["result_name"] == "ERROR_SUCCESS"
-    assert cluster.flag_matrix("move-busy-dll", os="2016").shape == (128, 11)
+    assert cluster.flag_matrix("move-busy-dll", os="2016").shape == (128, 12)
     assert (
         labkit.read_trace(DATA / "nspv2-crash-during-lookup.jsonl").header.scenario == "crash-during-lookup"
     )

@@ -20,7 +20,7 @@ def test_summary_dispatches_on_the_domain():
 
 
 def test_offline_summary_of_the_queued_move_golden_trace():
-    """move-busy-dll: three busy attempts wait in the queue, the fourth goes offline and records it."""
+    """move-busy-dll: three busy tries queue, the fourth goes offline (a move records no PersistentState)."""
     busy = (
         "ERROR_IO_PENDING",
         "ERROR_CLUSTER_GROUP_BUSY",
@@ -37,7 +37,7 @@ def test_offline_summary_of_the_queued_move_golden_trace():
         (*head, *busy, None, ""),
         (*head, *busy, None, ""),
         (*head, "ERROR_IO_PENDING", "ERROR_SUCCESS", 1500.0, "1, 2", False, "ClusterResourceOffline", "NODE1",
-         "offline", ""),
+         None, ""),
     ]  # fmt: skip
     assert table["t"].tolist() == [1000.0, 2500.0, 4000.0, 5500.0]
 

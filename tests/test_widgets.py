@@ -128,27 +128,28 @@ def test_session_explorer_follows_crash_policy_provider_and_clients():
 def test_replayer_steps_through_a_recorded_trace():
     """The slider and the step buttons move the cursor; the state table and the event follow."""
     replayer = TraceReplayer("data/traces/cluster-move-busy-dll.jsonl")
-    assert replayer.slider.max == 69 and replayer.last.state[1] == 0
+    assert replayer.slider.max == 81 and replayer.last.state[1] == 0
     assert replayer.file.value.endswith("cluster-move-busy-dll.jsonl")
-    replayer.slider.value = 30
+    replayer.slider.value = 36
     assert (
         replayer.last.text
-        == "seq 30 · t = 3000 ms · state VM ClusterResourceOfflinePending → ClusterResourceOnline"
+        == "seq 36 · t = 3000 ms · state VM ClusterResourceOfflinePending → ClusterResourceOnline"
     )
     assert [(r["subject"], r["state"]) for r in replayer.last.rows] == [
+        ("monitor:1", "RmonIdle"),
         ("VM", "ClusterResourceOnline"),
-        ("group:VMGroup", "Moving"),
+        ("group:VMGroup", "ClusterGroupPending"),
     ]
     replayer.step(-1)
-    assert replayer.last.state[1] == 29 and replayer.last.text.startswith(
-        "seq 29 · t = 3000 ms · complete OfflineV2"
+    assert replayer.last.state[1] == 35 and replayer.last.text.startswith(
+        "seq 35 · t = 3000 ms · complete OfflineV2"
     )
     replayer.back.click()
     replayer.forward.click()
     replayer.forward.click()
-    assert replayer.last.state[1] == 30
+    assert replayer.last.state[1] == 36
     replayer.step(1000)
-    assert replayer.last.state[1] == 69
+    assert replayer.last.state[1] == 81
 
 
 def test_replayer_opens_files_from_its_list_or_a_path_and_reports_bad_ones(tmp_path):
@@ -195,3 +196,21 @@ def test_replayer_of_a_trace_object_escapes_its_subjects():
     replayer = TraceReplayer(tracer.trace)
     assert replayer.last.rows[0]["subject"] == EVIL
     assert "<img" not in replayer.table.value and "&lt;img" in replayer.table.value
+
+
+def test_health_explorer_renders_each_knob_once():
+    """Each knob renders once; RestartAction 1 stops the failover; the scenario selector reruns."""
+    from labkit.widgets import HealthExplorer
+
+    explorer = HealthExplorer()
+    assert (explorer.renders, explorer.last.state.restart_action) == (1, 2)
+    assert explorer.last.text.endswith("SqlGroup ends ClusterGroupOnline on NODE2")
+    explorer.action.value = 1
+    assert explorer.renders == 2
+    assert explorer.last.text.endswith("SqlGroup ends ClusterGroupFailed on NODE1")
+    explorer.threshold.value = 1
+    assert (explorer.renders, [r["restarts"] for r in explorer.last.rows]) == (3, [1])
+    explorer.scenario.value = "looksalive-hang-separate-monitor"
+    assert [r["resource"] for r in explorer.last.rows] == ["SqlDisk", "SqlServer", "Share"]
+    assert explorer.last.state.properties()["RestartThreshold"] == 1
+    assert "SqlServer" in explorer.table.value and not explorer.last.error

@@ -120,7 +120,7 @@ class Callbacks:
             what = f"FailureType {FailureType!r} is not a FAILURE_TYPE"
             self._rhs.bad_call("BadArgument", self._inst, what, R.CALLBACK_TYPES)
             return ERROR_SUCCESS
-        rhs.on_failure(self._inst.resource, FAILURE_TYPE(kind), as_int(ApplicationSpecificErrorCode))
+        rhs.host.on_failure(self._inst.resource, FAILURE_TYPE(kind), as_int(ApplicationSpecificErrorCode))
         return ERROR_SUCCESS
 
     def ClusWorkerCreate(self, StartAddress: WorkerRoutine, Parameter: Any = None) -> ClusWorker:

@@ -153,8 +153,8 @@ class ClientCall:
         self.returned = False
         self.result: int | None = None
 
-    def pending(self) -> None:
-        """The API returns ERROR_IO_PENDING: the operation goes on."""
+    def pending(self, rule: Rule | None = None) -> None:
+        """The API returns ERROR_IO_PENDING (``rule``: why): the operation goes on."""
         if not self.returned:
             self.returned = True
             self.ctx.record(
@@ -164,7 +164,7 @@ class ClientCall:
                 subject=self.subject,
                 result=ERROR_IO_PENDING,
                 span=self.span,
-                rule=self.rule,
+                rule=rule or self.rule,
             )
 
     def finish(self, code: int, rule: Rule | None = None) -> None:

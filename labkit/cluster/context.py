@@ -11,13 +11,29 @@ from typing import Any
 import simpy
 
 from labkit.cluster import rules as R
-from labkit.cluster.model import Group, Resource
+from labkit.cluster.model import Group, MonitorProcess, Resource
 from labkit.cluster.policy import Policy
 from labkit.cluster.resdll import ClusWorker
 from labkit.engine.guard import Guarded, UserCodeGuard
 from labkit.engine.runloop import Runaway
 from labkit.trace import Kind, Rule, TraceEvent, TraceHeader, Tracer
-from labkit.winapi import ClusterOsProfile, GroupStatusFlags
+from labkit.winapi import CLUSTER_GROUP_STATE, CLUSTER_RESOURCE_STATE, ClusterOsProfile, GroupStatusFlags
+
+_G, _S = CLUSTER_GROUP_STATE, CLUSTER_RESOURCE_STATE
+_PENDING = frozenset({_S.ClusterResourceOnlinePending.name, _S.ClusterResourceOfflinePending.name})
+
+
+def group_state_of(states: list[str | None]) -> str:
+    """The CLUSTER_GROUP_STATE of a group whose resources are in ``states``, by ApiGetGroupState's order of
+    precedence (MS-CMRP 3.1.4.1.46): Failed, Pending, PartialOnline, Online, Offline."""
+    if _S.ClusterResourceFailed.name in states:
+        return _G.ClusterGroupFailed.name
+    if _PENDING.intersection(states):
+        return _G.ClusterGroupPending.name
+    online = states.count(_S.ClusterResourceOnline.name)
+    if online and online < len(states):
+        return _G.ClusterGroupPartialOnline.name
+    return _G.ClusterGroupOnline.name if online else _G.ClusterGroupOffline.name
 
 
 class RunContext:
@@ -35,6 +51,8 @@ class RunContext:
         """Entry points the monitor called, by name."""
         self.offline_flags: list[int] = []
         """OfflineFlags of every OfflineV2 call, in order."""
+        self.health = False
+        """Whether monitors poll online resources with LooksAlive and IsAlive in this run."""
         self.actor = "dll"
         """Who runs user code right now (``dll`` or ``worker:<n>``): the actor of its callbacks."""
         self.worker: ClusWorker | None = None
@@ -97,7 +115,8 @@ class RunContext:
         )
 
     def resource_state(self, res: Resource, new: str, rule: Rule, *, actor: str) -> None:
-        """Move ``res`` to the CLUSTER_RESOURCE_STATE ``new`` and record it (nothing when unchanged)."""
+        """Move ``res`` to the CLUSTER_RESOURCE_STATE ``new`` and record it (nothing when unchanged); its
+        group's state follows (`group_state_of`)."""
         if res.state == new:
             return
         old, res.state = res.state, new
@@ -110,26 +129,47 @@ class RunContext:
             state=(old, new),
             rule=rule,
         )
+        self.settle_group(res.group)
 
-    def group_state(self, group: Group, new: str, rule: Rule) -> None:
-        """Move ``group`` to ``new`` (Online, Moving, Queued, Offline, Failed) and record it.
-
-        A group that settles (Online, Offline) drops the status bits of the operation that brought it there.
-        """
-        if new in ("Online", "Offline"):
-            group.status = GroupStatusFlags(0)
+    def settle_group(self, group: Group) -> None:
+        """Record the group's CLUSTER_GROUP_STATE when its resources' states make it change."""
+        new = group_state_of([r.state for r in group.resources])
         if group.state == new:
             return
         old, group.state = group.state, new
-        args: dict[str, Any] = {"node": group.node}
-        if group.status:
-            args["StatusInformation"] = int(group.status)
         self.record(
             Kind.STATE,
             new,
             actor="rcm",
             subject=group.subject,
-            args=args,
+            args={"node": group.node},
+            state=(old, new),
+            rule=R.GROUP_STATE,
+        )
+
+    def group_status(self, group: Group, status: GroupStatusFlags, rule: Rule = R.GROUP_STATUS) -> None:
+        """Set the group's StatusInformation bits and note the change, citing what made the cluster set or
+        clear them (nothing when unchanged)."""
+        if group.status == status:
+            return
+        group.status = status
+        self.note(
+            "StatusInformation", rule, actor="rcm", subject=group.subject, StatusInformation=int(status)
+        )
+
+    def monitor_state(
+        self, monitor: MonitorProcess, new: str, *, actor: str, rule: Rule = R.MONITOR_STATES
+    ) -> None:
+        """Move a monitor process to the RESOURCE_MONITOR_STATE ``new`` and record it."""
+        if monitor.state == new:
+            return
+        old, monitor.state = monitor.state, new
+        self.record(
+            Kind.STATE,
+            new,
+            actor=actor,
+            subject=monitor.subject,
+            args={"node": monitor.node, "process": monitor.process},
             state=(old, new),
             rule=rule,
         )

@@ -1,10 +1,12 @@
 """The cluster (RCM) of one run: nodes, groups and resources, and the operations all its parts use.
 
 `ClusterCore` takes a resource offline (IGNORE_RESOURCE_STATUS overriding a "not now"), brings resources
-and groups online, hands a group to another node and settles a group's state. The parts built on it:
-client requests and flag admission (`labkit.cluster.requests`, `labkit.cluster.admission`), moves
-(`labkit.cluster.moves`) with the move queue and cancel (`labkit.cluster.queue`), failure recovery
-(`labkit.cluster.recovery`); `labkit.cluster.rcm.Cluster` puts them together.
+and groups online (each resource to its persistent state), and hands a group to another node; a group's
+state follows its resources' (`labkit.cluster.context.group_state_of`). The parts built on it: client
+requests and flag admission (`labkit.cluster.requests`, `labkit.cluster.admission`), moves
+(`labkit.cluster.moves`) with the move queue and cancel (`labkit.cluster.queue`), SignalFailure and
+network loss (`labkit.cluster.recovery`), the failure policy (`labkit.cluster.failures`) and killed
+monitors (`labkit.cluster.crashes`); `labkit.cluster.rcm.Cluster` puts them together.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ import simpy
 from labkit.cluster import rules as R
 from labkit.cluster.client import ClientCall
 from labkit.cluster.context import RunContext
-from labkit.cluster.model import Group, Node, Resource
-from labkit.cluster.pending import FAILED, OFFLINE, ONLINE, Outcome, Settled
-from labkit.cluster.persistent import persist_offline, persist_online
+from labkit.cluster.instance import Instance
+from labkit.cluster.model import GROUP_PROPERTIES, Group, Node, Resource
+from labkit.cluster.monitors import Monitors
+from labkit.cluster.pending import OFFLINE, ONLINE, Outcome, Settled
+from labkit.cluster.persistent import persist_offline
 from labkit.cluster.resdll import PropertyList, ResourceDll
 from labkit.cluster.rhs import Rhs
 from labkit.trace import Rule
@@ -70,18 +74,25 @@ class ClusterCore:
         factory: Callable[[], ResourceDll],
         requested: OfflineFlags,
         seed: int,
+        *,
+        depends: Mapping[str, Sequence[str]] | None = None,
+        group_properties: Mapping[str, int] | None = None,
     ) -> None:
         self.ctx = ctx
         self.factory = factory
         self.requested = requested
+        self.monitors = Monitors(ctx)
         self.nodes = {name: Node(name) for name in nodes}
-        self.rhs = {name: Rhs(ctx, node, self._on_failure, seed) for name, node in self.nodes.items()}
+        self.rhs = {name: Rhs(ctx, node, self, seed) for name, node in self.nodes.items()}
         self.groups: dict[str, Group] = {}
         self.resources: dict[str, Resource] = {}
         for name, owner, members in groups:
-            group = Group(name, owner, tuple(nodes))
+            group = Group(
+                name, owner, tuple(nodes), properties={**GROUP_PROPERTIES, **(group_properties or {})}
+            )
             for member in members:
                 res = Resource(member, group, owner, dict(properties), dict(private.get(member, {})))
+                res.depends = tuple((depends or {}).get(member, ()))
                 group.resources.append(res)
                 self.resources[member] = res
             self.groups[name] = group
@@ -110,8 +121,9 @@ class ClusterCore:
         persist: bool = True,
         why: Rule = R.OFFLINE_CALL,
     ) -> Process:
-        """OfflineV2 through the resource's monitor, citing ``why`` (the rule that put its flags there);
-        IGNORE_RESOURCE_STATUS overrides a "not now"."""
+        """OfflineV2 through the resource's monitor, citing ``why`` (the rule that put its flags there, or
+        why the cluster takes it offline); IGNORE_RESOURCE_STATUS overrides a "not now". Only an offline a
+        client asked for (``persist``) records PersistentState."""
         rhs = self.rhs[res.node]
         settled: Settled = yield from rhs.offline(res, flags, destination, in_buffer, on_pending, why)
         overridable = settled.outcome in (Outcome.NOT_NOW, Outcome.REFUSED)
@@ -130,26 +142,40 @@ class ClusterCore:
             )
             yield from rhs.terminate(res, OFFLINE, R.IGNORE_STATUS_TERMINATES)
             settled = Settled(Outcome.TERMINATED, ERROR_SUCCESS)
-        if persist and settled.outcome in (Outcome.DONE, Outcome.TERMINATED):
+        if persist and settled.outcome in (Outcome.DONE, Outcome.TERMINATED, Outcome.ENDED):
             persist_offline(self.ctx, res, flags)
         return settled
 
-    def _online(self, res: Resource, flags: OnlineFlags, in_buffer: PropertyList | None) -> Process:
-        """Open the resource on its node if needed, then OnlineV2; returns a Win32 code."""
+    def _online(
+        self, res: Resource, flags: OnlineFlags, in_buffer: PropertyList | None, *, rule: Rule | None = None
+    ) -> Process:
+        """Open the resource on its node if needed, then OnlineV2 (``rule``: why); returns a Win32 code.
+        PersistentState does not change: the cluster brings the resource to it."""
         rhs = self.rhs[res.node]
         if res.name not in rhs.instances and not (yield from rhs.open(res, self.factory)):
             return ERROR_RESOURCE_FAILED
-        settled: Settled = yield from rhs.online(res, flags, in_buffer)
-        if settled.outcome is Outcome.DONE:
-            persist_online(self.ctx, res)
+        settled: Settled = yield from rhs.online(res, flags, in_buffer, rule=rule)
         return ERROR_SUCCESS if settled.outcome is Outcome.DONE else settled.code
 
     def _online_group(self, group: Group, flags: OnlineFlags, in_buffer: PropertyList | None) -> Process:
+        """Bring the group to its persistent state: every resource the cluster wants online, dependencies
+        first (a resource recorded offline stays offline)."""
         for res in group.resources:
-            if res.state != ONLINE:
-                code = yield from self._online(res, flags, in_buffer)
-                if code != ERROR_SUCCESS:
-                    return code
+            if res.state == ONLINE:
+                continue
+            if not res.persistent_state:
+                self.ctx.note(
+                    "StaysOffline",
+                    R.MOVE_KEEPS_STATE,
+                    actor="rcm",
+                    subject=res.name,
+                    node=res.node,
+                    PersistentState=0,
+                )
+                continue
+            code = yield from self._online(res, flags, in_buffer)
+            if code != ERROR_SUCCESS:
+                return code
         return ERROR_SUCCESS
 
     def _hand_over(self, group: Group, node: str) -> Process:
@@ -160,16 +186,7 @@ class ClusterCore:
         group.node = node
 
     def _settle_group(self, group: Group) -> None:
-        states = {res.state for res in group.resources}
-        if FAILED in states or None in states:
-            new = "Failed"
-        elif states == {ONLINE}:
-            new = "Online"
-        elif ONLINE in states:
-            new = "Online"  # partially online counts as online for the group's lane
-        else:
-            new = "Offline"
-        self.ctx.group_state(group, new, R.GROUP_STATE)
+        self.ctx.settle_group(group)
 
     def _cluster_flag(self, bit: OfflineFlags, subject: str) -> OfflineFlags:
         """A flag the cluster sets itself, unless the OS profile does not know it (inferred)."""
@@ -204,17 +221,28 @@ class ClusterCore:
         in_buffer: PropertyList | None,
         op: Operation,
         *,
-        persist: bool,
         why: Rule,
     ) -> Process:
         """Move ``group`` to ``destination`` (`labkit.cluster.moves`), its OfflineV2 calls citing ``why``;
         returns a Win32 code."""
         raise NotImplementedError
 
-    def _recover(self, group: Group) -> Process:
-        """The failure policy for a group with failed resources (`labkit.cluster.recovery`)."""
+    def _recover(self, group: Group, *, first: Resource | None = None) -> Process:
+        """The failure policy for a group with failed resources (`labkit.cluster.failures`)."""
         raise NotImplementedError
 
-    def _on_failure(self, res: Resource, kind: FAILURE_TYPE, code: int) -> None:
+    def _recover_when_idle(self, group: Group) -> Process:
+        """The failure policy once the group is not busy (`labkit.cluster.failures`)."""
+        raise NotImplementedError
+
+    def on_failure(self, res: Resource, kind: FAILURE_TYPE, code: int) -> None:
         """SignalFailure from a DLL (`labkit.cluster.recovery`)."""
+        raise NotImplementedError
+
+    def on_deadlock(self, inst: Instance, routine: str) -> None:
+        """A call passed DeadlockTimeout (`labkit.cluster.crashes`)."""
+        raise NotImplementedError
+
+    def on_health_failure(self, res: Resource) -> None:
+        """IsAlive said FALSE (`labkit.cluster.failures`)."""
         raise NotImplementedError

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from os import PathLike
 from typing import TYPE_CHECKING, Any
 
+from labkit.cluster.client import CLIENT_FLAGS
 from labkit.cluster.policy import Policy
 from labkit.cluster.scenarios import Scenario, scenarios
 from labkit.cluster.simulation import DllChoice, simulate
@@ -26,6 +27,7 @@ COLUMNS = (
     "flags",
     "requested",
     "effective",
+    "what_if",
     "result",
     "state",
     "node",
@@ -49,7 +51,10 @@ def flag_matrix(
     """Run ``scenario`` with every combination of the seven OfflineFlags, on one OS profile or several.
 
     Columns: ``os``; ``flags`` (the requested word as an int); ``requested`` and ``effective`` (flag
-    names: what the requests asked for, and the union of what OfflineV2 received); ``result`` (the first
+    names: what the requests asked for, and the union of what OfflineV2 received); ``what_if`` (the
+    requested flags no client API of the scenario's requests can send — 0x08, 0x10 and 0x20 never, 0x40
+    only through OfflineClusterResourceEx — so the row is a what-if; empty when a client could ask for
+    it); ``result`` (the first
     request's Win32 result name); ``state`` and ``node`` of the scenario's first resource at the end;
     ``persistent_state``; ``callbacks`` (entry points the monitor called, with counts); ``faults`` (by
     name, with counts); and ``end_ms`` (virtual time of the last event). ``policy`` as for `simulate`.
@@ -61,12 +66,13 @@ def flag_matrix(
     chosen = scenarios.get(scenario)
     rules = Policy.of(policy, base=chosen.policy)
     profiles = [os] if isinstance(os, str) else list(os)
+    sendable = sendable_flags(chosen)
     rows = []
     traces = []
     for name in (cluster_profile(p).name for p in profiles):
         for bits in range(OfflineFlags.mask() + 1):
             run = simulate(chosen, flags=OfflineFlags(bits), os=name, dll=dll, seed=seed, policy=rules)
-            rows.append(_row(run, chosen, name, bits))
+            rows.append(_row(run, chosen, name, bits, sendable))
             if store is not None:
                 origin = f"cluster.flag_matrix({chosen.name!r}) os={name} flags={OfflineFlags(bits)}"
                 traces.append((run.trace, origin))
@@ -79,7 +85,18 @@ def flag_matrix(
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
-def _row(run: Run, scenario: Scenario, os: str, bits: int) -> tuple[Any, ...]:
+def sendable_flags(scenario: Scenario) -> OfflineFlags:
+    """The OfflineV2 flags a client API of the scenario's requests can ask for (§6.4): a requested flag
+    outside them reaches OfflineV2 only as a what-if (policy ``unmapped_flags``)."""
+    flags = OfflineFlags(0)
+    for step in scenario.steps:
+        if step.api in CLIENT_FLAGS:
+            for bit in CLIENT_FLAGS[step.api][1]:
+                flags |= bit
+    return flags
+
+
+def _row(run: Run, scenario: Scenario, os: str, bits: int, sendable: OfflineFlags) -> tuple[Any, ...]:
     out = run.outcome
     first = scenario.groups[0].resources[0]
     resource = out["resources"][first]
@@ -90,6 +107,7 @@ def _row(run: Run, scenario: Scenario, os: str, bits: int) -> tuple[Any, ...]:
         bits,
         str(OfflineFlags(bits)),
         str(OfflineFlags(out["effective_flags"])),
+        str(OfflineFlags(bits & ~sendable)) if bits & ~sendable else "",
         "" if result is None else error_name(result, "cluster"),
         state.removeprefix("ClusterResource"),
         resource["node"],

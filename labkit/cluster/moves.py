@@ -3,7 +3,7 @@
 A move takes the group's resources offline, dependents first (queued when the DLL says "not now" and the
 client allowed it), hands the group to the destination and brings it online there with the matching
 OnlineV2 flags. On failure, RETURN_TO_SOURCE_NODE_ON_ERROR sends it back with 0x08 set; otherwise the
-failure policy takes over.
+failure policy takes over. A move brings each resource to its persistent state and never changes it.
 """
 
 from __future__ import annotations
@@ -36,18 +36,14 @@ class Moves(Queue):
         in_buffer: PropertyList | None,
         op: Operation,
         *,
-        persist: bool,
         why: Rule,
     ) -> Process:
         """Offline on the source (queued if asked), online on the destination; back or recover on failure.
 
         ``why`` is the rule the move's OfflineV2 calls cite (the one that put their flags there)."""
-        ctx, source = self.ctx, group.node
-        ctx.group_state(group, "Moving", R.MOVE)
+        source = group.node
         while True:
-            settled = yield from self._offline_for_move(
-                group, flags, destination, in_buffer, op, persist, why
-            )
+            settled = yield from self._offline_for_move(group, flags, destination, in_buffer, op, why)
             if op.cancel_requested() or settled.outcome is Outcome.CANCELLED:
                 return (yield from self._stay(group, ERROR_CANCELLED))
             if settled.outcome is Outcome.NOT_NOW and flags & F.QUEUE_ENABLED:
@@ -61,10 +57,9 @@ class Moves(Queue):
         yield from self._hand_over(group, destination)
         code = yield from self._online_group(group, self._online_flags(flags), in_buffer)
         if code == ERROR_SUCCESS:
-            ctx.group_state(group, "Online", R.MOVE)
             return ERROR_SUCCESS
         if flags & F.RETURN_TO_SOURCE_NODE_ON_ERROR:
-            returned = yield from self._return_to_source(group, source, flags, persist)
+            returned = yield from self._return_to_source(group, source, flags)
             if returned == ERROR_SUCCESS:
                 return code
         yield from self._recover(group)
@@ -77,7 +72,6 @@ class Moves(Queue):
         destination: str,
         in_buffer: PropertyList | None,
         op: Operation,
-        persist: bool,
         why: Rule,
     ) -> Process:
         """Take the group's online resources offline, dependents first; stop at the first that does not go."""
@@ -86,7 +80,7 @@ class Moves(Queue):
                 continue
             op.current = res
             settled: Settled = yield from self._take_offline(
-                res, flags, destination, in_buffer, persist=persist, why=why
+                res, flags, destination, in_buffer, persist=False, why=why
             )
             op.current = None
             if settled.outcome in (Outcome.NOT_NOW, Outcome.REFUSED, Outcome.CANCELLED):
@@ -96,10 +90,9 @@ class Moves(Queue):
     def _stay(self, group: Group, code: int) -> Process:
         """The move does not happen: the group goes back to its persistent state on its node."""
         yield from self._online_group(group, OnlineFlags(0), None)
-        self._settle_group(group)
         return code
 
-    def _return_to_source(self, group: Group, source: str, flags: OfflineFlags, persist: bool) -> Process:
+    def _return_to_source(self, group: Group, source: str, flags: OfflineFlags) -> Process:
         """RETURN_TO_SOURCE_NODE_ON_ERROR: offline on the destination with 0x08, online on the source."""
         ctx = self.ctx
         ctx.note(
@@ -115,12 +108,9 @@ class Moves(Queue):
         )
         for res in reversed(group.resources):
             if res.state != OFFLINE and res.name in self.rhs[res.node].instances:
-                yield from self._take_offline(res, back, source, None, persist=persist, why=R.RETURNING_FLAG)
+                yield from self._take_offline(res, back, source, None, persist=False, why=R.RETURNING_FLAG)
         yield from self._hand_over(group, source)
-        code = yield from self._online_group(group, OnlineFlags(0), None)
-        if code == ERROR_SUCCESS:
-            ctx.group_state(group, "Online", R.RETURN_TO_SOURCE)
-        return code
+        return (yield from self._online_group(group, OnlineFlags(0), None))
 
     def _online_flags(self, flags: OfflineFlags) -> OnlineFlags:
         """OnlineV2 flags for the destination: the same requests under the online bits (G6, inferred)."""

@@ -71,7 +71,10 @@ class Outcome(StrEnum):
     TERMINATED = "terminated"
     """An offline ended by Terminate (error return, Failed report, PendingTimeout): offline by termination."""
     FAILED = "failed"
-    """An online failed (the resource is Failed and was terminated), or a call deadlocked."""
+    """An online failed (the resource is Failed and was terminated)."""
+    ENDED = "ended"
+    """The monitor process ended under the operation (a call of it, or of another resource it hosted,
+    passed DeadlockTimeout); the cluster settles the resource's state."""
     NOT_NOW = "not-now"
     """The DLL stayed online and said "not now" (OFFLINE_BUSY / THROTTLED)."""
     REFUSED = "refused"

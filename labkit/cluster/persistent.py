@@ -1,7 +1,8 @@
 """PersistentState: what the cluster remembers a client wants of a resource (§5.3, §6.2).
 
-Every offline a client asked for records PersistentState off, unless DO_NOT_UPDATE_PERSISTENT_STATE; a
-resource that comes online is wanted online again. Both are ``PersistentState`` notes in the trace.
+An offline a client asked for records PersistentState off (MS-CMRP ApiOfflineResource), unless
+DO_NOT_UPDATE_PERSISTENT_STATE; a move, a failover or a restart brings a resource to its persistent state
+and never changes it. Each record is a ``PersistentState`` note in the trace.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from labkit.winapi import OfflineFlags
 
 
 def persist_offline(ctx: RunContext, res: Resource, flags: OfflineFlags) -> None:
-    """Record the desired state after an offline a client asked for (§6.2, inferred)."""
+    """Record the desired state after an offline a client asked for."""
     keep = bool(flags & OfflineFlags.DO_NOT_UPDATE_PERSISTENT_STATE)
     if not keep:
         res.persistent_state = False
@@ -24,19 +25,4 @@ def persist_offline(ctx: RunContext, res: Resource, flags: OfflineFlags) -> None
         subject=res.name,
         PersistentState=int(res.persistent_state),
         updated=not keep,
-    )
-
-
-def persist_online(ctx: RunContext, res: Resource) -> None:
-    """A resource that came online is wanted online (§5.3): recorded when that changes."""
-    if res.persistent_state:
-        return
-    res.persistent_state = True
-    ctx.note(
-        "PersistentState",
-        R.ONLINE_RECORDS_STATE,
-        actor="rcm",
-        subject=res.name,
-        PersistentState=1,
-        updated=True,
     )

@@ -35,10 +35,9 @@ class Queue(ClusterCore):
         or dropped because a resource entered locked mode (§6.2)."""
         ctx, env = self.ctx, self.ctx.env
         yield from self._online_group(group, OnlineFlags(0), None)
-        group.status |= GroupStatusFlags.WAITING_IN_QUEUE_FOR_MOVE
-        ctx.group_state(group, "Queued", R.BUSY_QUEUES)
-        yield op.cancelled | env.timeout(ctx.policy.queue_retry_ms)  # cluster.queue-retry-interval
-        group.status &= ~GroupStatusFlags.WAITING_IN_QUEUE_FOR_MOVE
+        ctx.group_status(group, group.status | GroupStatusFlags.WAITING_IN_QUEUE_FOR_MOVE, R.BUSY_QUEUES)
+        yield op.cancelled | env.timeout(ctx.policy.queue_retry_ms)
+        ctx.group_status(group, group.status & ~GroupStatusFlags.WAITING_IN_QUEUE_FOR_MOVE, R.QUEUE_RETRY)
         if op.cancel_requested():
             return ERROR_CANCELLED
         locked = next((r for r in group.resources if r.locked), None)
@@ -52,7 +51,6 @@ class Queue(ClusterCore):
                 "(no LOCKED_MODE_FLAGS_DONT_REMOVE_FROM_MOVE_QUEUE)",
             )
             return ERROR_CLUSTER_RESOURCE_LOCKED_STATUS
-        ctx.group_state(group, "Moving", R.QUEUE_RETRY)
         return None
 
     def _cancel(self, step: CancelGroupOperation) -> Process:

@@ -4,8 +4,10 @@
 parts, one concept each: `labkit.cluster.core` (nodes, groups, resources and the operations all parts
 use), `labkit.cluster.requests` and `labkit.cluster.admission` (client requests and their flags),
 `labkit.cluster.moves` and `labkit.cluster.queue` (moves, the move queue, cancel),
-`labkit.cluster.recovery` (SignalFailure, network loss, restart and failover) and
-`labkit.cluster.persistent` (PersistentState).
+`labkit.cluster.recovery` (SignalFailure, network loss), `labkit.cluster.failures` (restart, failover,
+RetryPeriodOnFailure), `labkit.cluster.crashes` (a monitor killed after a deadlock) and
+`labkit.cluster.persistent` (PersistentState). The monitors poll online resources
+(`labkit.cluster.health`) in runs that ask for health checks.
 
 - Client requests carry their own flags; the cluster forwards them to OfflineV2 per §6.4 and sets 0x08 on
   a return trip, 0x10 after an embedded failure and 0x20 on network loss, when the OS profile knows the bit.
@@ -13,7 +15,8 @@ use), `labkit.cluster.requests` and `labkit.cluster.admission` (client requests 
   before OfflineV2 is called. A DLL's "not now" queues a move with QUEUE_ENABLED and fails it without.
 - A destination that cannot bring the group online sends it back with RETURN_TO_SOURCE_NODE_ON_ERROR;
   otherwise the failure policy restarts the resource and then fails the group over.
-- Every offline a client asked for records PersistentState, unless DO_NOT_UPDATE_PERSISTENT_STATE.
+- Every offline a client asked for records PersistentState, unless DO_NOT_UPDATE_PERSISTENT_STATE; a
+  move, a failover or a restart never changes it.
 """
 
 from __future__ import annotations
@@ -43,7 +46,6 @@ class Cluster(Requests, Moves, Recovery):
             for res in group.resources:
                 if (yield from self.rhs[group.node].open(res, self.factory)):
                     yield from self.rhs[group.node].online(res, OnlineFlags(0), None)
-            self._settle_group(group)
         start = self.ctx.env.now
         for step in steps:
             self.ctx.spawn(self._at(start + step.at_ms, step))

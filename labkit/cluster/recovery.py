@@ -1,32 +1,28 @@
-"""Failure recovery: SignalFailure, network loss and the failure policy (§5.3, §6.2).
+"""SignalFailure and network loss (§5.3, §6.2).
 
 A DLL's SignalFailure is handled in the cluster's own process: an embedded failure takes the resource
 offline with DUE_TO_EMBEDDED_FAILURE, a network loss moves the group away with
-IGNORE_NETWORK_CONNECTIVITY, anything else fails and terminates it. The failure policy then restarts a
-resource within RestartThreshold per RestartPeriod and fails the group over node by node.
+IGNORE_NETWORK_CONNECTIVITY, anything else fails and terminates it. The failure policy
+(`labkit.cluster.failures`) then restarts the resource or fails its group over.
 """
 
 from __future__ import annotations
 
 from labkit.cluster import rules as R
 from labkit.cluster.client import NetworkLoss
-from labkit.cluster.core import ClusterCore, Operation, Process
+from labkit.cluster.core import Operation, Process
+from labkit.cluster.crashes import Crashes
 from labkit.cluster.model import Group, Resource
-from labkit.cluster.pending import FAILED, OFFLINE, ONLINE
-from labkit.winapi import (
-    FAILURE_TYPE,
-    GroupStatusFlags,
-    OfflineFlags,
-    OnlineFlags,
-)
+from labkit.cluster.pending import FAILED, ONLINE
+from labkit.winapi import FAILURE_TYPE, GroupStatusFlags, OfflineFlags
 
 F = OfflineFlags
 
 
-class Recovery(ClusterCore):
-    """What the cluster does when resources fail or a node loses its network."""
+class Recovery(Crashes):
+    """What the cluster does when a DLL signals a failure or a node loses its network."""
 
-    def _on_failure(self, res: Resource, kind: FAILURE_TYPE, code: int) -> None:
+    def on_failure(self, res: Resource, kind: FAILURE_TYPE, code: int) -> None:
         """SignalFailure from a DLL: handled by the cluster in its own process."""
         self.ctx.spawn(self._handle_failure(res, kind, code))
 
@@ -43,12 +39,13 @@ class Recovery(ClusterCore):
             return
         op = self._begin(group, cancellable=False)
         if kind is FAILURE_TYPE.FAILURE_TYPE_EMBEDDED:
-            group.status |= GroupStatusFlags.EMBEDDED_FAILURE
-            ctx.group_state(group, "Failed", R.EMBEDDED_FAILURE)
+            ctx.group_status(group, group.status | GroupStatusFlags.EMBEDDED_FAILURE, R.EMBEDDED_FAILURE)
             flags = self._cluster_flag(F.DUE_TO_EMBEDDED_FAILURE, res.name)
             yield from self._take_offline(res, flags, None, None, persist=False, why=R.EMBEDDED_FAILURE)
-            group.status &= ~GroupStatusFlags.EMBEDDED_FAILURE
-            yield from self._recover(group)
+            ctx.group_status(group, group.status & ~GroupStatusFlags.EMBEDDED_FAILURE)
+            yield from self._recover(
+                group, first=res
+            )  # the guest is restarted (cluster.embedded-failure-offline)
         elif kind is FAILURE_TYPE.FAILURE_TYPE_NETWORK_LOSS:
             yield from self._network_failover(group, op)
         else:
@@ -86,63 +83,8 @@ class Recovery(ClusterCore):
                 message="no node can take the group",
             )
             return
-        group.status |= GroupStatusFlags.NETWORK_FAILURE
+        ctx.group_status(group, group.status | GroupStatusFlags.NETWORK_FAILURE, R.NETWORK_LOSS)
         ctx.note("Failover", R.NETWORK_LOSS, actor="rcm", subject=group.subject, node=target)
         flags = self._cluster_flag(F.IGNORE_NETWORK_CONNECTIVITY, group.subject)
-        yield from self._move(group, target, flags, None, op, persist=False, why=R.NETWORK_LOSS)
-        group.status &= ~GroupStatusFlags.NETWORK_FAILURE
-
-    def _recover(self, group: Group) -> Process:
-        """Failure policy (§5.3): restart within RestartThreshold, then fail the group over node by node."""
-        ctx, env = self.ctx, self.ctx.env
-        tried = {group.node}
-        while True:
-            down = [r for r in group.resources if r.state in (FAILED, OFFLINE)]
-            if not down:
-                ctx.group_state(group, "Online", R.GROUP_STATE)
-                return
-            res = down[0]
-            ctx.group_state(group, "Failed", R.GROUP_STATE)
-            action = res.properties["RestartAction"]
-            if action and self._may_restart(res):
-                res.restarts.append(float(env.now))
-                ctx.note(
-                    "Restart",
-                    R.RESTART,
-                    actor="rcm",
-                    subject=res.name,
-                    node=res.node,
-                    attempt=len(res.restarts),
-                    RestartThreshold=res.properties["RestartThreshold"],
-                )
-                yield env.timeout(res.properties["RestartDelay"])
-                yield from self._online(res, OnlineFlags(0), None)
-                continue
-            target = self._best_node(group, tried) if action == 2 else None
-            if target is None:
-                ctx.note(
-                    "NoFailover",
-                    R.NO_NODE_LEFT,
-                    actor="rcm",
-                    subject=group.subject,
-                    message="restarts exhausted and no node left to fail over to; the group stays failed",
-                )
-                return
-            tried.add(target)
-            yield from self._fail_over(group, target)
-
-    def _fail_over(self, group: Group, target: str) -> Process:
-        """Move a failed group to ``target`` and try it there, its restart count starting afresh (§5.3)."""
-        self.ctx.note("Failover", R.FAILOVER, actor="rcm", subject=group.subject, node=target)
-        for other in reversed(group.resources):
-            if other.state == ONLINE:
-                yield from self._take_offline(other, OfflineFlags(0), target, None, persist=False)
-        yield from self._hand_over(group, target)
-        for member in group.resources:
-            member.restarts.clear()
-        yield from self._online_group(group, OnlineFlags(0), None)
-
-    def _may_restart(self, res: Resource) -> bool:
-        window = self.ctx.env.now - res.properties["RestartPeriod"]
-        recent = [t for t in res.restarts if t > window]
-        return len(recent) < res.properties["RestartThreshold"]
+        yield from self._move(group, target, flags, None, op, why=R.NETWORK_LOSS)
+        ctx.group_status(group, group.status & ~GroupStatusFlags.NETWORK_FAILURE)

@@ -2,7 +2,9 @@
 
 Each request is a client call (`labkit.cluster.client.ClientCall`) that carries its own flags; admission
 (`labkit.cluster.admission`) turns them into OfflineV2 flags or refuses the request before any DLL code
-runs. FORCE_WITH_TERMINATION makes the cluster call Terminate instead of OfflineV2.
+runs. FORCE_WITH_TERMINATION makes the cluster call Terminate instead of OfflineV2. An offline of one
+resource takes the resources that depend on it offline first; an accepted offline that does not end at
+once answers ERROR_IO_PENDING, since a non-zero return would mean nothing changed (ORX).
 """
 
 from __future__ import annotations
@@ -10,19 +12,26 @@ from __future__ import annotations
 from labkit.cluster import rules as R
 from labkit.cluster.admission import Admission
 from labkit.cluster.client import (
+    ClientCall,
     MoveGroup,
     OfflineGroup,
     OfflineResource,
     client_flags,
 )
 from labkit.cluster.core import Process
-from labkit.cluster.pending import OFFLINE, ONLINE
+from labkit.cluster.model import Resource
+from labkit.cluster.pending import FAILED, OFFLINE, ONLINE, Outcome, Settled
 from labkit.cluster.persistent import persist_offline
+from labkit.cluster.resdll import PropertyList
+from labkit.trace import Rule
 from labkit.winapi import (
     ERROR_GROUP_NOT_AVAILABLE,
-    ERROR_RESOURCE_NOT_ONLINE,
+    ERROR_INVALID_STATE,
+    ERROR_RESOURCE_FAILED,
     ERROR_SUCCESS,
+    OfflineFlags,
     ResourceOfflineFlags,
+    error_name,
 )
 
 
@@ -38,19 +47,12 @@ class Requests(Admission):
             step.api, res.name, {"hResource": res.name, "dwOfflineFlags": word}, step.in_buffer
         )
         admitted = self._admit(call, word, unmapped)
+        if admitted is not None and res.state != ONLINE:
+            self._not_online(call, res, admitted[0])  # MS-CMRP's state check comes before labkit's busy one
+            return
         if admitted is None or not self._ready(call, res.group, [res], admitted[0]):
             return
         flags, why = admitted
-        if res.state != ONLINE:
-            self.ctx.note(
-                "NotOnline",
-                R.NOT_ONLINE,
-                actor="rcm",
-                subject=res.name,
-                message=f"{res.name} is {res.state}; there is nothing to take offline",
-            )
-            call.finish(ERROR_SUCCESS if res.state == OFFLINE else ERROR_RESOURCE_NOT_ONLINE, R.NOT_ONLINE)
-            return
         op = self._begin(res.group, cancellable=False)
         if step.force_with_termination:
             self.ctx.note(
@@ -64,11 +66,44 @@ class Requests(Admission):
             persist_offline(self.ctx, res, flags)
             code = ERROR_SUCCESS
         else:
-            settled = yield from self._take_offline(res, flags, None, step.in_buffer, call.pending, why=why)
-            code = settled.code
-        self._settle_group(res.group)
+            code = yield from self._offline_with_dependents(res, flags, step.in_buffer, call, why)
         self._end(res.group, op)
-        call.finish(code)
+        _answer(call, code)
+
+    def _offline_with_dependents(
+        self, res: Resource, flags: OfflineFlags, in_buffer: PropertyList | None, call: ClientCall, why: Rule
+    ) -> Process:
+        """The resources that depend on ``res`` go offline first, then ``res`` (MS-CMRP 3.1.4.2.19); only
+        ``res`` records PersistentState. Returns the code the request ends with."""
+        for dependent in res.group.dependents(res):
+            if dependent.state != ONLINE:
+                continue
+            settled: Settled = yield from self._take_offline(
+                dependent, flags, None, in_buffer, call.pending, persist=False, why=R.DEPENDENTS_FIRST
+            )
+            if settled.outcome in (Outcome.NOT_NOW, Outcome.REFUSED, Outcome.CANCELLED):
+                return settled.code
+        settled = yield from self._take_offline(res, flags, None, in_buffer, call.pending, why=why)
+        return settled.code
+
+    def _not_online(self, call: ClientCall, res: Resource, flags: OfflineFlags) -> None:
+        """Offline of a resource that is not online, as MS-CMRP ApiOfflineResource answers it: ERROR_SUCCESS
+        when Offline, ERROR_RESOURCE_FAILED when Failed (both record PersistentState), ERROR_INVALID_STATE
+        in any other state."""
+        code = {OFFLINE: ERROR_SUCCESS, FAILED: ERROR_RESOURCE_FAILED}.get(
+            res.state or "", ERROR_INVALID_STATE
+        )
+        self.ctx.note(
+            "NotOnline",
+            R.NOT_ONLINE_ERRORS,
+            actor="rcm",
+            subject=res.name,
+            state=res.state,
+            message=f"{res.name} is {res.state}: {error_name(code, 'cluster')}",
+        )
+        if code != ERROR_INVALID_STATE:
+            persist_offline(self.ctx, res, flags)
+        call.finish(code, R.NOT_ONLINE_ERRORS)
 
     def _offline_group(self, step: OfflineGroup) -> Process:
         group = self.groups[step.group]
@@ -88,9 +123,8 @@ class Requests(Admission):
                     res, flags, None, step.in_buffer, call.pending, why=why
                 )
                 code = code or settled.code
-        self._settle_group(group)
         self._end(group, op)
-        call.finish(code)
+        _answer(call, code)
 
     def _move_group(self, step: MoveGroup) -> Process:
         ctx, group = self.ctx, self.groups[step.group]
@@ -110,6 +144,15 @@ class Requests(Admission):
             ctx.note("BestNode", R.BEST_NODE, actor="rcm", subject=group.subject, node=destination)
         call.pending()  # MoveClusterGroupEx answers ERROR_IO_PENDING once the move is accepted (MCGX)
         op = self._begin(group, cancellable=True)
-        code = yield from self._move(group, destination, flags, step.in_buffer, op, persist=True, why=why)
+        code = yield from self._move(group, destination, flags, step.in_buffer, op, why=why)
         self._end(group, op)
         call.finish(code)
+
+
+def _answer(call: ClientCall, code: int) -> None:
+    """End an offline request the cluster accepted: ERROR_SUCCESS when it was done at once; otherwise the
+    API answered ERROR_IO_PENDING (a non-zero return would mean nothing changed), and the end shows as its
+    completion."""
+    if code != ERROR_SUCCESS:
+        call.pending(R.OFFLINE_REJECTED_NO_CHANGE)
+    call.finish(code)

@@ -1,14 +1,15 @@
 """The Resource Monitor (RHS) of one node: the operations the cluster asks of a resource's DLL (§2, §4).
 
-`Rhs` opens, brings online, takes offline, cancels, terminates and closes; the parts it is made of are
-in their own modules: calling entry points (`labkit.cluster.entrypoints`), status reports
-(`labkit.cluster.reports`) against the pending protocol (`labkit.cluster.pending`), and the callbacks a
-DLL gets (`labkit.cluster.callbacks`).
+`Rhs` opens, brings online, takes offline, cancels, terminates and closes, and ends the instances of a
+killed monitor process; the parts it is made of are in their own modules: calling entry points
+(`labkit.cluster.entrypoints`), status reports (`labkit.cluster.reports`) against the pending protocol
+(`labkit.cluster.pending`), health checks (`labkit.cluster.health`), the monitor processes
+(`labkit.cluster.monitors`) and the callbacks a DLL gets (`labkit.cluster.callbacks`).
 
 - After ERROR_IO_PENDING the monitor itself moves the resource to OnlinePending / OfflinePending, then
-  waits for the reports that settle the operation; a gap of PendingTimeout between reports makes it call
-  Terminate (§4). Reports of a worker that was running when Terminate was called get
-  ResourceExitStateTerminate.
+  waits for the reports that settle the operation; a gap of PendingTimeout (or of DeadlockTimeout, when
+  that is smaller) between reports makes it call Terminate (§4). Reports of a worker that was running
+  when Terminate was called get ResourceExitStateTerminate.
 - An error return from OnlineV2 / OfflineV2 is logged and followed by Terminate (G3).
 - Every call, report and state change goes to the trace; misbehaving user code becomes a fault.
 """
@@ -22,9 +23,12 @@ from typing import cast
 
 from labkit.cluster import rules as R
 from labkit.cluster.callbacks import Callbacks
-from labkit.cluster.entrypoints import Step
+from labkit.cluster.context import RunContext
+from labkit.cluster.entrypoints import Host, Step
+from labkit.cluster.health import HealthChecks
 from labkit.cluster.instance import Instance
-from labkit.cluster.model import Resource
+from labkit.cluster.model import MonitorProcess, Node, Resource
+from labkit.cluster.monitors import Monitors
 from labkit.cluster.pending import (
     FAILED,
     OFFLINE,
@@ -35,7 +39,6 @@ from labkit.cluster.pending import (
     Pending,
     Settled,
 )
-from labkit.cluster.reports import StatusReports
 from labkit.cluster.resdll import PropertyList, ResourceDll
 from labkit.cluster.values import frozen, property_list_size, shown, shown_buffer
 from labkit.trace import Kind, Rule
@@ -51,15 +54,19 @@ from labkit.winapi import (
 )
 
 
-class Rhs(StatusReports):
-    """The Resource Monitor of one node."""
+class Rhs(HealthChecks):
+    """The Resource Monitor of one node (``host``: the cluster around it; alone, a host of its own)."""
+
+    def __init__(self, ctx: RunContext, node: Node, host: Host | None = None, seed: int = 0) -> None:
+        super().__init__(ctx, node, host or Alone(ctx), seed)
 
     # -- operations the cluster asks for -----------------------------------------------------------------
 
     def open(self, res: Resource, factory: Callable[[], ResourceDll]) -> Step:
         """Load the DLL object for ``res`` and call OpenV2; True when the instance exists."""
         ctx = self.ctx
-        made = ctx.call_user("StartupEx", res.name, lambda: _prepare(factory(), self, res))
+        monitor = self.host.monitors.host(res)
+        made = ctx.call_user("StartupEx", res.name, lambda: _prepare(factory(), self, res, monitor))
         if not made.ok:
             ctx.resource_state(res, FAILED, R.DLL_LOAD_FAILS, actor="rhs")
             return False
@@ -93,10 +100,13 @@ class Rhs(StatusReports):
             return
         yield from self.call_entry(inst, "Close", {"Resource": shown(inst.resid)}, (inst.resid,), "void")
         self.instances.pop(res.name, None)
+        self.host.monitors.leave(res)
         res.locked = res.locked_keeps_queue = False  # locked mode belonged to the instance just closed
 
-    def online(self, res: Resource, flags: OnlineFlags, in_buffer: PropertyList | None) -> Step:
-        """OnlineV2 and its pending protocol; returns a `Settled`."""
+    def online(
+        self, res: Resource, flags: OnlineFlags, in_buffer: PropertyList | None, *, rule: Rule | None = None
+    ) -> Step:
+        """OnlineV2 (``rule``: why the monitor calls it) and its pending protocol; returns a `Settled`."""
         inst = self.instances[res.name]
         inst.terminated = False
         args = {
@@ -107,20 +117,24 @@ class Rhs(StatusReports):
             "Reserved": 0,
         }
         call = (inst.resid, flags, frozen(in_buffer), args["InBufferSize"], 0)
-        why = R.ONLINE_FLAGS if flags else R.ONLINE_CALL  # online flags come from labkit's mapping only
+        why = rule or (R.ONLINE_FLAGS if flags else R.ONLINE_CALL)  # online flags: labkit's mapping only
         how, code, span = yield from self.call_entry(inst, "OnlineV2", args, call, "dword", why)
-        if how == "deadlock":
-            return Settled(Outcome.FAILED, code)
+        if how in ("deadlock", "killed"):
+            return Settled(Outcome.ENDED, code)
         if inst.terminated:  # Terminate overlapped the call: whatever it returns, the resource is stopped
             return Settled(Outcome.FAILED, ERROR_OPERATION_ABORTED)
         ok = how == "ok"
         if ok and code == ERROR_IO_PENDING:
             self.ctx.resource_state(res, ONLINE_PENDING, R.IO_PENDING, actor="rhs")
-            return (yield from self._await(inst, "OnlineV2", span))
-        if ok and code == ERROR_SUCCESS:
+            settled: Settled = yield from self._await(inst, "OnlineV2", span)
+        elif ok and code == ERROR_SUCCESS:
             self.ctx.resource_state(res, ONLINE, R.ONLINE_RETURNS, actor="rhs")
-            return Settled(Outcome.DONE, ERROR_SUCCESS)
-        return (yield from self._error_return(inst, "OnlineV2", code if ok else None, FAILED))
+            settled = Settled(Outcome.DONE, ERROR_SUCCESS)
+        else:
+            settled = yield from self._error_return(inst, "OnlineV2", code if ok else None, FAILED)
+        if settled.outcome is Outcome.DONE:
+            self.start_polling(inst)
+        return settled
 
     def offline(
         self,
@@ -131,8 +145,9 @@ class Rhs(StatusReports):
         on_pending: Callable[[], None] = lambda: None,
         why: Rule = R.OFFLINE_CALL,
     ) -> Step:
-        """OfflineV2 and the pending protocol; returns a `Settled`. ``on_pending`` runs on IO_PENDING;
-        ``why`` is the rule the call cites (the one that put its flags there, when it has some)."""
+        """OfflineV2 and the pending protocol; returns a `Settled`. ``on_pending`` runs on IO_PENDING, or
+        when OfflineV2 starts to block its thread; ``why`` is the rule the call cites (the one that put its
+        flags there, when it has some)."""
         ctx = self.ctx
         inst = self.instances[res.name]
         inst.terminated = False
@@ -146,9 +161,11 @@ class Rhs(StatusReports):
             "Reserved": 0,
         }
         call = (inst.resid, destination, flags, frozen(in_buffer), args["InBufferSize"], 0)
-        how, code, span = yield from self.call_entry(inst, "OfflineV2", args, call, "dword", why)
-        if how == "deadlock":
-            return Settled(Outcome.FAILED, code)
+        how, code, span = yield from self.call_entry(
+            inst, "OfflineV2", args, call, "dword", why, on_block=on_pending
+        )
+        if how in ("deadlock", "killed"):
+            return Settled(Outcome.ENDED, code)
         if inst.terminated:
             return Settled(Outcome.TERMINATED, ERROR_OPERATION_ABORTED)
         ok = how == "ok"
@@ -182,9 +199,9 @@ class Rhs(StatusReports):
 
     def terminate(self, res: Resource, then: str | None, why: Rule, state: Rule = R.TERMINATE) -> Step:
         """Call Terminate because of ``why``; the resource goes to ``then`` (None: stays as it is), the
-        state change citing ``state``."""
+        state change citing ``state``. A monitor process that ended has nothing left to call."""
         inst = self.instances.get(res.name)
-        if inst is not None:
+        if inst is not None and not inst.dead:
             inst.terminated = True
             pending, inst.pending = inst.pending, None
             if pending is not None and not pending.settled.triggered:
@@ -218,7 +235,7 @@ class Rhs(StatusReports):
         ctx, env, res = self.ctx, self.ctx.env, inst.resource
         pending = Pending(env, routine, span)
         inst.pending = pending
-        limit = res.properties["PendingTimeout"]
+        limit = min(res.properties["PendingTimeout"], res.properties["DeadlockTimeout"])
         while not pending.settled.triggered:
             left = pending.last_report + limit - env.now
             if left <= 0:
@@ -226,22 +243,14 @@ class Rhs(StatusReports):
             yield pending.settled | env.timeout(left)
         if pending.settled.triggered:
             settled = cast(Settled, pending.settled.value)
-            if settled.outcome is Outcome.FAILED and not inst.terminated:
+            if settled.outcome is Outcome.FAILED and not inst.terminated and not inst.dead:
                 then = self._terminated_state() if routine == "OfflineV2" else None
                 yield from self.terminate(res, then, R.FAILED_REPORT_TERMINATES, R.TERMINATED_STATE)
                 if routine == "OfflineV2":
                     return Settled(Outcome.TERMINATED, settled.code, settled.flags)
             return settled
         inst.pending = None
-        ctx.fault(
-            "PendingTimeout",
-            R.PENDING_TIMEOUT,
-            subject=res.name,
-            what=f"no status report for PendingTimeout ({limit} ms) since the last one at "
-            f"{pending.last_report:g} ms; the monitor calls Terminate",
-            routine=routine,
-            PendingTimeout=limit,
-        )
+        why = self._pending_timeout(res, routine, pending.last_report)
         ctx.record(
             Kind.COMPLETE,
             routine,
@@ -253,10 +262,51 @@ class Rhs(StatusReports):
         )
         offline = routine == "OfflineV2"
         final = self._terminated_state() if offline else FAILED
-        yield from self.terminate(
-            res, final, R.PENDING_TIMEOUT, R.TERMINATED_STATE if offline else R.ONLINE_FAILS
-        )
+        yield from self.terminate(res, final, why, R.TERMINATED_STATE if offline else R.ONLINE_FAILS)
         return Settled(Outcome.TERMINATED if routine == "OfflineV2" else Outcome.FAILED, ERROR_TIMEOUT)
+
+    def _pending_timeout(self, res: Resource, routine: str, last_report: float) -> Rule:
+        """No report within PendingTimeout, or within DeadlockTimeout where that is smaller (G16): the
+        fault, and the rule that governed."""
+        pending, deadlock = res.properties["PendingTimeout"], res.properties["DeadlockTimeout"]
+        capped = deadlock < pending
+        name = "DeadlockTimeout" if capped else "PendingTimeout"
+        rule = R.PENDING_CAPPED if capped else R.PENDING_TIMEOUT
+        self.ctx.fault(
+            "PendingTimeout",
+            rule,
+            subject=res.name,
+            what=f"no status report for {name} ({min(pending, deadlock)} ms) since the last one at "
+            f"{last_report:g} ms"
+            + (f", PendingTimeout ({pending} ms) being capped by DeadlockTimeout" if capped else "")
+            + "; the monitor calls Terminate",
+            routine=routine,
+            PendingTimeout=pending,
+            DeadlockTimeout=deadlock,
+        )
+        return rule
+
+    def end_process(self, monitor: MonitorProcess) -> list[Resource]:
+        """The process of ``monitor`` was killed: its DLL instances are gone, their pending operations end
+        aborted (calls and workers sleeping in it end when they wake). Returns the resources it hosted."""
+        gone = [inst for inst in self.instances.values() if inst.monitor is monitor and not inst.dead]
+        self.host.monitors.kill(monitor)
+        for inst in gone:
+            self.instances.pop(inst.resource.name, None)
+            pending, inst.pending = inst.pending, None
+            if pending is not None and not pending.settled.triggered:
+                self.ctx.record(
+                    Kind.COMPLETE,
+                    pending.kind,
+                    actor="rhs",
+                    subject=inst.resource.name,
+                    span=pending.span,
+                    result=ERROR_OPERATION_ABORTED,
+                    args={"abandoned": "its monitor was killed"},
+                    rule=R.DEADLOCK_ABANDONS,
+                )
+                pending.settled.succeed(Settled(Outcome.ENDED, ERROR_OPERATION_ABORTED))
+        return [inst.resource for inst in gone]
 
     def _error_return(self, inst: Instance, routine: str, code: int | None, then: str) -> Step:
         """The V1 rule (G3): an error return is logged as an event, then the monitor calls Terminate."""
@@ -278,10 +328,27 @@ class Rhs(StatusReports):
         return FAILED if self.ctx.policy.terminated_state == "failed" else OFFLINE
 
 
-def _prepare(dll: ResourceDll, rhs: Rhs, res: Resource) -> Instance:
+class Alone:
+    """The host of a monitor used on its own (tests, notebooks): its own monitor processes, and failures
+    that go nowhere."""
+
+    def __init__(self, ctx: RunContext) -> None:
+        self.monitors = Monitors(ctx)
+
+    def on_failure(self, res: Resource, kind: object, code: int) -> None:
+        pass
+
+    def on_deadlock(self, inst: Instance, routine: str) -> None:
+        pass
+
+    def on_health_failure(self, res: Resource) -> None:
+        pass
+
+
+def _prepare(dll: ResourceDll, rhs: Rhs, res: Resource, monitor: MonitorProcess) -> Instance:
     if not isinstance(dll, ResourceDll):
         raise TypeError(f"a DLL factory must return a labkit.cluster.ResourceDll, not {type(dll).__name__}")
-    inst = Instance(res, dll, rhs.ctx.next_handle())
+    inst = Instance(res, dll, rhs.ctx.next_handle(), monitor)
     dll.monitor = Callbacks(rhs, inst)
     dll.node = rhs.node.name
     dll.random = random.Random(f"{rhs.seed}/{rhs.node.name}/{res.name}")  # noqa: S311 - simulation, not security

@@ -1,13 +1,14 @@
 """Sample resource DLLs, each showing one behaviour of the OfflineV2 contract; registry `dlls` by name.
 
 They are written the way a notebook user would write one: entry points return at once, long work runs on
-a worker that reports with growing CheckPoints and stops when asked. Options are constructor keywords
-(``Busy(busy_times=5)``); a scenario names the DLL and its options.
+a worker that reports with growing CheckPoints and stops when asked; the health samples (`SickAfter`,
+`LooksAliveHangs`, `OfflineHangs`) show what the monitor does when that goes wrong. Options are
+constructor keywords (``Busy(busy_times=5)``); a scenario names the DLL and its options.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from typing import Any
 
 from labkit.cluster.resdll import (
@@ -346,6 +347,130 @@ class FlakyDestination(Pending):
             self.report(S.ClusterResourceOnline, 1)
 
 
+class SickAfter(ResourceDll):
+    """Healthy at first; ``sick_after_ms`` after each online it is sick, and its health checks say so.
+
+    It is sick only on the nodes in ``nodes`` (every node when empty), only for the resources in
+    ``resources`` (every one when empty) and only before ``until_ms`` of virtual time (always when None):
+    an outage that ends. IsAlive returns FALSE while it is sick;
+    LooksAlive too when ``looks_alive_sees`` (then the monitor calls IsAlive at once), else LooksAlive keeps
+    returning TRUE and only the next IsAlive poll finds out.
+    """
+
+    def __init__(
+        self,
+        sick_after_ms: float = 20_000,
+        nodes: Sequence[str] = (),
+        until_ms: float | None = None,
+        looks_alive_sees: bool = True,
+        resources: Sequence[str] = (),
+    ) -> None:
+        self.sick_after_ms, self.nodes, self.until_ms = sick_after_ms, tuple(nodes), until_ms
+        self.looks_alive_sees, self.resources = looks_alive_sees, tuple(resources)
+        self.online_at = 0.0
+        self.name = ""
+
+    def OpenV2(
+        self, ResourceName: str, ResourceKey: Mapping[str, object], ResourceHandle: str, OpenFlags: int
+    ) -> object:
+        self.name = ResourceName
+        return super().OpenV2(ResourceName, ResourceKey, ResourceHandle, OpenFlags)
+
+    def OnlineV2(
+        self,
+        Resource: object,
+        OnlineFlags: OnlineFlags,
+        InBuffer: PropertyList | None,
+        InBufferSize: int,
+        Reserved: int,
+    ) -> int:
+        self.online_at = self.monitor.now
+        return ERROR_SUCCESS
+
+    def sick(self) -> bool:
+        now = self.monitor.now
+        return (
+            (not self.nodes or self.node in self.nodes)
+            and (not self.resources or self.name in self.resources)
+            and (self.until_ms is None or now < self.until_ms)
+            and now - self.online_at >= self.sick_after_ms
+        )
+
+    def LooksAlive(self, Resource: object) -> bool:
+        return not (self.looks_alive_sees and self.sick())
+
+    def IsAlive(self, Resource: object) -> bool:
+        if self.sick():
+            self.monitor.LogEvent(
+                self.ResourceHandle, LOG_LEVEL.LOG_ERROR, "IsAlive: the service does not answer"
+            )
+            return False
+        return True
+
+
+class LooksAliveHangs(ResourceDll):
+    """A glitch at ``glitch_at_ms`` leaves a lock held in the processes that were running then: from then
+    on LooksAlive of the resources in ``resources`` (every resource when empty) blocks in them for good.
+
+    A DLL object made after the glitch (in a restarted monitor process) does not hang.
+    """
+
+    def __init__(self, glitch_at_ms: float = 60_000, resources: Sequence[str] = ()) -> None:
+        self.glitch_at_ms, self.resources = glitch_at_ms, tuple(resources)
+        self.created_at = 0.0
+        self.name = ""
+
+    def OpenV2(
+        self, ResourceName: str, ResourceKey: Mapping[str, object], ResourceHandle: str, OpenFlags: int
+    ) -> object:
+        self.created_at, self.name = self.monitor.now, ResourceName
+        return super().OpenV2(ResourceName, ResourceKey, ResourceHandle, OpenFlags)
+
+    # An entry point may block its monitor's thread in virtual time (resdll): a generator, not a bool.
+    def LooksAlive(self, Resource: object) -> Generator[Sleep, None, bool] | bool:  # type: ignore[override]
+        stuck = self.created_at < self.glitch_at_ms <= self.monitor.now
+        if stuck and (not self.resources or self.name in self.resources):
+            return self.wait_for_lock()
+        return True
+
+    def wait_for_lock(self) -> Generator[Sleep, None, bool]:
+        while True:  # the lock is never released in this process
+            yield self.monitor.sleep(3_600_000)
+
+
+class OfflineHangs(ResourceDll):
+    """OfflineV2 does its work on the calling thread (no worker) and that work takes ``work_ms``: past
+    DeadlockTimeout the monitor is killed. Comes online at once."""
+
+    def __init__(self, work_ms: float = 600_000) -> None:
+        self.work_ms = work_ms
+
+    # An entry point may block its monitor's thread in virtual time (resdll): a generator, not an int.
+    def OfflineV2(  # type: ignore[override]
+        self,
+        Resource: object,
+        DestinationNodeName: str | None,
+        OfflineFlags: OfflineFlags,
+        InBuffer: PropertyList | None,
+        InBufferSize: int,
+        Reserved: int,
+    ) -> Generator[Sleep, None, int]:
+        yield self.monitor.sleep(self.work_ms)  # flushing synchronously: what the 300 ms rule forbids
+        return ERROR_SUCCESS
+
+
 dlls: Registry[type[ResourceDll]] = Registry("resource DLL")
-for _cls in (Generic, SlowFlush, Hung, Failing, Locked, Busy, VirtualMachine, FlakyDestination):
+for _cls in (
+    Generic,
+    SlowFlush,
+    Hung,
+    Failing,
+    Locked,
+    Busy,
+    VirtualMachine,
+    FlakyDestination,
+    SickAfter,
+    LooksAliveHangs,
+    OfflineHangs,
+):
     dlls.add(_cls.__name__, _cls)

@@ -19,7 +19,13 @@ from labkit.cluster.client import (
     OfflineResource,
     Step,
 )
-from labkit.cluster.model import PROPERTY_MINIMUM, RESOURCE_PROPERTIES
+from labkit.cluster.model import (
+    GROUP_PROPERTIES,
+    NEVER,
+    PROPERTY_MAXIMUM,
+    PROPERTY_MINIMUM,
+    RESOURCE_PROPERTIES,
+)
 from labkit.cluster.policy import Policy
 from labkit.cluster.sample_dlls import VirtualMachine, dlls
 from labkit.engine.registry import Registry
@@ -38,6 +44,17 @@ class GroupLayout:
     name: str
     node: str
     resources: tuple[str, ...]
+    depends: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Resource → the resources of this group it depends on (each listed before it)."""
+
+    def problem(self) -> str:
+        """What is wrong with the dependencies, or an empty string."""
+        for index, name in enumerate(self.resources):
+            providers = self.depends.get(name, ())
+            if not set(providers) <= set(self.resources[:index]):
+                return f"{name!r} of group {self.name!r} may depend only on resources listed before it"
+        unknown = set(self.depends) - set(self.resources)
+        return f"group {self.name!r} has no resources {sorted(unknown)}" if unknown else ""
 
 
 HORIZON_MS = 3_600_000
@@ -65,13 +82,16 @@ class Scenario:
     dll_options: Mapping[str, Any] = field(default_factory=dict)
     """Keyword arguments for the DLL class."""
     properties: Mapping[str, int] = field(default_factory=dict)
-    """Resource common properties that differ from the defaults (PendingTimeout, …)."""
+    """Resource and group common properties that differ from the defaults (PendingTimeout, RestartAction,
+    FailoverThreshold, …); each applies to every resource, or every group."""
     private: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     """Private properties by resource name: what OpenV2 finds behind ResourceKey."""
     policy: Policy = field(default_factory=Policy)
     """The inferred choices (`labkit.cluster.policy`)."""
     horizon_ms: float = HORIZON_MS
     """The virtual time the run may last (`labkit.engine.scaffold`)."""
+    health: bool = False
+    """Whether the monitors poll online resources (LooksAlive, IsAlive): the health scenarios do."""
 
     def __post_init__(self) -> None:
         def bad(field_name: str, message: str) -> SimulationError:
@@ -94,6 +114,8 @@ class Scenario:
         for group in self.groups:
             if group.node not in self.nodes:
                 raise bad("groups", f"group {group.name!r} starts on unknown node {group.node!r}")
+            if group.problem():
+                raise bad("groups", group.problem())
         for index, step in enumerate(self.steps):
             where = f"steps[{index}]"
             if isinstance(step.at_ms, bool) or not isinstance(step.at_ms, int | float) or step.at_ms < 0:
@@ -144,18 +166,29 @@ def _is_dword(value: object) -> bool:
 
 
 def resource_properties(overrides: Mapping[str, int] | None) -> dict[str, int]:
-    """The resource common properties with ``overrides`` applied and checked."""
-    values = dict(RESOURCE_PROPERTIES)
+    """The resource and group common properties with ``overrides`` applied and checked."""
+    values = {**RESOURCE_PROPERTIES, **GROUP_PROPERTIES}
     for name, value in (overrides or {}).items():
         if name not in values:
-            raise SimulationError(f"unknown resource property {name!r}; valid: {', '.join(values)}")
-        low = PROPERTY_MINIMUM.get(name, 0)
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= 0xFFFFFFFF:
-            raise SimulationError(
-                f"resource property {name} must be an integer in {low}..0xFFFFFFFF, not {value!r}"
-            )
+            raise SimulationError(f"unknown resource or group property {name!r}; valid: {', '.join(values)}")
+        low, high = PROPERTY_MINIMUM.get(name, 0), PROPERTY_MAXIMUM.get(name, 0xFFFFFFFF)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            top = f"0x{high:X}" if high == 0xFFFFFFFF else str(high)
+            raise SimulationError(f"property {name} must be an integer in {low}..{top}, not {value!r}")
         values[name] = value
+    retry, period = values["RetryPeriodOnFailure"], values["RestartPeriod"]
+    if retry != NEVER and retry < period:
+        raise SimulationError(
+            f"property RetryPeriodOnFailure ({retry}) may not be below RestartPeriod ({period}); "
+            "0xFFFFFFFF means never"
+        )
     return values
+
+
+def split_properties(values: Mapping[str, int]) -> tuple[dict[str, int], dict[str, int]]:
+    """The resource common properties and the group common properties of ``values``."""
+    resource = {k: v for k, v in values.items() if k in RESOURCE_PROPERTIES}
+    return resource, {k: v for k, v in values.items() if k in GROUP_PROPERTIES}
 
 
 LIVE = {VirtualMachine.PROPERTY: int(VM_RESDLL_CONTEXT.VmResdllContextLiveMigration)}
@@ -163,15 +196,102 @@ FILE = (GroupLayout("FileServer", "NODE1", ("Share",)),)
 DISK = (GroupLayout("SqlGroup", "NODE1", ("Disk",)),)
 VM = (GroupLayout("VMGroup", "NODE1", ("VM",)),)
 SERVICES = (
-    GroupLayout("SqlGroup", "NODE1", ("SqlDisk", "SqlServer", "SqlAgent")),
-    GroupLayout("FileServer", "NODE1", ("FileDisk", "FileName", "Share")),
-    GroupLayout("PrintSpooler", "NODE1", ("SpoolDisk", "Spooler")),
-    GroupLayout("DtcGroup", "NODE2", ("DtcDisk", "Dtc")),
-    GroupLayout("Backup", "NODE3", ("BackupDisk", "BackupAgent")),
+    GroupLayout(
+        "SqlGroup",
+        "NODE1",
+        ("SqlDisk", "SqlServer", "SqlAgent"),
+        {"SqlServer": ("SqlDisk",), "SqlAgent": ("SqlServer",)},
+    ),
+    GroupLayout(
+        "FileServer", "NODE1", ("FileDisk", "FileName", "Share"), {"Share": ("FileDisk", "FileName")}
+    ),
+    GroupLayout("PrintSpooler", "NODE1", ("SpoolDisk", "Spooler"), {"Spooler": ("SpoolDisk",)}),
+    GroupLayout("DtcGroup", "NODE2", ("DtcDisk", "Dtc"), {"Dtc": ("DtcDisk",)}),
+    GroupLayout("Backup", "NODE3", ("BackupDisk", "BackupAgent"), {"BackupAgent": ("BackupDisk",)}),
 )
-"""Five service groups of two or three resources each (dependencies first), three of them on NODE1."""
+"""Five service groups of two or three resources each (dependencies first, with who depends on whom),
+three of them on NODE1."""
 VMS = tuple(GroupLayout(f"VM{n}", "NODE1" if n <= 4 else "NODE2", (f"VM{n}",)) for n in range(1, 9))
 """Eight virtual machines, four on NODE1 and four on NODE2."""
+
+HEALTHY = (
+    GroupLayout("SqlGroup", "NODE1", ("SqlDisk", "SqlServer"), {"SqlServer": ("SqlDisk",)}),
+    GroupLayout("FileServer", "NODE1", ("Share",)),
+)
+"""Two groups, three resources, all in NODE1's one Resource Monitor."""
+HEALTH = (
+    Scenario(
+        "isalive-failure-restart",
+        "LooksAlive and then IsAlive say FALSE once: the resource is Failed, terminated, restarted in place",
+        "SickAfter",
+        (),
+        groups=DISK,
+        dll_options={"until_ms": 30_000},
+        health=True,
+        horizon_ms=600_000,
+    ),
+    Scenario(
+        "isalive-failure-failover",
+        "IsAlive keeps failing on NODE1: three restarts in RestartPeriod, then the group fails over to NODE2",
+        "SickAfter",
+        (),
+        groups=DISK,
+        dll_options={"nodes": ("NODE1",), "looks_alive_sees": False},
+        health=True,
+        horizon_ms=900_000,
+    ),
+    Scenario(
+        "failover-threshold-reached",
+        "IsAlive fails on every node: after two failovers 'Not failing over group', the group stays failed",
+        "SickAfter",
+        (),
+        groups=DISK,
+        health=True,
+        horizon_ms=1_800_000,
+    ),
+    Scenario(
+        "looksalive-hang-separate-monitor",
+        "LooksAlive hangs past DeadlockTimeout: the monitor is killed, all three resources restart, the "
+        "offender in its own monitor",
+        "LooksAliveHangs",
+        (),
+        groups=HEALTHY,
+        dll_options={"glitch_at_ms": 60_000, "resources": ("SqlServer",)},
+        health=True,
+        horizon_ms=900_000,
+    ),
+    Scenario(
+        "offline-hang-deadlock",
+        "OfflineV2 works on the calling thread past DeadlockTimeout: the monitor is killed, the co-hosted "
+        "resources restart",
+        "OfflineHangs",
+        (OfflineResource(1000, "Share"),),
+        groups=HEALTHY,
+        horizon_ms=900_000,
+    ),
+    Scenario(
+        "pending-timeout-capped-by-deadlock",
+        "PendingTimeout 10 min, DeadlockTimeout 5 min: the silent pending offline ends at DeadlockTimeout",
+        "Hung",
+        (OfflineResource(1000, "Disk"),),
+        groups=DISK,
+        dll_options={"hang_ms": 900_000},
+        properties={"PendingTimeout": 600_000},
+    ),
+    Scenario(
+        "retry-after-failure-period",
+        "an outage: restarts fail, RestartAction 1 leaves it failed, RetryPeriodOnFailure (1 h) later it "
+        "comes back",
+        "SickAfter",
+        (),
+        groups=DISK,
+        dll_options={"until_ms": 1_800_000},
+        properties={"RestartAction": 1},
+        health=True,
+        horizon_ms=5_400_000,
+    ),
+)
+"""The health and failure scenarios (issue 13): polls, restarts, failovers, deadlocks, the retry."""
 
 scenarios: Registry[Scenario] = Registry("cluster scenario")
 for _scenario in (
@@ -337,5 +457,24 @@ for _scenario in (
         flags=F.QUEUE_ENABLED,
         groups=VMS,
     ),
+    Scenario(
+        "offline-with-dependents",
+        "OfflineClusterResourceEx on a disk others depend on: the share goes offline first (MS-CMRP)",
+        "Generic",
+        (OfflineResource(1000, "FileDisk"),),
+        groups=(SERVICES[1],),
+    ),
+    Scenario(
+        "offline-not-online",
+        "offline of an Offline resource answers ERROR_SUCCESS, of a Failed one ERROR_RESOURCE_FAILED",
+        "SickAfter",
+        (OfflineResource(30_000, "Disk"), OfflineResource(31_000, "Disk"), OfflineResource(32_000, "Share")),
+        groups=(*DISK, *FILE),
+        dll_options={"resources": ("Share",)},
+        properties={"RestartAction": 0},
+        health=True,
+        horizon_ms=40_000,
+    ),
+    *HEALTH,
 ):
     scenarios.add(_scenario.name, _scenario)

@@ -16,7 +16,7 @@ from labkit.cluster.policy import Policy
 from labkit.cluster.rcm import Cluster
 from labkit.cluster.resdll import ResourceDll
 from labkit.cluster.sample_dlls import dlls
-from labkit.cluster.scenarios import Scenario, resource_properties, scenarios
+from labkit.cluster.scenarios import Scenario, resource_properties, scenarios, split_properties
 from labkit.engine import runloop, scaffold
 from labkit.engine.gcfreeze import freeze_survivors
 from labkit.engine.guard import DEFAULT_LIMIT_S, UserCodeGuard
@@ -39,6 +39,7 @@ def simulate(
     policy: Policy | Mapping[str, Any] | None = None,
     properties: Mapping[str, int] | None = None,
     horizon_ms: float | None = None,
+    health: bool | None = None,
     guard_limit_s: float = DEFAULT_LIMIT_S,
     max_steps: int = runloop.MAX_STEPS,
 ) -> Run:
@@ -48,12 +49,13 @@ def simulate(
     `OfflineFlags`); default the scenario's. ``os``: ``2012``, ``2012r2`` or ``2016``. ``dll``: a name in
     `dlls`, a `ResourceDll` subclass, an instance (copied for every node) or a factory; default the
     scenario's. ``policy``: a `Policy`, or a mapping of the inferred choices that differ from the
-    scenario's. ``properties``: resource common properties that
-    differ from the scenario's. The run lasts ``horizon_ms`` of virtual time at most (default the
-    scenario's; `labkit.engine.scaffold`); user code that blocks longer than ``guard_limit_s`` real
-    seconds is stopped and recorded as a fault; DLL code that keeps virtual time from advancing, or the
-    run going past ``max_steps`` events, is a fault that ends the run. Calls still waiting when the run
-    ends are closed as ``abandoned``.
+    scenario's. ``properties``: resource and group common properties that differ from the scenario's
+    (RestartAction, LooksAlivePollInterval, FailoverThreshold, …). ``health``: whether the monitors poll
+    online resources with LooksAlive / IsAlive (default: the scenario's). The run lasts ``horizon_ms``
+    of virtual time at most (default the scenario's; `labkit.engine.scaffold`); user code that blocks
+    longer than ``guard_limit_s`` real seconds is stopped and recorded as a fault; DLL code that keeps
+    virtual time from advancing, or the run going past ``max_steps`` events, is a fault that ends the
+    run. Calls still waiting when the run ends are closed as ``abandoned``.
     """
     chosen = scenarios.get(scenario)
     requested = chosen.flags if flags is None else _flags(flags)
@@ -62,6 +64,7 @@ def simulate(
     values = resource_properties({**chosen.properties, **(properties or {})})
     factory, dll_name, options = _factory(chosen, dll)
     horizon = scaffold.check_horizon(chosen.horizon_ms if horizon_ms is None else horizon_ms)
+    polls = chosen.health if health is None else bool(health)
     params = {
         "scenario": chosen.name,
         "dll": dll_name,
@@ -73,16 +76,43 @@ def simulate(
         "properties": values,
         **_layout(chosen),
         "horizon_ms": horizon,
+        "health": polls,
         "guard_limit_s": guard_limit_s,
     }
     header = scaffold.header("cluster", chosen.name, params)
     with UserCodeGuard(guard_limit_s) as guard, freeze_survivors():
         ctx = RunContext(header, profile, rules, guard)
-        layout = [(g.name, g.node, g.resources) for g in chosen.groups]
-        cluster = Cluster(ctx, chosen.nodes, layout, values, chosen.private, factory, requested, seed)
+        ctx.health = polls
+        cluster = _cluster(ctx, chosen, values, factory, requested, seed)
         ending = _run(ctx, cluster, chosen, requested, horizon, max_steps)
         trace = scaffold.close_run(ctx.tracer, ending, R.RUN_END)
     return Run(trace, _outcome(trace, ending, ctx, cluster))
+
+
+def _cluster(
+    ctx: RunContext,
+    chosen: Scenario,
+    values: Mapping[str, int],
+    factory: Callable[[], ResourceDll],
+    requested: OfflineFlags,
+    seed: int,
+) -> Cluster:
+    """The cluster of the scenario's layout, with these property values."""
+    resource, group = split_properties(values)
+    layout = [(g.name, g.node, g.resources) for g in chosen.groups]
+    depends = {name: providers for g in chosen.groups for name, providers in g.depends.items()}
+    return Cluster(
+        ctx,
+        chosen.nodes,
+        layout,
+        resource,
+        chosen.private,
+        factory,
+        requested,
+        seed,
+        depends=depends,
+        group_properties=group,
+    )
 
 
 def _run(
@@ -114,7 +144,14 @@ def _layout(scenario: Scenario) -> dict[str, Any]:
     return {
         "private": _jsonable(scenario.private),
         "nodes": list(scenario.nodes),
-        "groups": {g.name: {"node": g.node, "resources": list(g.resources)} for g in scenario.groups},
+        "groups": {
+            g.name: {
+                "node": g.node,
+                "resources": list(g.resources),
+                **({"depends": {k: list(v) for k, v in g.depends.items()}} if g.depends else {}),
+            }
+            for g in scenario.groups
+        },
     }
 
 

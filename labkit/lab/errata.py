@@ -277,9 +277,12 @@ ERRATA: tuple[Erratum, ...] = (
         "G2",
         "cluster",
         "Client minimum: none supported",
-        "Minimum client: none supported; old metadata names ADAM or Rights Management Services.",
-        "Resource DLLs exist only on server SKUs (Windows Server 2012 and later); the rest is junk metadata.",
-        "OV2, SEED, SUX, SF",
+        "Minimum client: none supported; an older revision's metadata gives req.typenames "
+        "RENDEZVOUS_SESSION_FLAGS and req.product ADAM.",
+        "'None supported' is the page's own requirement, beside a minimum server of Windows Server 2012: "
+        "resapi.h declares OfflineV2 under CLUSAPI_VERSION_WINDOWS8 (Windows Server 2012). The typenames "
+        "and product fields of the older revision name nothing of resapi.h.",
+        "OV2 @2cd469d and @01397c9 (front matter), SEED, H:res:461-469",
     ),
     Erratum(
         "G3",
@@ -403,8 +406,12 @@ ERRATA: tuple[Erratum, ...] = (
         "cluster",
         "RestartPeriod default",
         "The table says 900000 ms, the remarks 90000 ms.",
-        "Doc-only conflict; the table value is the usual one.",
-        "W:resources-restartperiod",
+        "The page contradicts itself and no other source settles it; labkit takes the table's 900000 ms "
+        "(15 minutes) and says so where it uses it.",
+        "W:resources-restartperiod @66168cf (table and remarks)",
+        "labkit.cluster.model.RESOURCE_PROPERTIES['RestartPeriod'] == 900000; restarts counted within it in "
+        "scenario isalive-failure-failover",
+        scenario="isalive-failure-failover",
     ),
     Erratum(
         "G16",
@@ -413,6 +420,9 @@ ERRATA: tuple[Erratum, ...] = (
         "The repo copy lacks 'PendingTimeout may not exceed DeadlockTimeout'; resource minimum 1000 ms vs type 30000 ms.",
         "The live page has the note; the smaller timeout governs.",
         "W:deadlocktimeout, DL-URL",
+        "scenario pending-timeout-capped-by-deadlock: PendingTimeout 600000 ms, Terminate 300000 ms after the "
+        "last report",
+        scenario="pending-timeout-capped-by-deadlock",
     ),
     Erratum(
         "G17",
@@ -427,8 +437,11 @@ ERRATA: tuple[Erratum, ...] = (
         "cluster",
         "LooksAlive default",
         "Property page: 0xFFFFFFFF (inherit the type's value); blog: every 5 seconds.",
-        "Both: the resource inherits the type-level 5 s.",
-        "W:resources-looksalivepollinterval, BLOG-RHS",
+        "Both hold: the resource's 0xFFFFFFFF means the resource type's value, whose own page gives 5000 ms "
+        "as its default.",
+        "W:resources-looksalivepollinterval, resource-types-looksalivepollinterval (Default 5000), BLOG-RHS",
+        "scenario isalive-failure-restart: LooksAlive every 5000 ms with LooksAlivePollInterval 0xFFFFFFFF",
+        scenario="isalive-failure-restart",
     ),
 )
 
@@ -465,7 +478,9 @@ RULES_OF: dict[str, tuple[str, ...]] = {
     "G8": ("cluster.pending-timeout-terminates",),
     "G11": ("cluster.signal-failure",),
     "G14": ("cluster.pseudo-states-fail", "cluster.set-locked-mode-ex"),
+    "G15": ("cluster.restart-after-failure",),
     "G16": ("cluster.pending-timeout-capped-by-deadlock-timeout",),
+    "G18": ("cluster.looksalive-poll",),
 }
 """Erratum id → the catalogue rules it bears on (tests check every id names a rule)."""
 

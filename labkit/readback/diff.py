@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from labkit.readback.offlines import requested_flags
-from labkit.readback.replay import Interval, replay
+from labkit.readback.replay import Interval, replay, subject_kind
 from labkit.text import LITERAL, arg_text, duration_text, event_text, persistent_text, result_text
 from labkit.trace import Kind, Trace, TraceEvent
 from labkit.winapi import OfflineFlags
@@ -33,8 +33,12 @@ REQUEST_NOUNS = {
     "CancelClusterGroupOperation": "the cancel",
 }
 """How the sentence names a client request."""
-STATE_PHRASES = {"Queued": "waited in the queue"}
-"""How the sentence says that a subject went through a state (default: ``went through <state>``)."""
+STATE_PHRASES = {"Queued": "waited in the queue", "RmonDeadlocked": "deadlocked"}
+"""How the sentence says that a subject went through a state (default: ``went through <state>``); a group
+whose StatusInformation had WAITING_IN_QUEUE_FOR_MOVE went through ``Queued``."""
+_WAITING_IN_QUEUE = 0x4  # CLUSGRP_STATUS_WAITING_IN_QUEUE_FOR_MOVE
+_MONITOR_STATES_SHOWN = ("RmonDeadlocked",)
+"""A Resource Monitor's states are bookkeeping, except a deadlock: only that one is an outcome."""
 _NOT_CALLBACKS = ("client", "provider", "dll", "worker:", "admin")  # actors whose calls are not callbacks
 _MAX_CLAUSES = 3
 
@@ -243,11 +247,14 @@ def _outcome(a: Trace, b: Trace) -> list[Change]:
     history_a, history_b = replay(a), replay(b)
     finals_a, finals_b = _finals(history_a.intervals), _finals(history_b.intervals)
     for subject in dict.fromkeys([*finals_a, *finals_b]):
+        if subject_kind(subject) == "monitor":
+            continue
         if finals_a.get(subject, "") != finals_b.get(subject, ""):
             changes.append(
                 Change("final state", subject, finals_a.get(subject, ""), finals_b.get(subject, ""))
             )
-    visited_a, visited_b = _visited(history_a.intervals), _visited(history_b.intervals)
+    visited_a = {**_visited(history_a.intervals), **_queued(a)}
+    visited_b = {**_visited(history_b.intervals), **_queued(b)}
     for subject, state in visited_b:
         if (subject, state) not in visited_a:
             changes.append(Change("went through", subject, "", state))
@@ -304,8 +311,24 @@ def _finals(intervals: Iterable[Interval]) -> dict[str, str]:
     return out
 
 
+def _queued(trace: Trace) -> dict[tuple[str, str], None]:
+    """Groups whose StatusInformation said WAITING_IN_QUEUE_FOR_MOVE, as if they went through Queued."""
+    return {
+        (e.subject, "Queued"): None
+        for e in trace
+        if e.kind is Kind.NOTE
+        and e.name == "StatusInformation"
+        and isinstance(e.args.get("StatusInformation"), int)
+        and e.args["StatusInformation"] & _WAITING_IN_QUEUE
+    }
+
+
 def _visited(intervals: Iterable[Interval]) -> dict[tuple[str, str], None]:
-    return dict.fromkeys((i.subject, i.state) for i in intervals)
+    return dict.fromkeys(
+        (i.subject, i.state)
+        for i in intervals
+        if subject_kind(i.subject) != "monitor" or i.state in _MONITOR_STATES_SHOWN
+    )
 
 
 def _persistent(trace: Trace) -> dict[str, str]:
@@ -348,6 +371,10 @@ def _clauses(outcome: tuple[Change, ...]) -> list[str]:
         path = [_went(c) for c in went if c.subject == subject and (c.a or c.b) in STATE_PHRASES]
         used.add(subject)
         clauses.append(f"{REQUEST_NOUNS.get(routine, routine)} {' and '.join([*path, _result(change)])}")
+    for change in went:  # a monitor that deadlocked (or no longer does) comes next: it fails all it hosts
+        if subject_kind(change.subject) == "monitor" and change.subject not in used:
+            used.add(change.subject)
+            clauses.append(f"{change.subject} {_went(change)}")
     for change in outcome:
         if change.aspect == "final state" and change.subject not in used:
             used.add(change.subject)
@@ -387,7 +414,7 @@ def _went(change: Change) -> str:
 
 
 def _state(text: str) -> str:
-    return text.removeprefix("ClusterResource")
+    return text.removeprefix("ClusterResource").removeprefix("ClusterGroup")
 
 
 def _final(change: Change) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from labkit.readback.memo import remembered
 from labkit.trace import Kind, Trace, TraceEvent
 
-SUBJECT_KINDS = ("provider", "client", "session", "lookup", "group", "node", "resource")
+SUBJECT_KINDS = ("provider", "client", "session", "lookup", "group", "node", "monitor", "resource")
 """The kinds of subject, from the subject's prefix (``session:``, ``lookup:``, ``client:``…); a bare name
 is a resource."""
 

@@ -8,6 +8,7 @@ elsewhere)::
     views.timeline(trace)          # matplotlib Figure: one lane per session, lookup, resource, group
     views.state_table(trace)       # DataFrame: one row per state interval
     views.summary(trace)           # one row per NSPv2 client session, or per cluster offline operation
+    views.health_summary(trace)    # cluster: per resource, polls, failures, restarts, failovers, monitors
     views.session_args_table(trace)       # NSPv2: the session argument each call into the provider carried
     views.readable(views.faults_table(trace))   # any table with every cell in full, text left-aligned
     views.diff(before, after).summary()   # what changed, in one sentence
@@ -38,6 +39,7 @@ from labkit.views.tables import (
     changes_table,
     events_frame,
     faults_table,
+    health_summary,
     offline_summary,
     readable,
     session_args_table,
@@ -66,6 +68,7 @@ __all__ = [
     "flag_guide",
     "flag_matrix",
     "flag_matrix_figure",
+    "health_summary",
     "offline_summary",
     "readable",
     "replay",

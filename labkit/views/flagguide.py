@@ -106,7 +106,7 @@ _TEXT: dict[OfflineFlags, FlagText] = {
         "A plain offline records 'stay offline' (PersistentState FALSE); with this flag the recorded state "
         "stays online, so the cluster brings the resource back later. The client asks for it with "
         "CLUSAPI_RESOURCE_OFFLINE_DO_NOT_UPDATE_PERSISTENT_STATE, which is 0x4, not 0x40.",
-        (R.DO_NOT_UPDATE, R.OFFLINE_RECORDS_STATE),
+        (R.DO_NOT_UPDATE, R.OFFLINE_RECORDS_STATE, R.FLAGS_FORWARDED),
     ),
 }
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from labkit.readback.diff import TraceDiff
+from labkit.readback.health import resource_health
 from labkit.readback.offlines import offline_operations
 from labkit.readback.replay import replay, subject_kind
 from labkit.readback.sessions import BEGIN, NEXT, SET, STARTUP, sessions
@@ -245,6 +246,34 @@ def offline_summary(trace: Trace) -> pd.DataFrame:
                 [persistent_text(*o.persistent_state) if o.persistent_state else None for o in ops],
             ),
             "faults": ("string", [counted(e.name for e in o.faults) for o in ops]),
+        }
+    )
+
+
+def health_summary(trace: Trace) -> pd.DataFrame:
+    """Cluster: one row per resource (see `labkit.readback.health`).
+
+    Columns: resource, group, polls (LooksAlive and IsAlive calls), LooksAlive, IsAlive, false (checks
+    that answered FALSE), failures (times it went Failed), restarts, failovers (of its group), monitors
+    (the Resource Monitors that hosted it, in order), monitor_changes, deadlocks (its calls past
+    DeadlockTimeout), state (its last).
+    """
+    rows = resource_health(trace)
+    return _frame(
+        {
+            "resource": ("string", [r.resource for r in rows]),
+            "group": ("string", [r.group for r in rows]),
+            "polls": ("int64", [r.polls for r in rows]),
+            "LooksAlive": ("int64", [r.looks_alive for r in rows]),
+            "IsAlive": ("int64", [r.is_alive for r in rows]),
+            "false": ("int64", [r.false_answers for r in rows]),
+            "failures": ("int64", [r.failures for r in rows]),
+            "restarts": ("int64", [r.restarts for r in rows]),
+            "failovers": ("int64", [r.failovers for r in rows]),
+            "monitors": ("string", [" → ".join(r.monitors) for r in rows]),
+            "monitor_changes": ("int64", [r.monitor_changes for r in rows]),
+            "deadlocks": ("int64", [r.deadlocks for r in rows]),
+            "state": ("string", [r.state for r in rows]),
         }
     )
 

@@ -22,6 +22,7 @@ ERROR_RESOURCE_NOT_FOUND = 5007
 ERROR_GROUP_NOT_AVAILABLE = 5012
 ERROR_RESMON_ONLINE_FAILED = 5018
 ERROR_RESOURCE_ONLINE = 5019
+ERROR_INVALID_STATE = 5023  # winerror.h:14994
 ERROR_RESOURCE_FAILED = 5038
 ERROR_CLUSTER_RESNAME_NOT_FOUND = 5080
 ERROR_RESMON_INVALID_STATE = 5084
@@ -56,6 +57,41 @@ ClusterResourceCannotComeOnlineOnThisNode = 127
 ClusterResourceCannotComeOnlineOnAnyNode = 126
 
 
+class CLUSTER_GROUP_STATE(enum.IntEnum):
+    """Group states (clusapi.h:2719-2726); GetClusterGroupState derives them from the resources' states."""
+
+    ClusterGroupStateUnknown = -1
+    ClusterGroupOnline = 0
+    ClusterGroupOffline = 1
+    ClusterGroupFailed = 2
+    ClusterGroupPartialOnline = 3
+    ClusterGroupPending = 4
+
+
+class RESOURCE_MONITOR_STATE(enum.IntEnum):
+    """What a Resource Monitor process is doing (resapi.h:917-934, the monitor's shared-memory state).
+
+    Only the header defines these; no page says when a monitor is in which (labkit's mapping is inferred).
+    """
+
+    RmonInitializing = 0
+    RmonIdle = 1
+    RmonStartingResource = 2
+    RmonInitializingResource = 3
+    RmonOnlineResource = 4
+    RmonOfflineResource = 5
+    RmonShutdownResource = 6
+    RmonDeletingResource = 7
+    RmonIsAlivePoll = 8
+    RmonLooksAlivePoll = 9
+    RmonArbitrateResource = 10
+    RmonReleaseResource = 11
+    RmonResourceControl = 12
+    RmonResourceTypeControl = 13
+    RmonTerminateResource = 14
+    RmonDeadlocked = 15
+
+
 class RESOURCE_EXIT_STATE(enum.IntEnum):
     """What SetResourceStatusEx returns to the DLL."""
 
@@ -80,6 +116,8 @@ class LOG_LEVEL(enum.IntEnum):
 
 
 class CLUSTER_RESOURCE_RESTART_ACTION(enum.IntEnum):
+    """RestartAction values: what the cluster does when a resource fails (default RestartNotify)."""
+
     ClusterResourceDontRestart = 0
     ClusterResourceRestartNoNotify = 1
     ClusterResourceRestartNotify = 2

@@ -1,4 +1,4 @@
-"""labkit simulate offline and labkit matrix."""
+"""labkit simulate cluster (alias offline) and labkit matrix."""
 
 import csv
 
@@ -6,12 +6,12 @@ from labkit.cli import main
 from labkit.trace import read_trace
 
 
-def test_simulate_offline_writes_the_trace(tmp_path, capsys):
+def test_simulate_cluster_writes_the_trace(tmp_path, capsys):
     """The flags given by name reach the header; the summary line names the result."""
     out = tmp_path / "t.jsonl"
     argv = [
         "simulate",
-        "offline",
+        "cluster",
         "--scenario",
         "move-busy-dll",
         "--flags",
@@ -20,11 +20,24 @@ def test_simulate_offline_writes_the_trace(tmp_path, capsys):
         str(out),
     ]
     assert main(argv) == 0
-    assert capsys.readouterr().out == f"{out}: 70 events, 0 faults, result ERROR_SUCCESS\n"
+    assert capsys.readouterr().out == f"{out}: 82 events, 0 faults, result ERROR_SUCCESS\n"
     assert read_trace(out).header.params["flags"] == "RETURN_TO_SOURCE_NODE_ON_ERROR|QUEUE_ENABLED"
     assert main(argv) == 2
     assert "file exists" in capsys.readouterr().err
     assert main([*argv, "--force", "--os", "2012", "--policy", "queue_retry_ms=250", "--dll", "Busy"]) == 0
+
+
+def test_offline_is_still_a_name_for_cluster_and_health_scenarios_run_from_the_command_line(tmp_path, capsys):
+    """`simulate offline` runs the same as `simulate cluster`; --property and --health reach the run."""
+    old, new = tmp_path / "old.jsonl", tmp_path / "new.jsonl"
+    for word, out in (("offline", old), ("cluster", new)):
+        argv = ["simulate", word, "--scenario", "isalive-failure-restart", "--out", str(out)]
+        assert main([*argv, "--property", "RestartAction=0", "--no-health"]) == 0
+    assert old.read_text() == new.read_text()
+    header = read_trace(new).header.params
+    assert (header["properties"]["RestartAction"], header["health"]) == (0, False)
+    assert main(["simulate", "cluster", "--scenario", "x", "--property", "Oops", "--out", str(old)]) == 2
+    assert "unknown --property setting 'Oops'; valid: NAME=NUMBER" in capsys.readouterr().err
 
 
 def test_an_unknown_flag_is_one_line_listing_the_valid_ones(tmp_path, capsys):

@@ -3,8 +3,10 @@
 from labkit import cluster
 from labkit.trace import read_trace
 from labkit.winapi import (
+    CLUSTER_GROUP_STATE,
     ERROR_CLUSTER_RESOURCE_LOCKED_STATUS,
     RESOURCE_EXIT_STATE,
+    RESOURCE_MONITOR_STATE,
     OfflineFlags,
 )
 
@@ -70,7 +72,7 @@ def test_return_trip_offline_has_0x08_and_the_source_as_destination():
         ("NODE1", "NODE2", OfflineFlags.RETURN_TO_SOURCE_NODE_ON_ERROR),
         ("NODE2", "NODE1", OfflineFlags.RETURNING_TO_SOURCE_NODE_BECAUSE_OF_ERROR),
     ]
-    assert run.outcome["groups"]["SqlGroup"] == {"state": "Online", "node": "NODE1"}
+    assert run.outcome["groups"]["SqlGroup"] == {"state": "ClusterGroupOnline", "node": "NODE1"}
 
 
 def test_destination_node_name_is_none_on_a_plain_offline_and_the_target_on_a_move():
@@ -97,14 +99,19 @@ def test_client_0x4_becomes_0x40_and_keeps_the_persistent_state():
     ]
 
 
-def test_every_resource_state_event_names_its_node_and_evidence():
-    """State events carry the node in args and a CLUSTER_RESOURCE_STATE name, in every scenario."""
+def test_every_state_event_names_its_node_and_evidence():
+    """State events carry the node in args and an SDK name: CLUSTER_RESOURCE_STATE for a resource,
+    CLUSTER_GROUP_STATE for a group, RESOURCE_MONITOR_STATE for a monitor, in every scenario."""
     for name in cluster.scenarios.names():
         for e in cluster.simulate(name).trace.filter(kind="state"):
             assert e.args["node"].startswith("NODE"), (name, e)
             assert e.evidence in ("documented", "inferred"), (name, e)
             assert e.state.new == e.name
-            if not e.subject.startswith("group:"):
+            if e.subject.startswith("group:"):
+                assert e.name in CLUSTER_GROUP_STATE.__members__, (name, e)
+            elif e.subject.startswith("monitor:"):
+                assert e.name in RESOURCE_MONITOR_STATE.__members__, (name, e)
+            else:
                 assert e.name.startswith("ClusterResource"), (name, e)
 
 
@@ -116,23 +123,13 @@ def test_every_scenario_trace_reads_back_strictly(tmp_path):
 
 
 def test_inferred_choices_are_marked_inferred():
-    """Queueing, flag forwarding and persistent state rest on the sheet's inferences and say so, each
-    citing its rule."""
+    """Queueing and flag forwarding rest on the sheet's inferences and say so, each citing its rule; the
+    move records no PersistentState at all (cluster.move-keeps-persistent-state)."""
     run = cluster.simulate("move-busy-dll")
-    cited = {(e.name, e.ref) for e in run.trace if e.name in ("Queued", "FlagsForwarded", "PersistentState")}
+    shown = ("StatusInformation", "FlagsForwarded", "PersistentState")
+    cited = {(e.name, e.ref, e.evidence) for e in run.trace if e.name in shown}
     assert cited == {
-        ("Queued", "cluster.not-now-queues-move"),
-        ("FlagsForwarded", "cluster.client-flags-forwarded"),
-        ("PersistentState", "cluster.requested-offline-records-state"),
-        ("PersistentState", "cluster.online-records-state"),
-    }
-    marked = {
-        (e.kind, e.name): e.evidence
-        for e in run.trace
-        if e.name in ("Queued", "FlagsForwarded", "PersistentState")
-    }
-    assert marked == {
-        ("state", "Queued"): "inferred",
-        ("note", "FlagsForwarded"): "inferred",
-        ("note", "PersistentState"): "inferred",
+        ("StatusInformation", "cluster.not-now-queues-move", "inferred"),
+        ("StatusInformation", "cluster.queue-retry-interval", "inferred"),
+        ("FlagsForwarded", "cluster.client-flags-forwarded", "inferred"),
     }

@@ -124,7 +124,9 @@ def test_flags_parse_from_names_and_numbers():
 def test_error_return_rule_literal_terminates_after_success_too():
     """G3 read literally: ERROR_SUCCESS from OfflineV2 also leads to an event and Terminate."""
     run = cluster.simulate("plain-offline", policy={"error_return_rule": "literal"})
-    assert run.trace.names()[9:14] == [
+    names = run.trace.names()
+    request = names.index("OfflineClusterGroupEx")
+    assert names[request + 2 : request + 7] == [
         "OfflineV2",
         "EventLog",
         "Terminate",

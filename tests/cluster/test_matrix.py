@@ -73,3 +73,22 @@ def test_flag_effects_names_the_flag_that_decides_a_scenario():
         "result ERROR_CLUSTER_GROUP_BUSY → ERROR_SUCCESS; node NODE1 → NODE2"
     }
     assert len(effects) == 7
+
+
+def test_flags_no_client_api_can_send_are_marked_what_if():
+    """MoveClusterGroupEx carries 0x01, 0x02 and 0x04 only: a row asking for 0x08, 0x10, 0x20 or 0x40 is a
+    what-if (passed to OfflineV2 by policy unmapped_flags=pass); OfflineClusterResourceEx can ask for 0x40."""
+    move = cluster.flag_matrix("move-busy-dll").set_index("flags")
+    assert [move.loc[b, "what_if"] for b in (0, 7, 8, 0x48)] == [
+        "",
+        "",
+        "RETURNING_TO_SOURCE_NODE_BECAUSE_OF_ERROR",
+        "RETURNING_TO_SOURCE_NODE_BECAUSE_OF_ERROR|DO_NOT_UPDATE_PERSISTENT_STATE",
+    ]
+    assert sum(1 for text in move["what_if"] if text) == 128 - 8
+    offline = cluster.flag_matrix("offline-keep-persistent-state").set_index("flags")
+    assert [offline.loc[b, "what_if"] for b in (0x40, 0x41, 0x02)] == [
+        "",
+        "",
+        "RETURN_TO_SOURCE_NODE_ON_ERROR",
+    ]

@@ -32,7 +32,7 @@ def monitor():
     )
     group = Group("G", "NODE1", ("NODE1",))
     res = Resource("R", group, "NODE1", dict(RESOURCE_PROPERTIES), {})
-    return ctx, res, Rhs(ctx, Node("NODE1"), lambda *failure: None, seed=0)
+    return ctx, res, Rhs(ctx, Node("NODE1"), seed=0)
 
 
 def test_close_waits_for_a_running_entry_point_but_terminate_does_not():
@@ -50,14 +50,20 @@ def test_close_waits_for_a_running_entry_point_but_terminate_does_not():
     ctx.spawn(script())
     ctx.env.run()
     assert story(ctx.tracer.trace) == [
+        "0 rcm state RmonInitializing monitor:1 @NODE1",
+        "0 rhs state RmonIdle monitor:1 @NODE1",
+        "0 rcm note HostedBy",
         "0 rhs call OpenV2",
         "0 dll return OpenV2",
         "0 rhs state ClusterResourceOffline R @NODE1",
+        "0 rcm state ClusterGroupOffline group:G @NODE1",
         "0 rhs call OnlineV2 OnlineFlags=0",
+        "0 rhs state RmonOnlineResource monitor:1 @NODE1",
         "200 rhs call Terminate",
         "200 dll return Terminate",
         "1000 dll return OnlineV2 -> ERROR_SUCCESS",
         "1000 rhs fault SlowEntryPoint",
+        "1000 rhs state RmonIdle monitor:1 @NODE1",
         "1000 rhs call Close",
         "1000 dll return Close",
     ]
@@ -82,11 +88,15 @@ def test_closing_an_instance_ends_its_locked_mode():
     ctx.env.run()
     assert not res.locked
     assert ctx.tracer.trace.names() == [
+        "RmonInitializing",
+        "RmonIdle",
+        "HostedBy",
         "OpenV2",
         "SetResourceLockedMode",
         "SetResourceLockedMode",
         "OpenV2",
         "ClusterResourceOffline",
+        "ClusterGroupOffline",
         "Close",
         "Close",
     ]
@@ -112,7 +122,7 @@ def test_terminate_during_a_pending_online_completes_it():
 
     ctx.spawn(script())
     ctx.env.run()
-    assert story(ctx.tracer.trace)[3:] == [
+    assert story(ctx.tracer.trace)[7:] == [
         "0 rhs call OnlineV2 OnlineFlags=0",
         "0 dll return OnlineV2 -> ERROR_IO_PENDING",
         "0 rhs state ClusterResourceOnlinePending R @NODE1",

@@ -3,7 +3,7 @@
 import pytest
 
 from labkit import cluster
-from labkit.cluster import ResourceDll, Scenario
+from labkit.cluster import GroupLayout, ResourceDll, Scenario
 from labkit.cluster.client import MoveGroup
 from labkit.exceptions import SimulationError, UnknownNameError
 from labkit.winapi import ERROR_SUCCESS
@@ -50,15 +50,22 @@ def test_the_header_holds_everything_that_determines_the_run():
         "properties": {
             "PendingTimeout": 180000,
             "DeadlockTimeout": 300000,
+            "LooksAlivePollInterval": 0xFFFFFFFF,
+            "IsAlivePollInterval": 60000,
             "RestartAction": 2,
             "RestartThreshold": 3,
             "RestartPeriod": 900000,
             "RestartDelay": 500,
+            "RetryPeriodOnFailure": 3600000,
+            "SeparateMonitor": 0,
+            "FailoverThreshold": 0xFFFFFFFF,
+            "FailoverPeriod": 6,
         },
         "private": {},
         "nodes": ["NODE1", "NODE2", "NODE3"],
         "groups": {"VMGroup": {"node": "NODE1", "resources": ["VM"]}},
         "horizon_ms": 3600000,
+        "health": False,
         "guard_limit_s": 5.0,
     }
 
@@ -71,12 +78,18 @@ def test_bad_arguments_are_clear_errors():
         cluster.simulate("plain-offline", os="2019")
     with pytest.raises(UnknownNameError, match="unknown resource DLL 'Nope'; valid: Generic"):
         cluster.simulate("plain-offline", dll="Nope")
-    with pytest.raises(SimulationError, match="unknown resource property 'Pending'"):
+    with pytest.raises(SimulationError, match="unknown resource or group property 'Pending'"):
         cluster.simulate("plain-offline", properties={"Pending": 5})
     with pytest.raises(SimulationError, match=r"PendingTimeout must be an integer in 10\.\.0xFFFFFFFF"):
         cluster.simulate("plain-offline", properties={"PendingTimeout": 5})
     with pytest.raises(SimulationError, match="horizon_ms must be a positive number"):
         cluster.simulate("plain-offline", horizon_ms=0)
+    with pytest.raises(SimulationError, match=r"RestartAction must be an integer in 0\.\.2, not 3"):
+        cluster.simulate("plain-offline", properties={"RestartAction": 3})
+    with pytest.raises(
+        SimulationError, match=r"RetryPeriodOnFailure \(60000\) may not be below RestartPeriod"
+    ):
+        cluster.simulate("plain-offline", properties={"RetryPeriodOnFailure": 60_000})
 
 
 def test_a_scenario_checks_its_fields():
@@ -87,6 +100,12 @@ def test_a_scenario_checks_its_fields():
         Scenario("x", "one line", "Nope", ())
     with pytest.raises(SimulationError, match=r"steps\[0\]: group 'Group' already is on NODE1"):
         Scenario("x", "one line", "Generic", (MoveGroup(0, "Group", "NODE1"),))
+    with pytest.raises(
+        SimulationError, match=r"groups: 'A' of group 'G' may depend only on resources listed"
+    ):
+        Scenario(
+            "x", "one line", "Generic", (), groups=(GroupLayout("G", "NODE1", ("A", "B"), {"A": ("B",)}),)
+        )
     with pytest.raises(SimulationError, match=r"steps\[0\]: in_buffer maps property names to DWORD values"):
         Scenario("x", "one line", "Generic", (MoveGroup(0, "Group", in_buffer={"Virtual Machine": "live"}),))
 

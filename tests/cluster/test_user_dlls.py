@@ -20,16 +20,19 @@ TERMINATED = [
     "1000 rhs call Terminate",
     "1000 dll return Terminate",
     "1000 rhs state ClusterResourceOffline Disk @NODE1",
+    "1000 rcm state ClusterGroupOffline group:SqlGroup @NODE1",
     "1000 rcm note PersistentState",
-    "1000 rcm state Offline group:SqlGroup @NODE1",
 ]
+ACCEPTED = "1000 rcm return OfflineClusterResourceEx -> ERROR_IO_PENDING"
+"""An offline that changed the resource answers ERROR_IO_PENDING; its end is the completion (ORX)."""
 
 
 def after_setup(run):
-    """The story from the client's request on (the seven setup events are the same in every test)."""
+    """The story from the client's request on (the eleven setup events are the same in every test: the
+    monitor starts, OpenV2, OnlineV2, the resource's and the group's states)."""
     lines = story(run.trace)
-    assert lines[:2] == ["0 rhs call OpenV2", "0 dll return OpenV2"]
-    return lines[7:]
+    assert lines[2:5] == ["0 rcm note HostedBy", "0 rhs call OpenV2", "0 dll return OpenV2"]
+    return lines[11:]
 
 
 def offline(dll, **options):
@@ -50,7 +53,8 @@ def test_an_entry_point_that_raises_is_a_fault_then_terminate():
         "1000 dll fault UserCodeRaised",
         "1000 dll return OfflineV2",
         *TERMINATED,
-        "1000 rcm return OfflineClusterResourceEx -> ERROR_RESOURCE_FAILED",
+        ACCEPTED,
+        "1000 rcm complete OfflineClusterResourceEx -> ERROR_RESOURCE_FAILED",
     ]
     (fault,) = run.faults
     assert fault.args["routine"] == "OfflineV2"
@@ -75,7 +79,8 @@ def test_a_nonsense_return_value_is_bad_return_value():
             "1000 rhs fault BadReturnValue",
             "1000 dll return OfflineV2",
             *TERMINATED,
-            "1000 rcm return OfflineClusterResourceEx -> ERROR_RESOURCE_FAILED",
+            ACCEPTED,
+            "1000 rcm complete OfflineClusterResourceEx -> ERROR_RESOURCE_FAILED",
         ]
         assert run.faults[0].args["rule"] == (
             f"OfflineV2 returned {shown}; it must return a Win32 error code (0..65535)"
@@ -94,14 +99,15 @@ def test_a_pending_offline_that_never_reports_times_out():
         *OFFLINE_REQUEST,
         "1000 dll return OfflineV2 -> ERROR_IO_PENDING",
         "1000 rhs state ClusterResourceOfflinePending Disk @NODE1",
+        "1000 rcm state ClusterGroupPending group:SqlGroup @NODE1",
         "1000 rcm return OfflineClusterResourceEx -> ERROR_IO_PENDING",
         "3000 rhs fault PendingTimeout",
         "3000 rhs complete OfflineV2 -> ERROR_TIMEOUT",
         "3000 rhs call Terminate",
         "3000 dll return Terminate",
         "3000 rhs state ClusterResourceOffline Disk @NODE1",
+        "3000 rcm state ClusterGroupOffline group:SqlGroup @NODE1",
         "3000 rcm note PersistentState",
-        "3000 rcm state Offline group:SqlGroup @NODE1",
         "3000 rcm complete OfflineClusterResourceEx -> ERROR_TIMEOUT",
     ]
 
@@ -122,8 +128,8 @@ def test_a_worker_reporting_after_terminate_is_told_to_stop():
 
     run = offline(Stubborn, properties={"PendingTimeout": 1000})
     assert after_setup(run)[-6:] == [
+        "2000 rcm state ClusterGroupOffline group:SqlGroup @NODE1",
         "2000 rcm note PersistentState",
-        "2000 rcm state Offline group:SqlGroup @NODE1",
         "2000 rcm complete OfflineClusterResourceEx -> ERROR_TIMEOUT",
         "6000 worker:1 call SetResourceStatusEx ResourceState=Offline CheckPoint=1",
         "6000 rhs return SetResourceStatusEx -> ResourceExitStateTerminate",
@@ -146,7 +152,8 @@ def test_blocking_in_real_time_is_stopped_by_the_guard():
         "1000 dll fault UserCodeBlocked",
         "1000 dll return OfflineV2",
         *TERMINATED,
-        "1000 rcm return OfflineClusterResourceEx -> ERROR_RESOURCE_FAILED",
+        ACCEPTED,
+        "1000 rcm complete OfflineClusterResourceEx -> ERROR_RESOURCE_FAILED",
     ]
     assert run.faults[0].args["rule"] == (
         "OfflineV2 ran longer than 0.2 s of real time and was stopped; "
@@ -172,8 +179,8 @@ def test_reports_outside_a_pending_operation_are_ignored():
         "1000 rhs return SetResourceStatusEx -> ResourceExitStateContinue",
         "1000 dll return OfflineV2 -> ERROR_SUCCESS",
         "1000 rhs state ClusterResourceOffline Disk @NODE1",
+        "1000 rcm state ClusterGroupOffline group:SqlGroup @NODE1",
         "1000 rcm note PersistentState",
-        "1000 rcm state Offline group:SqlGroup @NODE1",
         "1000 rcm return OfflineClusterResourceEx -> ERROR_SUCCESS",
     ]
 
@@ -193,7 +200,7 @@ def test_a_checkpoint_that_does_not_change_is_not_a_new_report():
                 self.monitor.SetResourceStatusEx(self.ResourceHandle, RESOURCE_STATUS_EX(state, checkpoint))
 
     run = offline(Repeats, properties={"PendingTimeout": 500})
-    assert after_setup(run)[7:13] == [
+    assert after_setup(run)[8:14] == [
         "1100 worker:1 call SetResourceStatusEx ResourceState=OfflinePending CheckPoint=1",
         "1100 rhs return SetResourceStatusEx -> ResourceExitStateContinue",
         "1200 worker:1 call SetResourceStatusEx ResourceState=Offline CheckPoint=1",
@@ -247,7 +254,8 @@ def test_pending_reports_need_a_greater_checkpoint_others_a_changed_one(reports,
 
 
 def test_a_slow_entry_point_is_a_warning():
-    """An entry point that itself spends 500 ms of virtual time is a SlowEntryPoint warning; it works."""
+    """An entry point that itself spends 500 ms of virtual time is a SlowEntryPoint warning; it works. While
+    it blocks, its monitor is RmonOfflineResource and the client has its ERROR_IO_PENDING."""
 
     class SlowCall(ResourceDll):
         def OfflineV2(self, *args):
@@ -257,18 +265,23 @@ def test_a_slow_entry_point_is_a_warning():
     run = offline(SlowCall)
     assert after_setup(run) == [
         *OFFLINE_REQUEST,
+        "1000 rhs state RmonOfflineResource monitor:1 @NODE1",
+        "1000 rcm return OfflineClusterResourceEx -> ERROR_IO_PENDING",
         "1500 dll return OfflineV2 -> ERROR_SUCCESS",
         "1500 rhs fault SlowEntryPoint",
+        "1500 rhs state RmonIdle monitor:1 @NODE1",
         "1500 rhs state ClusterResourceOffline Disk @NODE1",
+        "1500 rcm state ClusterGroupOffline group:SqlGroup @NODE1",
         "1500 rcm note PersistentState",
-        "1500 rcm state Offline group:SqlGroup @NODE1",
-        "1500 rcm return OfflineClusterResourceEx -> ERROR_SUCCESS",
+        "1500 rcm complete OfflineClusterResourceEx -> ERROR_SUCCESS",
     ]
     assert run.faults[0].args["severity"] == "warning"
 
 
-def test_an_entry_point_past_deadlock_timeout_is_abandoned_and_the_resource_fails():
-    """A call that does not return within DeadlockTimeout is abandoned by the monitor; the resource fails."""
+def test_an_offline_past_deadlock_timeout_kills_the_monitor_and_ends_as_terminated():
+    """An OfflineV2 that does not return within DeadlockTimeout: the monitor is RmonDeadlocked, the call
+    abandoned, the resource marked to run in a separate monitor, the process restarted; the offline ends
+    as one by termination does (terminated_state), and the client sees ERROR_RESOURCE_CALL_TIMED_OUT."""
 
     class Deadlocks(ResourceDll):
         def OfflineV2(self, *args):
@@ -278,11 +291,19 @@ def test_an_entry_point_past_deadlock_timeout_is_abandoned_and_the_resource_fail
     run = offline(Deadlocks, properties={"DeadlockTimeout": 1000})
     assert after_setup(run) == [
         *OFFLINE_REQUEST,
+        "1000 rhs state RmonOfflineResource monitor:1 @NODE1",
+        "1000 rcm return OfflineClusterResourceEx -> ERROR_IO_PENDING",
         "2000 rhs fault DeadlockTimeout",
+        "2000 rhs state RmonDeadlocked monitor:1 @NODE1",
         "2000 rhs return OfflineV2",
-        "2000 rhs state ClusterResourceFailed Disk @NODE1",
-        "2000 rcm state Failed group:SqlGroup @NODE1",
-        "2000 rcm return OfflineClusterResourceEx -> ERROR_RESOURCE_CALL_TIMED_OUT",
+        "2000 rcm note CrashedOrDeadlocked",
+        "2000 rcm state ClusterResourceOffline Disk @NODE1",
+        "2000 rcm state ClusterGroupOffline group:SqlGroup @NODE1",
+        "2000 rcm state RmonInitializing monitor:1 @NODE1",
+        "2000 rhs state RmonIdle monitor:1 @NODE1",
+        "2000 rcm note MonitorRestart",
+        "2000 rcm note PersistentState",
+        "2000 rcm complete OfflineClusterResourceEx -> ERROR_RESOURCE_CALL_TIMED_OUT",
     ]
 
 
@@ -346,12 +367,16 @@ def test_a_factory_that_fails_leaves_the_resource_failed(tmp_path):
 
     run = offline(Broken)
     assert story(run.trace) == [
+        "0 rcm state RmonInitializing monitor:1 @NODE1",
+        "0 rhs state RmonIdle monitor:1 @NODE1",
+        "0 rcm note HostedBy",
         "0 dll fault UserCodeRaised",
         "0 rhs state ClusterResourceFailed Disk @NODE1",
-        "0 rcm state Failed group:SqlGroup @NODE1",
+        "0 rcm state ClusterGroupFailed group:SqlGroup @NODE1",
         "1000 client call OfflineClusterResourceEx",
         "1000 rcm note NotOnline",
-        "1000 rcm return OfflineClusterResourceEx -> ERROR_RESOURCE_NOT_ONLINE",
+        "1000 rcm note PersistentState",
+        "1000 rcm return OfflineClusterResourceEx -> ERROR_RESOURCE_FAILED",
     ]
     assert read_trace(run.write(tmp_path / "t.jsonl")).header.params["dll"].endswith("Broken")
 
@@ -431,9 +456,9 @@ def test_locked_mode_drops_a_queued_move_unless_told_to_keep_it():
         "1500 worker:1 call SetResourceLockedModeEx",
         "1500 rhs return SetResourceLockedModeEx -> ERROR_SUCCESS",
         "1500 worker:1 note WorkerEnded",
-        "1500 rcm state Queued group:VMGroup @NODE1",
+        "1500 rcm note StatusInformation",
+        "2500 rcm note StatusInformation",
         "2500 rcm note LockedStatus",
-        "2500 rcm state Online group:VMGroup @NODE1",
         "2500 rcm complete MoveClusterGroupEx -> ERROR_CLUSTER_RESOURCE_LOCKED_STATUS",
     ]
     assert dropped.outcome["result_name"] == "ERROR_CLUSTER_RESOURCE_LOCKED_STATUS"

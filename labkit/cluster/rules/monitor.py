@@ -168,10 +168,10 @@ DEADLOCK = _rule(
 )
 DEADLOCK_ABANDONS = _rule(
     "deadlock-abandons-call",
-    "labkit abandons an entry point call that passed DeadlockTimeout and fails the resource, instead of "
-    "restarting the monitor.",
+    "labkit ends a call that passed DeadlockTimeout, and every call, worker and pending operation of the "
+    "monitor killed for it, with an abandoned return or an ERROR_OPERATION_ABORTED completion.",
     INF,
-    "cluster-offline §3 rule 6, §4; labkit's simplification of BLOG-RHS",
+    "cluster-offline §3 rule 6, §4; the DLL never returns the call; how the rest ends is labkit's choice",
 )
 WORKERS = _rule(
     "pending-work-on-worker",

@@ -21,9 +21,10 @@ MOVE = _rule(
 )
 DEPENDENTS_FIRST = _rule(
     "offline-dependents-first",
-    "A group goes offline dependents first and comes online dependencies first.",
+    "A group goes offline dependents first and comes online dependencies first, and an offline of one "
+    "resource first takes offline the resources that depend on it.",
     DOC,
-    "cluster-offline §5.3; W:failover",
+    "cluster-offline §5.3; W:failover, MS-CMRP 3.1.4.2.19 (ApiOfflineResource) and 3.1.1.1.2",
 )
 IN_BUFFER = _rule(
     "in-buffer-reaches-dll",
@@ -135,9 +136,9 @@ RESTART = _rule(
 )
 RESTART_DELAY = _rule(
     "restart-delay",
-    "labkit waits RestartDelay (500 ms by default) before restarting a failed resource.",
-    INF,
-    "cluster-offline §5.3; the RestartDelay property is not on the sheet",
+    "The cluster waits RestartDelay (500 ms by default) before it restarts a failed resource.",
+    DOC,
+    "cluster-offline §5.3; resources-restartdelay (Windows Server 2012 and later; not on the sheet)",
 )
 FAILOVER = _rule(
     "failover-after-restarts",
@@ -153,10 +154,18 @@ NO_NODE_LEFT = _rule(
 )
 GROUP_STATE = _rule(
     "group-state-from-resources",
-    "labkit shows a group Online when a resource of it is online, Failed when one failed and Offline "
-    "otherwise, and Moving or Queued while a move is under way.",
+    "A group is ClusterGroupFailed when a resource failed, else ClusterGroupPending when one is pending, "
+    "else ClusterGroupPartialOnline when some but not all are online, ClusterGroupOnline when all are and "
+    "ClusterGroupOffline when none is.",
+    DOC,
+    "cluster-offline §5.3; MS-CMRP 3.1.4.1.46 (ApiGetGroupState), GetClusterGroupState, H:clus:2719-2726",
+)
+GROUP_STATUS = _rule(
+    "group-status-information",
+    "labkit notes the group's StatusInformation bits (CLUSGRP_STATUS_*) each time the cluster sets or "
+    "clears one of those it models.",
     INF,
-    "cluster-offline §5.3; labkit's view of a group (not CLUSTER_GROUP_STATE)",
+    "cluster-offline §6.2; H:clus:2937-2940 (the bits' names); when the cluster sets them is not documented",
 )
 RUN_NOTES = _rule(
     "run-notes",

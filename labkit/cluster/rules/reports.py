@@ -111,8 +111,8 @@ PENDING_CAPPED = _rule(
     "pending-timeout-capped-by-deadlock-timeout",
     "PendingTimeout may not exceed DeadlockTimeout, and the smaller of the two governs.",
     DOC,
-    "cluster-offline §4, §7 G16; DL-URL (the live DeadlockTimeout page)",
-    modelled=False,
+    "cluster-offline §4, §7 G16; DL-URL (the live DeadlockTimeout page), resources-pendingtimeout (live "
+    "page, same note)",
 )
 
 # -- callbacks into the monitor ---------------------------------------------------------------------------

@@ -98,28 +98,22 @@ GROUP_BUSY = _rule(
     INF,
     "cluster-offline §1.1; H:err (5944 'group busy'); when the cluster answers it is not documented",
 )
-NOT_ONLINE = _rule(
-    "offline-of-resource-not-online",
-    "labkit answers an offline of a resource that is not online at once, with ERROR_SUCCESS when it is "
-    "offline and ERROR_RESOURCE_NOT_ONLINE otherwise.",
-    INF,
-    "cluster-offline §5.2; labkit's choice (MS-CMRP ApiOfflineResource gives other codes)",
-)
 NOT_ONLINE_ERRORS = _rule(
     "offline-not-online-errors",
-    "MS-CMRP ApiOfflineResource fails an offline of a Failed resource with ERROR_RESOURCE_FAILED (5038) and "
-    "of a pending one with ERROR_INVALID_STATE (5023).",
+    "MS-CMRP ApiOfflineResource answers an offline of an Offline resource with ERROR_SUCCESS, of a Failed "
+    "one with ERROR_RESOURCE_FAILED (5038) and of one in any other state but Online with "
+    "ERROR_INVALID_STATE (5023).",
     DOC,
-    "cluster-offline §5.2; MS-CMRP 3.1.4.2.19 (ApiOfflineResource)",
-    modelled=False,
+    "cluster-offline §5.2; MS-CMRP 3.1.4.2.19 (ApiOfflineResource), H:err:14994; the OfflineClusterResource "
+    "page says later releases take a Failed resource offline and return ERROR_SUCCESS",
 )
 OFFLINE_REJECTED_NO_CHANGE = _rule(
     "offline-error-means-no-change",
-    "A non-zero return from OfflineClusterResourceEx means the request was rejected with no change to the "
-    "resource's state.",
+    "OfflineClusterResourceEx returns ERROR_IO_PENDING once the offline is accepted and under way, and a "
+    "non-zero error only when it rejected the request with no change to the resource's state.",
     DOC,
-    "cluster-offline §6.4; ORX (Return value)",
-    modelled=False,
+    "cluster-offline §6.4; ORX (Return value), OfflineClusterResource (ERROR_SUCCESS when the resource went "
+    "offline at once)",
 )
 IGNORE_STATUS_TERMINATES = _rule(
     "ignore-status-terminates",
@@ -134,10 +128,18 @@ IGNORE_STATUS_TERMINATES = _rule(
 
 OFFLINE_RECORDS_STATE = _rule(
     "requested-offline-records-state",
-    "labkit assumes an offline a client asked for records PersistentState offline, so the resource stays "
-    "offline when the cluster starts again.",
+    "An administrative offline (OfflineClusterResourceEx, OfflineClusterGroupEx) records PersistentState "
+    "offline, so the cluster no longer keeps the resource online.",
+    DOC,
+    "cluster-offline §6.2 (0x40), §5.3; MS-CMRP 3.1.4.2.19 (ApiOfflineResource), 3.1.4.2.51 "
+    "(ApiOfflineGroup), W:resources-persistentstate",
+)
+DEPENDENT_STATE_KEPT = _rule(
+    "dependents-keep-persistent-state",
+    "labkit records PersistentState only for the resource a client named, not for the dependents its "
+    "offline takes offline first.",
     INF,
-    "cluster-offline §6.2 (0x40), §5.3; W:resources-persistentstate",
+    "cluster-offline §5.3; MS-CMRP 3.1.4.2.19 names only the designated resource's persistent state",
 )
 DO_NOT_UPDATE = _rule(
     "do-not-update-persistent-state",
@@ -147,9 +149,10 @@ DO_NOT_UPDATE = _rule(
 )
 ONLINE_RECORDS_STATE = _rule(
     "online-records-state",
-    "labkit assumes bringing a resource online records PersistentState online.",
-    INF,
-    "cluster-offline §5.3; W:resources-persistentstate",
+    "An administrative online (ApiOnlineResource) records PersistentState online.",
+    DOC,
+    "cluster-offline §5.3; MS-CMRP 3.1.4.1.18 (ApiOnlineResource); labkit's scenarios have no online request",
+    modelled=False,
 )
 MOVE_KEEPS_STATE = _rule(
     "move-keeps-persistent-state",
@@ -157,5 +160,4 @@ MOVE_KEEPS_STATE = _rule(
     "and does not change PersistentState.",
     DOC,
     "cluster-offline §5.3; MS-CMRP ApiMoveGroup, MCGX, CCGO",
-    modelled=False,
 )

@@ -9,6 +9,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from labkit.views.plots.style import (
@@ -29,6 +30,8 @@ from labkit.winapi import OfflineFlags
 MATRIX_ROWS = ("result", "state", "node", "persistent_state", "faults")
 """The outcome columns of `labkit.cluster.flag_matrix` drawn as rows, one block per OS profile."""
 _ROW_TITLES = {"persistent_state": "persistent state"}
+WHAT_IF_COLOUR = "#E69F00"
+"""The ring of a flag no client API can ask for."""
 
 
 def flag_matrix_figure(
@@ -37,7 +40,9 @@ def flag_matrix_figure(
     """The flag matrix (a `labkit.cluster.flag_matrix` frame) as a grid: one column per combination of
     the seven OfflineV2 flags (in bit order, 0x00 … 0x7F), outcome rows on top — result, final state,
     node, persistent state and faults, one block per OS profile in the frame — and one row per flag under
-    them with a dot where the combination sets it. Colours: states as in every labkit figure,
+    them with a dot where the combination sets it — a ring where no client API of the scenario can ask for
+    the flag (the frame's ``what_if``: the row is a what-if, not a request a client could make). Colours:
+    states as in every labkit figure,
     ERROR_SUCCESS green and each failure code its own warm colour, one colour per node, faults red; the
     legend on the right names every colour shown.
     """
@@ -51,17 +56,29 @@ def flag_matrix_figure(
     palettes = _paint_outcomes(ax, frame, rows, bits)
     for block in range(1, len(profiles)):
         ax.axhline(block * len(MATRIX_ROWS) - 0.5, color="#333333", linewidth=1.2, zorder=3)
-    _flag_dots(ax, bits, len(rows) + 1)
+    rings = _flag_dots(ax, bits, len(rows) + 1, _what_ifs(frame))
     _matrix_axes(ax, rows, bits, several_os=len(profiles) > 1)
     default = f"OfflineV2 flag matrix: {len(bits)} combinations × outcome" + (
         f" ({', '.join(profiles)})" if profiles else ""
     )
     ax.set_title(title if title is not None else default, loc="left", fontsize=10, parse_math=False)
-    handles = [
+    handles: list[Any] = [
         Patch(facecolor=colour, label=plain(f"{_ROW_TITLES.get(name, name)}: {value}"))
         for name in MATRIX_ROWS
         for value, colour in palettes[name].items()
     ]
+    if rings:
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="o",
+                linestyle="none",
+                markerfacecolor="none",
+                color=WHAT_IF_COLOUR,
+                label="what-if: no client API of the scenario can ask for this flag",
+            )
+        )
     side_legend(ax, handles, fontsize=7)
     return figure
 
@@ -88,19 +105,57 @@ def _paint_outcomes(
     return palettes
 
 
-def _flag_dots(ax: Axes, bits: list[int], top: int) -> None:
-    """One row per flag from row ``top`` down: a dot where the combination sets the flag, a faint dot
-    where it does not, and a light rule every 16 combinations (it helps the eye count)."""
+def _what_ifs(frame: Any) -> dict[int, int]:
+    """Combination → the bits of it no client API of the scenario can send (the ``what_if`` column)."""
+    if "what_if" not in getattr(frame, "columns", ()):
+        return {}
+    found: dict[int, int] = {}
+    for bits, text in zip(frame["flags"], frame["what_if"], strict=True):
+        if isinstance(text, str) and text:
+            found[int(bits)] = int(OfflineFlags.parse(text))
+    return found
+
+
+def _flag_dots(ax: Axes, bits: list[int], top: int, what_if: dict[int, int]) -> bool:
+    """One row per flag from row ``top`` down: a dot where the combination sets the flag (a ring where no
+    client API can ask for it), a faint dot where it does not, and a light rule every 16 combinations (it
+    helps the eye count). True when it drew a ring."""
     flags = OfflineFlags.single_flags()
-    xs = [k for k, b in enumerate(bits) for f in flags if b & f]
-    ys = [top + j for b in bits for j, f in enumerate(flags) if b & f]
-    ax.scatter(xs, ys, s=14, color=CALLBACK_COLOUR, marker="o", linewidths=0, zorder=4)
+    set_bits = [
+        (k, top + j, bool(what_if.get(b, 0) & f))
+        for k, b in enumerate(bits)
+        for j, f in enumerate(flags)
+        if b & f
+    ]
+    asked = [(x, y) for x, y, ring in set_bits if not ring]
+    rings = [(x, y) for x, y, ring in set_bits if ring]
+    ax.scatter(
+        [x for x, _ in asked],
+        [y for _, y in asked],
+        s=14,
+        color=CALLBACK_COLOUR,
+        marker="o",
+        linewidths=0,
+        zorder=4,
+    )
+    if rings:
+        ax.scatter(
+            [x for x, _ in rings],
+            [y for _, y in rings],
+            s=14,
+            facecolors="none",
+            edgecolors=WHAT_IF_COLOUR,
+            marker="o",
+            linewidths=0.9,
+            zorder=4,
+        )
     grid_x = [k for k in range(len(bits)) for _ in flags]
     grid_y = [top + j for _ in bits for j in range(len(flags))]
     ax.scatter(grid_x, grid_y, s=4, color="#DDDDDD", marker="o", linewidths=0, zorder=3)
     for k, b in enumerate(bits):
         if b and b % 16 == 0:
             ax.axvline(k - 0.5, color="#BBBBBB", linewidth=0.6, zorder=2)
+    return bool(rings)
 
 
 def _matrix_axes(ax: Axes, rows: list[tuple[str, str]], bits: list[int], *, several_os: bool) -> None:

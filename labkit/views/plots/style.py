@@ -52,12 +52,29 @@ STATE_COLOURS: dict[str, str] = {
     "ClusterResourceStateUnknown": "#555555",
     "ClusterResourceCannotComeOnlineOnThisNode": "#AA4499",
     "ClusterResourceCannotComeOnlineOnAnyNode": "#882255",
-    # cluster groups
+    # cluster groups: CLUSTER_GROUP_STATE (and the words of traces written before labkit used them)
+    "ClusterGroupOnline": "#009E73",
+    "ClusterGroupPartialOnline": "#88CCAA",
+    "ClusterGroupPending": "#E69F00",
+    "ClusterGroupOffline": "#999999",
+    "ClusterGroupFailed": "#D55E00",
+    "ClusterGroupStateUnknown": "#555555",
     "Online": "#009E73",
     "Moving": "#0072B2",
     "Queued": "#F0E442",
     "Offline": "#999999",
     "Failed": "#D55E00",
+    # Resource Monitor processes: RESOURCE_MONITOR_STATE (a blocking call's state in amber)
+    "RmonInitializing": "#56B4E9",
+    "RmonIdle": "#CFE8D8",
+    "RmonDeadlocked": "#8E0000",
+    "RmonLooksAlivePoll": "#E69F00",
+    "RmonIsAlivePoll": "#E69F00",
+    "RmonOnlineResource": "#E69F00",
+    "RmonOfflineResource": "#E69F00",
+    "RmonTerminateResource": "#E69F00",
+    "RmonInitializingResource": "#E69F00",
+    "RmonDeletingResource": "#E69F00",
 }
 FALLBACK_COLOURS: tuple[str, ...] = (
     "#332288",
@@ -77,6 +94,7 @@ FALLBACK_COLOURS: tuple[str, ...] = (
 
 CALLBACK_COLOUR = "#1B2A49"
 HELPER_COLOUR = "#00796B"
+HEALTH_COLOUR = "#4A6FA5"
 COMPLETION_COLOUR = "#6A3D9A"
 FAULT_COLOUR = "#C62828"
 TIMEOUT_COLOUR = "#8E0000"

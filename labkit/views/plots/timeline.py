@@ -25,6 +25,7 @@ from labkit.views.plots.style import (
     CHAR_INCHES,
     COMPLETION_COLOUR,
     FAULT_COLOUR,
+    HEALTH_COLOUR,
     HELPER_COLOUR,
     LABEL_FONT,
     STATE_COLOURS,
@@ -42,6 +43,9 @@ from labkit.views.plots.style import (
 )
 
 _HOST_SIDE = ("provider", "dll", "worker:")  # actors that make helper calls back into the host
+HEALTH_CHECKS = ("LooksAlive", "IsAlive")
+"""Calls drawn as thin ticks above their lane, never labelled: there may be thousands of them."""
+_TICK = (0.03, 0.15)  # a health tick spans this far above the bar, in lane units
 _MAX_LABELS = 150
 _BAR = 0.2  # half-height of a state bar, in lane units (a lane is 1)
 _MIN_BAR = 0.003  # narrowest bar drawn, as a fraction of the time axis
@@ -96,9 +100,12 @@ def timeline(
     size = min(1.0, lane_inches / 0.6) ** 2  # marker areas shrink with the lanes
 
     states = _draw_states(ax, history.intervals, lane_of, x_end, write_names=roomy)
-    calls = [c for c in history.calls if c.call.subject in lane_of]
+    shown = [c for c in history.calls if c.call.subject in lane_of]
+    calls = [c for c in shown if c.call.name not in HEALTH_CHECKS]
+    checks = [c for c in shown if c.call.name in HEALTH_CHECKS]
     faults = [e for e in trace.faults if e.subject in lane_of]
     marks = _draw_calls(ax, calls, lane_of, t1, size) | _draw_faults(ax, faults, lane_of, size)
+    marks |= _draw_checks(ax, checks, lane_of, t1)
     if at is not None:
         cursor_line(ax, at)
     dress_axes(ax, lanes, t1 - t0)
@@ -183,7 +190,7 @@ def _state_names_in_bars(ax: Axes, part: Sequence[Interval], lane_of: dict[str, 
     written = 0
     for interval in part:
         end = t_end if interval.end is None else interval.end
-        text = interval.state.removeprefix("ClusterResource")
+        text = interval.state.removeprefix("ClusterResource").removeprefix("ClusterGroup")
         if (end - interval.start) < per_char * (len(text) + 2) or written >= 200:
             continue
         centre = (max(interval.start, x_low) + min(end, x_high)) / 2
@@ -249,6 +256,32 @@ def _draw_calls(
     if open_ends:
         xs, ys = [x for x, _ in open_ends], [y for _, y in open_ends]
         ax.scatter(xs, ys, marker=">", s=30 * size, color=COMPLETION_COLOUR, zorder=5)
+    return marks
+
+
+def _draw_checks(ax: Axes, checks: Sequence[Call], lane_of: dict[str, int], t_end: float) -> set[str]:
+    """Health checks (LooksAlive, IsAlive) as thin ticks just above their lane's bar, a FALSE answer as a
+    taller red tick, a check that blocks as a running line: hours of polls stay readable."""
+    marks: set[str] = set()
+    low, high = _TICK
+    healthy: list[list[tuple[float, float]]] = []
+    false: list[list[tuple[float, float]]] = []
+    running: list[list[tuple[float, float]]] = []
+    for c in checks:
+        y = lane_of[c.call.subject] - _BAR
+        answer = c.returned.result if c.returned is not None else None
+        (false if answer == 0 else healthy).append([(c.call.t, y - low), (c.call.t, y - high)])
+        end = t_end if c.returned is None else c.returned.t
+        if end > c.call.t:
+            running.append([(c.call.t, y - high), (end, y - high)])
+    for part, colour, width, mark in (
+        (healthy, HEALTH_COLOUR, 0.5, "health"),
+        (false, FAULT_COLOUR, 1.6, "health-false"),
+        (running, CALLBACK_COLOUR, 3.0, "running"),
+    ):
+        if part:
+            ax.add_collection(LineCollection(part, colors=colour, linewidths=width, zorder=4))
+            marks.add(mark)
     return marks
 
 
@@ -362,6 +395,8 @@ _MARK_HANDLES: dict[str, tuple[str, str, str, Any]] = {
     "helper": ("helper call (provider / DLL → host)", "^", HELPER_COLOUR, ""),
     "running": ("routine running (call → return)", "", CALLBACK_COLOUR, "-"),
     "completion": ("asynchronous completion", "o", COMPLETION_COLOUR, ""),
+    "health": ("health check (LooksAlive / IsAlive)", "|", HEALTH_COLOUR, ""),
+    "health-false": ("health check answered FALSE", "|", FAULT_COLOUR, ""),
     "pending": ("call pending until completion", "", COMPLETION_COLOUR, "--"),
     "fault": ("fault", "X", FAULT_COLOUR, ""),
     "timeout": ("timeout", "X", TIMEOUT_COLOUR, "--"),
