@@ -18,6 +18,7 @@ elsewhere)::
     views.flag_matrix_figure("move-busy-dll", os="2016")   # 128 flag combinations × outcome
     views.replay(trace).cursor().seek_time(1500).states   # every subject's state at t = 1.5 s
     views.rules_table("nspv2", evidence="inferred")   # the rule catalogue, and the scenarios citing each rule
+    views.runs_timeline(store.open("runs/"), "Disk")      # one resource in every stored run, a lane each
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from labkit.store import Store
+
 __all__ = [
     "Cursor",
     "TraceDiff",
@@ -74,6 +77,7 @@ __all__ = [
     "readable",
     "replay",
     "rules_table",
+    "runs_timeline",
     "scenario_rules",
     "session_args_table",
     "session_lifecycle",
@@ -137,3 +141,10 @@ def log_checks_table() -> pd.DataFrame:
             }
         )
     )
+
+
+def runs_timeline(store: Store, subject: str, *, where: str = "true", **options: Any) -> Figure:
+    """The timeline of ``subject`` in every run of a trace store (`labkit.store`): one lane per run, each
+    on its own clock (`Store.across_runs`). ``where`` picks runs with SQL on the store's ``traces`` table
+    (``"scenario = 'move-busy-dll'"``); ``options`` go to `timeline`."""
+    return timeline(store.across_runs(subject, where=where), **options)
