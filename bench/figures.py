@@ -25,6 +25,8 @@ from matplotlib.figure import Figure as MplFigure
 
 from bench import browser
 from bench.harness import Figure, medians, run_child, take_turns
+from bench.logimport import log_import
+from bench.store_figures import store_convert, store_questions
 from labkit import cluster, nspv2
 from labkit.engine.gcfreeze import freeze_survivors
 from labkit.explore import OfflineChoice, OfflineExplorerModel, figure_png
@@ -497,5 +499,8 @@ FIGURES: dict[str, Callable[[Options], list[Figure]]] = {
     "explorer": explorer_update,
     "browser": browser_clicks,
     "notebooks": execute_notebooks,
+    "clusterlog": log_import,
+    "store-convert": store_convert,
+    "store-questions": store_questions,
 }
 """Every figure by the name ``--only`` takes, in the order of the issue's table."""

@@ -83,6 +83,15 @@ class DomainMismatchError(LabkitError, ValueError):
     cluster trace)."""
 
 
+class UsageError(LabkitError, ValueError):
+    """A call or command line that asks for something contradictory or incomplete."""
+
+
+class StoreError(LabkitError, ValueError):
+    """A trace store that cannot be used as asked: not a store, a damaged file in it, a bad query. The
+    message names the store and the file concerned."""
+
+
 class WallClockTimeout(LabkitError, TimeoutError):
     """User code blocked in real time for longer than the wall-clock guard allows."""
 

@@ -36,8 +36,25 @@ QUICK_ROWS = [
     ),
     "execute 00-Contents.ipynb",
     "execute every notebook (1)",
+    "import a 4 MiB 4-node log set (UTF-16): columnar scan to Parquet, CPU time",
+    "… against a loop that leaves the stamp as text (the floor of a Python line loop)",
+    "import a 4 MiB 4-node log set (UTF-16): full import to trace events, CPU time",
+    "… throughput: columnar scan",
+    "… throughput: full import",
+    "… throughput: plain loop",
+    "… peak memory: columnar scan",
+    "… peak memory: full import to trace events",
+    "store a 10,000-event trace (labkit store add), CPU time",
+    "store a 10,000-event trace (labkit store add), wall time",
+    "store a 10,000-event trace (labkit store add), peak memory",
+    "offline outcomes per effective flag, 2 traces × 5,000 events: DuckDB on the store, time",
+    "offline outcomes per effective flag, 2 traces × 5,000 events: DuckDB on the store, peak memory",
+    "… offline outcomes per effective flag: pandas's own part (frame in memory)",
+    "state time per resource, 2 traces × 5,000 events: DuckDB on the store, time",
+    "state time per resource, 2 traces × 5,000 events: DuckDB on the store, peak memory",
+    "… state time per resource: pandas's own part (frame in memory)",
 ]
-VALUE = r"\d[\d.e+-]* (µs/event|s|MiB|µs/session|ms)"
+VALUE = r"\d[\d.e+-]* (µs/event|s|MiB|µs/session|ms|MB/s)"
 ROW = re.compile(
     rf"\| (?P<name>[^|]+) \| {VALUE} \| (—|{VALUE}( \([^|]+\))?) \| (—|\d+\.\d\d×) \| [^|]+ \| (yes|NO) \|"
 )
@@ -60,4 +77,10 @@ def test_quick_run_measures_every_figure_into_a_well_formed_table(tmp_path):
     assert [MEASURED.sub("", ROW.fullmatch(row)["name"]) for row in rows] == QUICK_ROWS
     assert lines[lines.index("") + 1].startswith("quick smoke run (the figures mean nothing), ")
     assert (tmp_path / "latest.md").read_text() == out.stdout
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["latest.md", "synthetic-10000-seed0.jsonl"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "latest.md",
+        "store-2x5000",
+        "synthetic-10000-seed0.jsonl",
+        "synthetic-5000-seed0.jsonl",
+        "synthetic-5000-seed1.jsonl",
+    ]

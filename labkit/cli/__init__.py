@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from labkit import __version__
-from labkit.cli import catalog, simulate, traces
+from labkit.cli import catalog, simulate, stores, traces
 from labkit.cli.common import Parser, error_line
 from labkit.exceptions import LabkitError
 
@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     traces.add_report(commands)
     catalog.add_rules_command(commands)
     catalog.add_import_commands(commands)
+    stores.add_store_commands(commands)
     return parser
 
 

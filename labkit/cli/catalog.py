@@ -53,6 +53,9 @@ def add_import_commands(commands: Commands) -> None:
     clusterlog.add_argument("--out", required=True, metavar="TRACE", help="where to write the trace")
     clusterlog.add_argument("--force", action="store_true", help="overwrite TRACE if it exists")
     clusterlog.add_argument(
+        "--store", metavar="STORE", help="also add the trace to this trace store (created if missing)"
+    )
+    clusterlog.add_argument(
         "--utc-offset",
         metavar="±HH:MM",
         help="the stamps' offset from UTC (logs written with -UseLocalTime); default: what each log's "
@@ -74,4 +77,9 @@ def _import_clusterlog(args: argparse.Namespace) -> int:
     )
     print(f"{args.out}: {count(job.events_read, 'event')}")
     print(f"labkit: {job.summary()}", file=sys.stderr)
+    if args.store:
+        from labkit import store
+
+        done = store.open(args.store, create=True).add([args.out])
+        print(f"{args.store}: trace {done.ids[0]} ({'added' if done.added else 'already stored'})")
     return 0

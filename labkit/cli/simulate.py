@@ -6,6 +6,8 @@ import argparse
 import sys
 
 from labkit.cli.common import Commands, Parser, count
+from labkit.exceptions import UsageError
+from labkit.trace import Trace
 
 
 def add_scenarios(commands: Commands) -> None:
@@ -68,8 +70,7 @@ def add_nspv2_simulate(commands: Commands) -> None:
     )
     nspv2.add_argument("--os", metavar="vista|win7", help="NSPv2 OS profile (default: the scenario's)")
     nspv2.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    nspv2.add_argument("--out", required=True, metavar="FILE", help="where to write the trace")
-    nspv2.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    _output_options(nspv2)
     nspv2.set_defaults(run=_simulate_nspv2)
 
 
@@ -82,9 +83,32 @@ def _simulate_nspv2(args: argparse.Namespace) -> int:
         "unadvertise": args.unadvertise_policy,
     }
     run = nspv2.simulate(args.scenario, provider=args.provider, policy=policy, os=args.os, seed=args.seed)
-    path = run.write(args.out, force=args.force)
-    print(f"{path}: {count(len(run.trace), 'event')}, {count(len(run.faults), 'fault')}")
+    where = _save(run.trace, args, f"labkit simulate nspv2 --scenario {args.scenario}")
+    print(f"{where}: {count(len(run.trace), 'event')}, {count(len(run.faults), 'fault')}")
     return 0
+
+
+def _output_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", metavar="FILE", help="where to write the trace (JSON Lines)")
+    parser.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    parser.add_argument(
+        "--store", metavar="STORE", help="add the trace to this trace store (created if missing)"
+    )
+
+
+def _save(trace: Trace, args: argparse.Namespace, origin: str) -> str:
+    """Write ``trace`` where the command line asks (--out, --store or both); says where it went."""
+    if not args.out and not args.store:
+        raise UsageError("say where the trace goes: --out FILE, --store STORE, or both")
+    places = []
+    if args.out:
+        places.append(str(trace.write(args.out, force=args.force)))
+    if args.store:
+        from labkit import store
+
+        trace_id = store.add_trace(args.store, trace, origin=origin)
+        places.append(f"{args.store} (trace {trace_id})")
+    return ", ".join(places)
 
 
 def add_cluster_commands(simulate: Commands, commands: Commands) -> None:
@@ -116,8 +140,7 @@ def add_cluster_commands(simulate: Commands, commands: Commands) -> None:
         default=None,
         help="poll online resources with LooksAlive / IsAlive (default: the scenario's)",
     )
-    offline.add_argument("--out", required=True, metavar="FILE", help="where to write the trace")
-    offline.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    _output_options(offline)
     offline.set_defaults(run=_simulate_offline)
 
     matrix = commands.add_parser(
@@ -130,6 +153,9 @@ def add_cluster_commands(simulate: Commands, commands: Commands) -> None:
     _cluster_options(matrix, several_os=True)
     matrix.add_argument("--out", metavar="FILE.csv", help="write CSV there instead of printing the table")
     matrix.add_argument("--force", action="store_true", help="overwrite FILE.csv if it exists")
+    matrix.add_argument(
+        "--store", metavar="STORE", help="also add every run's trace to this trace store (created if missing)"
+    )
     matrix.set_defaults(run=_matrix)
 
 
@@ -191,9 +217,9 @@ def _simulate_offline(args: argparse.Namespace) -> int:
         properties=_properties(args.property),
         health=args.health,
     )
-    path = run.write(args.out, force=args.force)
+    where = _save(run.trace, args, f"labkit simulate cluster --scenario {args.scenario}")
     counts = f"{count(len(run.trace), 'event')}, {count(len(run.faults), 'fault')}"
-    print(f"{path}: {counts}, result {run.outcome['result_name']}")
+    print(f"{where}: {counts}, result {run.outcome['result_name']}")
     return 0
 
 
@@ -205,8 +231,15 @@ def _matrix(args: argparse.Namespace) -> int:
 
     profiles = [p.strip() for p in args.os.split(",") if p.strip()]
     table = cluster.flag_matrix(
-        args.scenario, os=profiles, dll=args.dll, seed=args.seed, policy=_policies(args.policy)
+        args.scenario,
+        os=profiles,
+        dll=args.dll,
+        seed=args.seed,
+        policy=_policies(args.policy),
+        store=args.store,
     )
+    if args.store:
+        print(f"{args.store}: {count(len(table), 'run')} stored", file=sys.stderr)
     if not args.out:
         sys.stdout.write(matrix_text(table))
         return 0

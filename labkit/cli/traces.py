@@ -7,7 +7,7 @@ import sys
 
 from labkit.cli.common import Commands, Parser, count, error_line, one_line, print_frame
 from labkit.exceptions import DomainMismatchError, LabkitError, TraceFormatError
-from labkit.trace import read_trace
+from labkit.trace import Trace, read_trace
 from labkit.trace.checks import violations
 
 _TABLES = ("states", "calls", "faults")
@@ -20,8 +20,11 @@ def add_check(commands: Commands) -> None:
         "2 when one is unreadable)",
         description="Validate each trace file line by line, list the fault events it records, then the "
         "contract violations the events show by themselves (calls that never return, completions of unknown "
-        "spans, state changes from the wrong state, ...). Every file is checked, even after a bad one; the "
-        "exit code is the worst: 2 when a file is unreadable, 1 when one has faults or violations.",
+        "spans, state changes from the wrong state, ...) and, for a cluster trace (a simulation or an "
+        "imported cluster.log), the timing and counting rules it breaks (pending past PendingTimeout without "
+        "a Terminate, a call past DeadlockTimeout, restarts beyond RestartThreshold). Every file is checked, "
+        "even after a bad one; the exit code is the worst: 2 when a file is unreadable, 1 when one has "
+        "faults or violations.",
     )
     check.add_argument("traces", nargs="+", metavar="TRACE", help="labkit traces (JSON Lines)")
     check.set_defaults(run=_check)
@@ -53,6 +56,10 @@ def _check_one(path: str) -> int:
         line = f"seq {event.seq} t={event.t:g}ms {event.name} ({event.subject}) {rule}{ref}"
         print(f"{path}: {one_line(line)}")
     found = violations(trace)
+    if trace.domain == "cluster":  # the timing and counting rules a log can break (PendingTimeout, ...)
+        from labkit.readback.logchecks import log_violations
+
+        found = sorted([*found, *log_violations(trace)], key=lambda v: v.seq)
     for violation in found:
         print(f"{path}: {one_line(str(violation))}")
     counts = (
@@ -99,6 +106,25 @@ def add_view_commands(commands: Commands) -> None:
         if name == "perfetto":
             sub.add_argument("--json", action="store_true", help="Chrome trace JSON (µs, no absolute time)")
         sub.set_defaults(run=_export)
+    _add_export_clusterlog(export_formats)
+
+
+def _add_export_clusterlog(export_formats: Commands) -> None:
+    what = (
+        "cluster.log files, one per node, in the directory OUT: what the model predicts a log would show "
+        "(marked as labkit's rendering; `labkit import clusterlog` reads it back as evidence inferred)"
+    )
+    sub = export_formats.add_parser("clusterlog", help=what, description=what + ".")
+    sub.add_argument("trace", help="a cluster trace (JSON Lines)")
+    sub.add_argument("out", help="the directory to write <node>_cluster.log files into")
+    sub.add_argument("--force", action="store_true", help="overwrite files in OUT that exist")
+    sub.add_argument(
+        "--encoding",
+        choices=["utf-16", "utf-8-sig", "utf-8"],
+        default="utf-16",
+        help="utf-16 (LE with BOM, as Get-ClusterLog writes; default), utf-8-sig or utf-8",
+    )
+    sub.set_defaults(run=_export)
 
 
 def _table(args: argparse.Namespace) -> int:
@@ -114,6 +140,8 @@ def _export(args: argparse.Namespace) -> int:
     from labkit.views import export
 
     trace = read_trace(args.trace)
+    if args.format == "clusterlog":
+        return _export_clusterlog(args, trace)
     if args.format == "csv":
         path, what = export.write_csv(trace, args.out, force=args.force), "CSV"
     elif args.json or str(args.out).endswith(".json"):
@@ -123,6 +151,18 @@ def _export(args: argparse.Namespace) -> int:
 
         path, what = pftrace.write_pftrace(trace, args.out, force=args.force), "Perfetto protobuf"
     print(f"{path}: {count(len(trace), 'event')} exported as {what}")
+    return 0
+
+
+def _export_clusterlog(args: argparse.Namespace, trace: Trace) -> int:
+    from labkit.views import export
+
+    if trace.domain != "cluster":
+        raise LabkitError(f"{args.trace}: only a cluster trace renders as cluster.log ({trace.domain})")
+    paths = export.write_clusterlog(trace, args.out, force=args.force, encoding=args.encoding)
+    for written in paths:
+        print(f"{written}: rendered from {args.trace}")
+    print(f"{args.out}: {count(len(trace), 'event')} exported as clusterlog ({len(paths)} nodes)")
     return 0
 
 

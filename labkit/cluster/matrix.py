@@ -7,6 +7,7 @@ own flags, and how it ended. pandas is used only to assemble the rows once every
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from os import PathLike
 from typing import TYPE_CHECKING, Any
 
 from labkit.cluster.client import CLIENT_FLAGS
@@ -18,6 +19,8 @@ from labkit.winapi import OfflineFlags, cluster_profile, error_name
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from labkit.store import Store
 
 COLUMNS = (
     "os",
@@ -43,18 +46,20 @@ def flag_matrix(
     dll: DllChoice | None = None,
     seed: int = 0,
     policy: Policy | Mapping[str, Any] | None = None,
+    store: str | PathLike[str] | Store | None = None,
 ) -> pd.DataFrame:
     """Run ``scenario`` with every combination of the seven OfflineFlags, on one OS profile or several.
 
-     Columns: ``os``; ``flags`` (the requested word as an int); ``requested`` and ``effective`` (flag
-     names: what the requests asked for, and the union of what OfflineV2 received); ``what_if`` (the
-     requested flags no client API of the scenario's requests can send — 0x08, 0x10 and 0x20 never, 0x40
-     only through OfflineClusterResourceEx — so the row is a what-if; empty when a client could ask for
-     it); ``result`` (the first
-     request's Win32 result name); ``state`` and ``node`` of the scenario's first resource at the end;
-     ``persistent_state``; ``callbacks`` (entry points the monitor called, with counts); ``faults`` (by
-     name, with counts); and ``end_ms`` (virtual time of the last event). ``policy`` as for `simulate`
-    .
+    Columns: ``os``; ``flags`` (the requested word as an int); ``requested`` and ``effective`` (flag
+    names: what the requests asked for, and the union of what OfflineV2 received); ``what_if`` (the
+    requested flags no client API of the scenario's requests can send — 0x08, 0x10 and 0x20 never, 0x40
+    only through OfflineClusterResourceEx — so the row is a what-if; empty when a client could ask for
+    it); ``result`` (the first
+    request's Win32 result name); ``state`` and ``node`` of the scenario's first resource at the end;
+    ``persistent_state``; ``callbacks`` (entry points the monitor called, with counts); ``faults`` (by
+    name, with counts); and ``end_ms`` (virtual time of the last event). ``policy`` as for `simulate`.
+    ``store``: also add every run's trace to that trace store (`labkit.store`; a path is created if
+    missing), all in one atomic add.
     """
     import pandas as pd
 
@@ -62,17 +67,21 @@ def flag_matrix(
     rules = Policy.of(policy, base=chosen.policy)
     profiles = [os] if isinstance(os, str) else list(os)
     sendable = sendable_flags(chosen)
-    rows = [
-        _row(
-            simulate(chosen, flags=OfflineFlags(bits), os=name, dll=dll, seed=seed, policy=rules),
-            chosen,
-            name,
-            bits,
-            sendable,
-        )
-        for name in (cluster_profile(p).name for p in profiles)
-        for bits in range(OfflineFlags.mask() + 1)
-    ]
+    rows = []
+    traces = []
+    for name in (cluster_profile(p).name for p in profiles):
+        for bits in range(OfflineFlags.mask() + 1):
+            run = simulate(chosen, flags=OfflineFlags(bits), os=name, dll=dll, seed=seed, policy=rules)
+            rows.append(_row(run, chosen, name, bits, sendable))
+            if store is not None:
+                origin = f"cluster.flag_matrix({chosen.name!r}) os={name} flags={OfflineFlags(bits)}"
+                traces.append((run.trace, origin))
+    if store is not None:
+        from labkit.store import Store
+        from labkit.store import open as open_store
+
+        chosen_store = store if isinstance(store, Store) else open_store(store, create=True)
+        chosen_store.add_traces(traces)
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 

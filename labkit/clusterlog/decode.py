@@ -94,8 +94,11 @@ class TextFile:
             decoder = codecs.getincrementaldecoder(self.encoding)(errors=_BAD)
             yield from self._split(raw, decoder, head[skip:])
 
-    def _detect(self, head: bytes) -> int:
+    def detect(self, head: bytes) -> int:
         """Pick the encoding from the first block; returns how many BOM bytes to skip."""
+        return self._detect(head)
+
+    def _detect(self, head: bytes) -> int:
         for bom, encoding in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le")):
             if head.startswith(bom):
                 self.encoding, self.bom = encoding, True

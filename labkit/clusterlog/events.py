@@ -13,6 +13,7 @@ about no resource, so every line lands on a lane.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from labkit.clusterlog import stamps
@@ -68,16 +69,47 @@ def line_args(entry: Entry, node: str) -> dict[str, Any]:
     return args
 
 
-def event_for(entry: Entry, *, seq: int, t: float, node: str, file_name: str) -> tuple[TraceEvent, bool]:
-    """The event of one entry, and whether a pattern recognised it."""
+def event_for(
+    entry: Entry,
+    *,
+    seq: int,
+    t: float,
+    node: str,
+    file_name: str,
+    evidence: Evidence = _OBSERVED,
+    calls: dict[int, int] | None = None,
+) -> tuple[TraceEvent, bool]:
+    """The event of one entry, and whether a pattern recognised it.
+
+    ``evidence`` is ``observed`` for a real log, ``inferred`` for labkit's rendering of a simulated trace;
+    ``calls`` (rendered files only) maps the line of each call to its seq, so that a return or completion
+    naming the line of its call gets that call's span.
+    """
     prefix = entry.prefix
     found = recognise(prefix.text, prefix.component)
     if found is None:
-        return log_line(entry, seq=seq, t=t, node=node, file_name=file_name), False
-    return recognised(found[1], entry, seq=seq, t=t, node=node, file_name=file_name), True
+        return log_line(entry, seq=seq, t=t, node=node, file_name=file_name, evidence=evidence), False
+    event = recognised(found[1], entry, seq=seq, t=t, node=node, file_name=file_name, evidence=evidence)
+    if found[0].rendering and not found[1].subject:
+        event = replace(event, subject="")  # labkit's rendering says "no subject" as the trace did
+    if calls is not None:
+        if event.kind is Kind.CALL:
+            calls[entry.first] = seq
+        elif found[1].call_line is not None:
+            event = replace(event, span=calls.get(found[1].call_line))
+    return event, True
 
 
-def recognised(found: Found, entry: Entry, *, seq: int, t: float, node: str, file_name: str) -> TraceEvent:
+def recognised(
+    found: Found,
+    entry: Entry,
+    *,
+    seq: int,
+    t: float,
+    node: str,
+    file_name: str,
+    evidence: Evidence = _OBSERVED,
+) -> TraceEvent:
     """The event of an entry whose message a pattern recognised."""
     return TraceEvent(
         seq=seq,
@@ -90,13 +122,15 @@ def recognised(found: Found, entry: Entry, *, seq: int, t: float, node: str, fil
         result=found.result,
         result_name=found.result_name,
         span=seq if found.kind is Kind.CALL else None,
-        evidence=_OBSERVED,
+        evidence=evidence,
         state=found.state,
         ref=ref_of(file_name, entry),
     )
 
 
-def log_line(entry: Entry, *, seq: int, t: float, node: str, file_name: str) -> TraceEvent:
+def log_line(
+    entry: Entry, *, seq: int, t: float, node: str, file_name: str, evidence: Evidence = _OBSERVED
+) -> TraceEvent:
     """A ``LogLine`` note: a line kept as it was (a DLL's ``[RES]`` line on its resource's lane)."""
     component = entry.prefix.component
     args = line_args(entry, node)
@@ -111,7 +145,7 @@ def log_line(entry: Entry, *, seq: int, t: float, node: str, file_name: str) -> 
         actor=actor_of(component),
         subject=subject,
         args=args,
-        evidence=_OBSERVED,
+        evidence=evidence,
         ref=ref_of(file_name, entry),
     )
 

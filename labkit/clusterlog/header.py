@@ -97,6 +97,7 @@ def _file(log: LogFile, node: str) -> dict[str, Any]:
         "late": stats.late,
         "time_carried": stats.carried,
         "untimed": stats.untimed,
+        **({"rendered_by": log.facts["rendered_by"]} if "rendered_by" in log.facts else {}),
         "sections": log.sections,
         "problems": [p.at(text.name) for p in text.problems.listed],
         "problem_count": text.problems.count,

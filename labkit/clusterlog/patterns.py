@@ -15,6 +15,7 @@ are not CLUSTER_RESOURCE_STATE values (cluster-offline §5.2) and get no mapping
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -58,6 +59,8 @@ class Found:
     result: int | None = None
     result_name: str | None = None
     state: StateChange | None = None
+    call_line: int | None = None
+    """For a return or completion in labkit's rendering: the line (same file) of the call it ends."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,9 @@ class Pattern:
     components: tuple[str, ...] = ()
     """Tags the message comes under; a line with another tag is not this shape (a line without a tag
     may be). Empty: any tag."""
+    rendering: bool = False
+    """A shape of labkit's own rendering of a simulated trace (`labkit.clusterlog.render`), for events no
+    observed shape can say: never seen in a real log, so its ``source`` is labkit, not the sheet."""
 
     def render(self, **fields: object) -> str:
         """The message for these field values (the regex's group names)."""
@@ -232,12 +238,115 @@ def _not_failing_over(match: re.Match[str]) -> Found:
     return Found(Kind.NOTE, "NotFailingOver", "rcm", _group(match.group("group")), args)
 
 
+_VERBS = {
+    "calls": Kind.CALL,
+    "notes": Kind.NOTE,
+    "faults": Kind.FAULT,
+    "returns": Kind.RETURN,
+    "completes": Kind.COMPLETE,
+}
+"""The verb of a line of labkit's rendering → the kind of the event it writes."""
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _rendered_args(match: re.Match[str]) -> dict[str, Any]:
+    args = _json(match.group("args"))
+    return args if isinstance(args, dict) else {"args_text": match.group("args")}
+
+
+def _rendered_subject(match: re.Match[str]) -> str:
+    subject = _json(match.group("subject"))
+    return subject if isinstance(subject, str) else match.group("subject")
+
+
+def _rendered_event(match: re.Match[str]) -> Found:
+    kind = _VERBS[match.group("verb")]
+    args = _rendered_args(match)
+    return Found(kind, match.group("name"), match.group("actor"), _rendered_subject(match), args)
+
+
+def _rendered_result(match: re.Match[str]) -> Found:
+    result = _json(match.group("result"))
+    name = match.group("result_name")
+    return Found(
+        _VERBS[match.group("verb")],
+        match.group("name"),
+        match.group("actor"),
+        _rendered_subject(match),
+        _rendered_args(match),
+        result if isinstance(result, int) else None,
+        None if name == "null" else name,
+        call_line=int(match.group("line")),
+    )
+
+
+def _rendered_state(match: re.Match[str]) -> Found:
+    old, new = match.group("old"), match.group("new")
+    state = StateChange(None if old == "null" else old, new)
+    return Found(
+        Kind.STATE, new, match.group("actor"), _rendered_subject(match), _rendered_args(match), state=state
+    )
+
+
 # --------------------------------------------------------------------------------------------------------
 # The table
 # --------------------------------------------------------------------------------------------------------
 
 _S8 = f"{SHEET} §8"
+_RENDERED = (
+    f"labkit's rendering of a simulated event that no observed shape of {_S8} can say [I: labkit]; "
+    "never found in a real log"
+)
+_SUBJECT = r'(?P<subject>"(?:[^"\\]|\\.)*")'
 PATTERNS: tuple[Pattern, ...] = (
+    Pattern(
+        "labkit-event",
+        "labkit: ",
+        re.compile(
+            r"^labkit: (?P<actor>\S+) (?P<verb>calls|notes|faults) (?P<name>\S+) for "
+            + _SUBJECT
+            + r" (?P<args>\{.*\})$"
+        ),
+        _rendered_event,
+        "labkit: {actor} {verb} {name} for {subject} {args}",
+        'labkit: rhs calls OfflineV2 for "Share" {"DestinationNodeName":"NODE2","OfflineFlags":1}',
+        _RENDERED,
+        rendering=True,
+    ),
+    Pattern(
+        "labkit-result",
+        "labkit: ",
+        re.compile(
+            r"^labkit: (?P<actor>\S+) (?P<verb>returns|completes) (?P<name>\S+) for "
+            + _SUBJECT
+            + r" = (?P<result>-?\d+|null) \((?P<result_name>[^()]*)\), call on line (?P<line>\d+) "
+            r"(?P<args>\{.*\})$"
+        ),
+        _rendered_result,
+        "labkit: {actor} {verb} {name} for {subject} = {result} ({result_name}), call on line {line} {args}",
+        'labkit: dll returns OfflineV2 for "Share" = 997 (ERROR_IO_PENDING), call on line 57 {}',
+        _RENDERED,
+        rendering=True,
+    ),
+    Pattern(
+        "labkit-state",
+        "labkit: ",
+        re.compile(
+            r"^labkit: (?P<actor>\S+) sets " + _SUBJECT + r" from (?P<old>\S+) to (?P<new>\S+) "
+            r"(?P<args>\{.*\})$"
+        ),
+        _rendered_state,
+        "labkit: {actor} sets {subject} from {old} to {new} {args}",
+        'labkit: rcm sets "group:FileServer" from Online to Offline {"node":"NODE1"}',
+        _RENDERED,
+        rendering=True,
+    ),
     Pattern(
         "rcm-transition",
         "TransitionToState(",

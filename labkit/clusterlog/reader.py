@@ -27,7 +27,7 @@ from labkit.clusterlog.entries import UNTIMED, Entry, LogFile
 from labkit.clusterlog.events import event_for
 from labkit.clusterlog.stamps import parse_offset
 from labkit.exceptions import ClusterLogError, OutputExistsError
-from labkit.trace import Trace, TraceEvent, TraceHeader, gc_paused
+from labkit.trace import Evidence, Trace, TraceEvent, TraceHeader, gc_paused
 from labkit.trace.files import write_new
 
 PathLike = str | os.PathLike[str]
@@ -50,6 +50,9 @@ class Import:
         self._reading = True
         streams = [log.entries() for log in self.files]
         names = [log.text.name for log in self.files]
+        rendered = [bool(log.facts.get("rendered_by")) for log in self.files]
+        evidence = [Evidence.INFERRED if r else Evidence.OBSERVED for r in rendered]
+        calls: list[dict[int, int] | None] = [{} if r else None for r in rendered]
         for seq, entry in enumerate(merge(streams)):
             if self.utc_start is None and entry.stamp != UNTIMED:
                 self.utc_start = entry.stamp
@@ -59,7 +62,15 @@ class Import:
                 else float(entry.stamp - self.utc_start)
             )
             index = entry.file
-            event, known = event_for(entry, seq=seq, t=t, node=self.nodes[index], file_name=names[index])
+            event, known = event_for(
+                entry,
+                seq=seq,
+                t=t,
+                node=self.nodes[index],
+                file_name=names[index],
+                evidence=evidence[index],
+                calls=calls[index],
+            )
             stats = self.files[index].stats
             if known:
                 stats.recognised += 1
@@ -201,6 +212,12 @@ def display_names(files: list[Path]) -> list[str]:
         depth += 1
         names = ["/".join(f.parts[-depth:]) for f in files]
     return names
+
+
+def node_of_path(path: Path) -> str:
+    """The node a file's name says (``NODE1_cluster.log``), else the file's stem."""
+    match = _NODE_IN_NAME.fullmatch(path.name)
+    return match.group("node") if match else path.stem
 
 
 def node_of(log: LogFile) -> str:

@@ -23,6 +23,7 @@ _RULE = re.compile(r"-+")
 _COLUMN = re.compile(r"[A-Za-z][\w ]{0,40}")
 _KEY_VALUE = re.compile(r"(?P<key>[A-Za-z][\w .()/-]{0,60}?)\s*[:=]\s+(?P<value>.*)")
 _CURRENT_NODE = re.compile(r"Current node:\s*name\s*\((?P<name>[^)]*)\)\s*id\s*\((?P<id>\d+)\)", re.I)
+_RENDERED_BY = re.compile(r"^Rendered by (?P<by>labkit\b.*)$", re.M)
 _BIAS = re.compile(r"time zone offset of this machine is\s*(?P<minutes>-?\d+)\s*minutes", re.I)
 BODY = "Cluster Logs"
 """The section after which the log itself starts."""
@@ -134,6 +135,9 @@ def cluster_facts(section: dict[str, Any]) -> dict[str, Any]:
     node = _CURRENT_NODE.search(text)
     if node:
         facts["node"], facts["node_id"] = node.group("name"), int(node.group("id"))
+    rendered = _RENDERED_BY.search(text)
+    if rendered:  # labkit's rendering of a simulated trace (labkit.clusterlog.render): evidence inferred
+        facts["rendered_by"] = rendered.group("by").strip()
     bias = _BIAS.search(text)
     if bias:
         facts["bias_minutes"] = int(bias.group("minutes"))

@@ -209,13 +209,23 @@ def _flatten(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def _parameters(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[Change]:
-    x, y = _flatten(a), _flatten(b)
+    x, y = _flatten(_sourced(a)), _flatten(_sourced(b))
     keys = list(dict.fromkeys([*x, *y]))
     return [
         Change("parameter", key, _text(x.get(key)), _text(y.get(key)))
         for key in keys
         if x.get(key) != y.get(key)
     ]
+
+
+def _sourced(params: Mapping[str, Any]) -> Mapping[str, Any]:
+    """An imported trace's parameters with its ``source`` (every file's accounting and tables) said as
+    the files it was read from: what made the trace, as a simulation's parameters say it."""
+    source = params.get("source")
+    if not isinstance(source, Mapping):
+        return params
+    files = [f.get("path") for f in source.get("files", []) if isinstance(f, Mapping)]
+    return {**{k: v for k, v in params.items() if k != "source"}, "read from": ", ".join(map(str, files))}
 
 
 def _text(value: Any) -> str:

@@ -4,16 +4,22 @@ and the Resource Monitors that hosted it.
 Works on any cluster trace that follows docs/trace-conventions.md, simulated or imported from a
 cluster.log: a poll is a ``LooksAlive`` / ``IsAlive`` call (or, where a log shows only the answer, its
 return); a FALSE answer is a return with result 0; a failure is a state change into
-``ClusterResourceFailed``; restarts and failovers are the cluster's ``Restart`` and ``Failover`` notes (a
-failover counts for every resource of the group); the hosting monitor is the ``monitor`` argument of the
-monitor's calls. Plain frozen data: `labkit.views.tables.health_summary` renders it.
+``ClusterResourceFailed`` (RCM's ``Failed`` in a log); restarts and failovers are the cluster's
+``Restart`` and ``Failover`` notes (a failover counts for every resource of the group; a log, which has
+no Restart note, counts the returns from Failed to an online attempt); the hosting monitor is the
+``monitor`` argument of the monitor's calls. Plain frozen data: `labkit.views.tables.health_summary`
+renders it.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from labkit.clusterlog.patterns import CLUSTER_STATES
+from labkit.readback.logchecks import FAILED as FAILED_WORDS
+from labkit.readback.logchecks import ONLINE_ATTEMPT
 from labkit.readback.memo import remembered
 from labkit.readback.replay import subject_kind
 from labkit.trace import Kind, Trace, TraceEvent
@@ -93,13 +99,23 @@ def _one(name: str, group: str | None, events: list[TraceEvent], failovers: int)
         looks_alive=counts["LooksAlive"],
         is_alive=counts["IsAlive"],
         false_answers=sum(1 for e in events if e.kind is Kind.RETURN and e.name in CHECKS and e.result == 0),
-        failures=states.count(FAILED),
-        restarts=sum(1 for e in events if e.kind is Kind.NOTE and e.name == "Restart"),
+        failures=sum(1 for state in states if CLUSTER_STATES.get(state, state) == FAILED),
+        restarts=_restarts(events, states),
         failovers=failovers,
         monitors=tuple(monitors),
         deadlocks=sum(1 for e in events if e.kind is Kind.FAULT and e.name == "DeadlockTimeout"),
         state=states[-1] if states else None,
     )
+
+
+def _restarts(events: list[TraceEvent], states: list[str]) -> int:
+    """The cluster's Restart notes; in a log, which has none, the times the resource was brought online
+    again straight after Failed (RCM's ``Failed-->OnlineCallIssued``)."""
+    notes = sum(1 for e in events if e.kind is Kind.NOTE and e.name == "Restart")
+    if notes:
+        return notes
+    pairs = itertools.pairwise(states)
+    return sum(1 for old, new in pairs if old in FAILED_WORDS and new in ONLINE_ATTEMPT)
 
 
 def _polls(events: list[TraceEvent], check: str) -> int:

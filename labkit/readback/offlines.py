@@ -7,7 +7,9 @@ An operation is one of:
   or the end of the trace — each retry of a queued move is an operation of its own;
 - a ``Terminate`` that served a client's offline request without OfflineV2 (FORCE_WITH_TERMINATION);
 - a client offline or move request the cluster refused before calling the DLL (locked mode, a flag the
-  OS lacks).
+  OS lacks);
+- in a trace imported from a cluster.log, which shows no OfflineV2 call: RCM's issuing an offline up to
+  the resource's arrival in Offline or Failed (routine ``Offline``, `labkit.readback.logoffline`).
 
 Works on any cluster trace that follows docs/trace-conventions.md. Plain frozen data:
 `labkit.views.tables.offline_summary` renders it.
@@ -19,10 +21,14 @@ import bisect
 from dataclasses import dataclass
 
 from labkit import winapi
+from labkit.readback import logoffline as log
 from labkit.readback.memo import remembered
 from labkit.trace import Kind, Trace, TraceEvent
 from labkit.winapi import OfflineFlags
 
+LOG_ROUTINE = "Offline"
+"""The routine of an operation read from a log: RCM issued an offline; the log does not say which entry
+point (Offline or OfflineV2) RHS called."""
 LIFECYCLE = ("OfflineV2", "OnlineV2", "OpenV2", "Close", "Offline", "Online", "Open")
 """Entry points that start something new for a resource: an operation's window ends at the next one."""
 CLIENT = "client"
@@ -65,11 +71,16 @@ class OfflineOperation:
     """The PersistentState the cluster recorded during the operation, and whether it updated it."""
     faults: tuple[TraceEvent, ...]
     """Faults about the resource during the operation."""
+    settled: TraceEvent | None = None
+    """For an operation read from a log (routine ``Offline``): the state event it ended with."""
 
     @property
     def pending_ms(self) -> float | None:
-        """Virtual ms from ERROR_IO_PENDING to the completion; None when OfflineV2 did not pend or the
+        """Virtual ms from ERROR_IO_PENDING to the completion (for an operation read from a log, from
+        RCM's issuing the offline to the resource's settling); None when OfflineV2 did not pend or the
         operation never settled."""
+        if self.routine == LOG_ROUTINE:
+            return None if self.settled is None else self.settled.t - self.start.t
         if self.returned is None or self.returned.result != _PENDING or self.completed is None:
             return None
         return self.completed.t - self.returned.t
@@ -122,8 +133,51 @@ def _operations(trace: Trace) -> list[OfflineOperation]:
             continue
         if final.result not in (winapi.ERROR_SUCCESS, _PENDING, None):
             operations.append((index, _refused(call, final, requested)))
+    operations += _log_operations(events, by_subject, groups)
     operations.sort(key=lambda item: item[0])
     return [op for _, op in operations]
+
+
+def _log_operations(
+    events: list[TraceEvent], by_subject: dict[str, list[int]], groups: dict[str, str]
+) -> list[tuple[int, OfflineOperation]]:
+    """Operations of resources whose offlines a log shows by RCM's transitions (`labkit.readback.logoffline`):
+    only for resources with no OfflineV2 or Terminate call in the trace."""
+    called = {e.subject for e in events if e.kind is Kind.CALL and e.name in ("OfflineV2", "Terminate")}
+    found = []
+    for index, event in enumerate(events):
+        if event.subject in called or not log.starts_offline(event):
+            continue
+        window = log.window(events, by_subject[event.subject], index)
+        last = window[-1] if window[-1].kind is Kind.STATE else None
+        states = [e for e in window if e.kind is Kind.STATE]
+        node = states[-1].args.get("node")
+        found.append(
+            (
+                index,
+                OfflineOperation(
+                    resource=event.subject,
+                    routine=LOG_ROUTINE,
+                    start=event,
+                    request=log.request_for(events, index, groups.get(event.subject)),
+                    requested=None,
+                    effective=None,
+                    destination=log.destination_for(events, index, groups.get(event.subject)),
+                    returned=None,
+                    completed=None,
+                    reports=tuple(
+                        e for e in window if e.kind is Kind.CALL and e.name == "SetResourceStatusEx"
+                    ),
+                    terminated=any(e.kind is Kind.CALL and e.name == "Terminate" for e in window),
+                    state=states[-1].name,
+                    node=node if isinstance(node, str) else None,
+                    persistent_state=None,
+                    faults=tuple(e for e in window if e.kind is Kind.FAULT),
+                    settled=last if last is not None and last.name in log.SETTLED else None,
+                ),
+            )
+        )
+    return found
 
 
 def _header_flags(trace: Trace) -> OfflineFlags | None:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from labkit import winapi
-from labkit.trace import Kind, TraceEvent
+from labkit.trace import Evidence, Kind, TraceEvent
 
 _PENDING = winapi.ERROR_IO_PENDING  # the same value as WSA_IO_PENDING
 
@@ -36,15 +36,30 @@ class Violation:
         return f"seq {self.seq} t={self.t:g}ms {self.rule} ({self.subject}) {self.message}"
 
 
-def violations(trace: Iterable[TraceEvent]) -> list[Violation]:
-    """Every contract violation in the trace, in event order."""
-    return _checked(trace).finish()
+def violations(trace: Iterable[TraceEvent], *, per_node: bool | None = None) -> list[Violation]:
+    """Every contract violation in the trace, in event order.
+
+    ``per_node`` reads the trace as a log set (the default for a trace imported from logs, whose header
+    has ``params.source``): each node's lines keep their own state history, since lines of different
+    nodes carry clocks that differ and stamps that tie; and a call a log shows (``observed``) without its
+    return is not a violation, since logs seldom record returns.
+    """
+    if per_node is None:
+        per_node = is_log(trace)
+    return _checked(trace, per_node).finish()
+
+
+def is_log(trace: Iterable[TraceEvent]) -> bool:
+    """Whether ``trace`` was imported from logs (its header names a ``source``)."""
+    header = getattr(trace, "header", None)
+    return header is not None and isinstance(header.params.get("source"), dict)
 
 
 class _Checker:
     """One pass over the events, remembering open spans and current states."""
 
-    def __init__(self) -> None:
+    def __init__(self, per_node: bool = False) -> None:
+        self.per_node = per_node
         self.found: list[Violation] = []
         self.calls: dict[int, TraceEvent] = {}
         self.returns: dict[int, TraceEvent] = {}
@@ -73,6 +88,8 @@ class _Checker:
         is_return = event.kind is Kind.RETURN
         noun = "return" if is_return else "complete"
         if event.span is None:
+            if self.per_node and event.evidence is Evidence.OBSERVED:
+                return  # a log shows a result (IsAlive FALSE, an error) without the call it ends
             self.add(
                 f"{noun.title()}WithoutSpan",
                 event,
@@ -112,14 +129,17 @@ class _Checker:
         old, new = event.state.old, event.state.new
         if new != event.name:
             self.add("StateNameMismatch", event, f"state event is named {event.name} but goes to {new}")
-        current = self.states.get(event.subject)
+        key = event.subject
+        if self.per_node:
+            key = f"{event.subject}\x00{event.args.get('node', '')}"
+        current = self.states.get(key)
         if current is not None and old != current:
             self.add(
                 "StateFromMismatch",
                 event,
                 f"goes from {old or '(no state)'} to {new}, but the subject was in {current}",
             )
-        self.states[event.subject] = new
+        self.states[key] = new
 
     def finish(self) -> list[Violation]:
         for event in self.unmatched:
@@ -132,6 +152,8 @@ class _Checker:
                 + ("before that call" if later else "which no call opened"),
             )
         for call, missing in self.waiting():
+            if self.per_node and call.evidence is Evidence.OBSERVED:
+                continue  # a log shows the call; that it shows no return is no violation
             if missing is Kind.RETURN:
                 message = f"{call.name} never returned (no return with span {call.seq})"
                 self.add("NeverReturned", call, message)
@@ -167,8 +189,8 @@ def open_spans(trace: Iterable[TraceEvent]) -> list[tuple[TraceEvent, Kind]]:
     return _checked(trace).waiting()
 
 
-def _checked(trace: Iterable[TraceEvent]) -> _Checker:
-    checker = _Checker()
+def _checked(trace: Iterable[TraceEvent], per_node: bool = False) -> _Checker:
+    checker = _Checker(per_node)
     for event in trace:
         checker.see(event)
     return checker

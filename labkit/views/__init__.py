@@ -10,6 +10,7 @@ elsewhere)::
     views.state_table(trace)       # DataFrame: one row per state interval
     views.summary(trace)           # one row per NSPv2 client session, or per cluster offline operation
     views.health_summary(trace)    # cluster: per resource, polls, failures, restarts, failovers, monitors
+    views.log_violations(trace)    # cluster: pending past PendingTimeout, calls past DeadlockTimeout, ...
     views.session_args_table(trace)       # NSPv2: the session argument each call into the provider carried
     views.readable(views.faults_table(trace))   # any table with every cell in full, text left-aligned
     views.diff(before, after).summary()   # what changed, in one sentence
@@ -18,6 +19,7 @@ elsewhere)::
     views.flag_matrix_figure("move-busy-dll", os="2016")   # 128 flag combinations × outcome
     views.replay(trace).cursor().seek_time(1500).states   # every subject's state at t = 1.5 s
     views.rules_table("nspv2", evidence="inferred")   # the rule catalogue, and the scenarios citing each rule
+    views.runs_timeline(store.open("runs/"), "Disk")      # one resource in every stored run, a lane each
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from labkit.readback.diff import TraceDiff, diff
+from labkit.readback.logchecks import LOG_CHECKS, log_violations
 from labkit.readback.replay import Cursor, replay
 from labkit.trace import Trace
 from labkit.trace.checks import Violation, violations
@@ -52,6 +55,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from labkit.store import Store
+
 __all__ = [
     "Cursor",
     "TraceDiff",
@@ -67,10 +72,13 @@ __all__ = [
     "flag_matrix",
     "flag_matrix_figure",
     "health_summary",
+    "log_checks_table",
+    "log_violations",
     "offline_summary",
     "readable",
     "replay",
     "rules_table",
+    "runs_timeline",
     "scenario_rules",
     "session_args_table",
     "session_lifecycle",
@@ -117,3 +125,27 @@ def flag_matrix_figure(
     if not hasattr(matrix, "columns"):
         matrix = flag_matrix(matrix, os=os, dll=dll)
     return draw_flag_matrix(matrix, ax, title=title)
+
+
+def log_checks_table() -> pd.DataFrame:
+    """The timing and counting rules `labkit check` applies to a cluster trace or log (`LOG_CHECKS`): one
+    row per rule with the properties it measures against (sheet defaults), what it says, its source."""
+    import pandas as pd
+
+    return literal(
+        pd.DataFrame(
+            {
+                "rule": [c.rule for c in LOG_CHECKS],
+                "properties": [", ".join(f"{k}={v}" for k, v in c.properties.items()) for c in LOG_CHECKS],
+                "says": [c.says for c in LOG_CHECKS],
+                "source": [c.source for c in LOG_CHECKS],
+            }
+        )
+    )
+
+
+def runs_timeline(store: Store, subject: str, *, where: str = "true", **options: Any) -> Figure:
+    """The timeline of ``subject`` in every run of a trace store (`labkit.store`): one lane per run, each
+    on its own clock (`Store.across_runs`). ``where`` picks runs with SQL on the store's ``traces`` table
+    (``"scenario = 'move-busy-dll'"``); ``options`` go to `timeline`."""
+    return timeline(store.across_runs(subject, where=where), **options)

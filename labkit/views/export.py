@@ -1,4 +1,5 @@
-"""Exports: Chrome / Perfetto trace JSON (open in ui.perfetto.dev or chrome://tracing) and CSV.
+"""Exports: Chrome / Perfetto trace JSON (open in ui.perfetto.dev or chrome://tracing), CSV, and a cluster
+trace rendered as cluster.log files (`write_clusterlog`: what the model predicts a log would show).
 
 The Perfetto file has one track per subject: its state intervals and the calls made about it are complete
 spans (``ph: "X"``), completions, faults and notes are instants (``ph: "i"``). Times are virtual: 1 ms of
@@ -154,3 +155,14 @@ def to_csv(trace: Trace) -> str:
 def write_csv(trace: Trace, path: str | os.PathLike[str], *, force: bool = False) -> Path:
     """Write `to_csv` to ``path`` (never overwrites unless ``force``)."""
     return write_new(path, lambda out: out.write(to_csv(trace)), force=force)
+
+
+def write_clusterlog(
+    trace: Trace, out: str | os.PathLike[str], *, force: bool = False, encoding: str = "utf-16"
+) -> list[Path]:
+    """Render a cluster trace as one ``<node>_cluster.log`` per node in the directory ``out``
+    (`labkit.clusterlog.render`): RCM and RHS shapes where the sheet records one, labkit's own shape for
+    the rest, every file marked as labkit's rendering so that reading it back gives ``inferred`` events."""
+    from labkit.clusterlog import render
+
+    return render.write(trace, out, force=force, encoding=encoding)

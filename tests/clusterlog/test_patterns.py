@@ -13,6 +13,27 @@ ROWS = {row.key: row for row in PATTERNS}
 
 # key → (kind, name, actor, subject, args, result, result_name, state) of the example's event
 EXPECTED = {
+    "labkit-event": (
+        Kind.CALL,
+        "OfflineV2",
+        "rhs",
+        "Share",
+        {"DestinationNodeName": "NODE2", "OfflineFlags": 1},
+        None,
+        None,
+        None,
+    ),
+    "labkit-result": (Kind.RETURN, "OfflineV2", "dll", "Share", {}, 997, "ERROR_IO_PENDING", None),
+    "labkit-state": (
+        Kind.STATE,
+        "Offline",
+        "rcm",
+        "group:FileServer",
+        {"node": "NODE1"},
+        None,
+        None,
+        StateChange("Online", "Offline"),
+    ),
     "rcm-transition": (
         Kind.STATE,
         "OfflineCallIssued",
@@ -180,10 +201,38 @@ def test_each_row_writes_its_example_back(row):
 @pytest.mark.parametrize("row", PATTERNS, ids=lambda r: r.key)
 def test_each_row_is_data_with_its_source(row):
     """The needle is in the example (the pre-filter cannot miss it); the source names a sheet section and
-    the evidence tag of the public sample."""
+    the evidence tag of the public sample, or says that the shape is labkit's own rendering."""
     assert row.needle in row.example
     assert re.search(r"cluster-offline §\d", row.source)
-    assert "[O:" in row.source
+    if row.rendering:
+        assert "[I: labkit]" in row.source and "[O:" not in row.source
+    else:
+        assert "[O:" in row.source
+
+
+def test_rendered_rows_come_first_so_text_in_their_arguments_is_never_read_as_a_shape():
+    """A line of labkit's rendering whose arguments quote another shape is still that one event."""
+    text = 'labkit: rhs faults Odd for "R" {"rule":"Arbitrating resource \'R\' returned error 121"}'
+    row, found = recognise(text, "RHS")
+    assert (row.key, found.kind, found.name, found.subject) == ("labkit-event", Kind.FAULT, "Odd", "R")
+    assert found.args == {"rule": "Arbitrating resource 'R' returned error 121"}
+    keys = [r.key for r in PATTERNS]
+    assert keys[:3] == ["labkit-event", "labkit-result", "labkit-state"]
+
+
+def test_a_rendered_result_names_the_line_of_its_call_and_subjects_are_json_strings():
+    row, found = recognise(
+        'labkit: rhs completes OfflineV2 for "Disk \\"A\\"" = null (null), call on line 42 {"x":[1]}', "RHS"
+    )
+    assert (row.key, found.kind, found.subject, found.result, found.result_name, found.call_line) == (
+        "labkit-result",
+        Kind.COMPLETE,
+        'Disk "A"',
+        None,
+        None,
+        42,
+    )
+    assert found.args == {"x": [1]}
 
 
 def test_the_generic_error_row_covers_other_components():

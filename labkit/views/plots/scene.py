@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from labkit import winapi
 from labkit.exceptions import UnknownNameError
+from labkit.readback.clock import WallClock, wall_clock
 from labkit.readback.replay import SUBJECT_KINDS, Call, Replay, replay, subject_kind
 from labkit.text import result_text
 from labkit.trace import Kind, Trace, TraceEvent
@@ -157,6 +158,8 @@ class TimelineScene:
     legend: tuple[LegendEntry, ...]
     cursor: float | None = None
     """Virtual ms of a cursor line, if any."""
+    clock: WallClock | None = None
+    """The logs' wall clock of a trace imported from them: its axis reads times of day."""
 
     @property
     def span_ms(self) -> float:
@@ -205,6 +208,7 @@ def timeline_scene(
         labels=tuple(labels),
         legend=legend_entries(states, kinds),
         cursor=at,
+        clock=wall_clock(trace),
     )
 
 

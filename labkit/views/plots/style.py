@@ -22,6 +22,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import text_to_path
 from matplotlib.ticker import FuncFormatter, Locator, MaxNLocator
 
+from labkit.readback.clock import WallClock
 from labkit.text import NO_SUBJECT, time_unit
 
 # One palette for every figure: a state always has the same colour (Okabe-Ito based, colour-blind safe).
@@ -155,8 +156,10 @@ def plain(text: str) -> str:
 class UnitLocator(Locator):
     """Ticks at round numbers of the display unit while the data stays in ms."""
 
-    def __init__(self, per_unit: float) -> None:
+    def __init__(self, per_unit: float, origin: float = 0.0) -> None:
         self.per_unit = per_unit
+        self.origin = origin
+        """Where the axis's 0 is on the clock the ticks are round on (a wall clock's ms since 1970)."""
         self._inner = MaxNLocator(nbins=8, steps=[1, 2, 2.5, 5, 10])
 
     def __call__(self) -> Sequence[float]:
@@ -166,8 +169,9 @@ class UnitLocator(Locator):
         return self.tick_values(low, high)
 
     def tick_values(self, vmin: float, vmax: float) -> Sequence[float]:
-        ticks = self._inner.tick_values(vmin / self.per_unit, vmax / self.per_unit)
-        return [float(v) * self.per_unit for v in ticks]
+        origin = self.origin
+        ticks = self._inner.tick_values((vmin + origin) / self.per_unit, (vmax + origin) / self.per_unit)
+        return [float(v) * self.per_unit - origin for v in ticks]
 
 
 class NotebookFigure(Figure):
@@ -219,14 +223,31 @@ def char_width(ax: Axes, x_range: float) -> float:
     return per_inch(ax, x_range) * CHAR_INCHES
 
 
-def dress_axes(ax: Axes, lanes: Sequence[str], span_ms: float) -> None:
+def tick_text(x: float, per_unit: float, clock: WallClock | None = None) -> str:
+    """A time tick's label: ``1.5`` in the axis's unit, or a wall clock's time of day (``14:02:30``)."""
+    if clock is None:
+        return f"{x / per_unit:g}"
+    moment = clock.at(round(x))
+    if moment.microsecond:
+        return moment.strftime("%H:%M:%S.%f")[:-3]  # ms, as the log writes them
+    return moment.strftime("%H:%M:%S" if moment.second or per_unit < 60_000 else "%H:%M")
+
+
+def axis_label(unit: str, clock: WallClock | None = None) -> str:
+    """``virtual time (s)``, or for a trace imported from logs ``wall clock (UTC+02:00), 2024-05-01``."""
+    return f"virtual time ({unit})" if clock is None else f"wall clock ({clock.zone}), {clock.at(0):%Y-%m-%d}"
+
+
+def dress_axes(ax: Axes, lanes: Sequence[str], span_ms: float, clock: WallClock | None = None) -> None:
+    """Lane names, the time axis in the unit that reads best, a light grid. With a ``clock`` (a trace
+    imported from logs) the time axis reads the log's own wall clock, ticks at round times of it."""
     step = max(1, math.ceil(len(lanes) / 60))  # beyond 60 lanes, name every step-th one
     ticks = list(range(0, len(lanes), step))
     ax.set_yticks(ticks, [plain(short(lanes[i] or NO_SUBJECT)) for i in ticks], fontsize=8)
     unit, per_unit = time_unit(span_ms)
-    ax.xaxis.set_major_locator(UnitLocator(per_unit))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x / per_unit:g}"))
-    ax.set_xlabel(f"virtual time ({unit})", fontsize=9)
+    ax.xaxis.set_major_locator(UnitLocator(per_unit, clock.origin_ms if clock is not None else 0.0))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: tick_text(x, per_unit, clock)))
+    ax.set_xlabel(axis_label(unit, clock), fontsize=9)
     ax.tick_params(axis="x", labelsize=8)
     ax.grid(axis="x", color="#E6E6E6", linewidth=0.6, zorder=0)
     ax.set_axisbelow(True)

@@ -82,7 +82,8 @@ def timeline(
     left out anyway when the lanes are too thin to hold text: pick fewer lanes or pass a taller ``ax``);
     ``at`` draws a cursor line at virtual time ``at`` (ms); ``width`` is the figure width in inches when
     no ``ax`` is given. Time runs in virtual ms; the axis reads in ms, s, min or h depending on the span
-    shown, and says which.
+    shown, and says which, or, for a trace imported from logs, on the logs' wall clock (the header's UTC
+    start plus the offset the stamps were in).
     """
     scene = timeline_scene(trace, subjects=subjects, lanes=lanes, window=window, at=at, title=title)
     if ax is None:
@@ -106,7 +107,7 @@ def draw_scene(scene: TimelineScene, ax: Axes, *, labels: bool = True, legend: b
     _draw_marks(ax, scene.marks, size)
     if scene.cursor is not None:
         cursor_line(ax, scene.cursor)
-    dress_axes(ax, scene.lanes, scene.span_ms)
+    dress_axes(ax, scene.lanes, scene.span_ms, scene.clock)
     ax.set_title(scene.title, loc="left", fontsize=10, parse_math=False)
     if legend:
         _legend(ax, scene.legend)

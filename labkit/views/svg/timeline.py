@@ -22,10 +22,12 @@ from labkit.views.plots.style import (
     LABEL_FONT,
     TIMEOUT_COLOUR,
     UnitLocator,
+    axis_label,
     ink_on,
     label_inches,
     short,
     state_colour,
+    tick_text,
 )
 from labkit.views.svg.canvas import PX, Canvas, bars_path, line_markup, marker_path, pt, segments_path
 
@@ -146,15 +148,16 @@ def _axes(canvas: Canvas, frame: Frame, names: Sequence[str]) -> None:
     scene = frame.scene
     unit, per_unit = time_unit(scene.span_ms)
     bottom = frame.top + frame.height
-    for tick in UnitLocator(per_unit).tick_values(scene.x_low, scene.x_high):
+    origin = scene.clock.origin_ms if scene.clock is not None else 0.0
+    for tick in UnitLocator(per_unit, origin).tick_values(scene.x_low, scene.x_high):
         if scene.x_low <= tick <= scene.x_high:
             x = frame.x(tick)
             canvas.line(x, frame.top, x, bottom, stroke="#E6E6E6", stroke_width=0.8)
             canvas.line(x, bottom, x, bottom + 4, stroke="#000", stroke_width=0.8)
-            canvas.text(x, bottom + 16, f"{tick / per_unit:g}", size=_TICK_FONT, text_anchor="middle")
-    canvas.text(
-        frame.left + frame.width / 2, bottom + 34, f"virtual time ({unit})", size=9, text_anchor="middle"
-    )
+            label = tick_text(tick, per_unit, scene.clock)
+            canvas.text(x, bottom + 16, label, size=_TICK_FONT, text_anchor="middle")
+    label = axis_label(unit, scene.clock)
+    canvas.text(frame.left + frame.width / 2, bottom + 34, label, size=9, text_anchor="middle")
     step = max(1, -(-len(names) // 60))  # beyond 60 lanes, name every step-th one
     for k in range(0, len(names), step):
         y = frame.y(k)
