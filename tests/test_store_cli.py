@@ -75,7 +75,7 @@ def test_simulate_with_store_and_out(tmp_path, capsys):
     (trace_id,) = stored.ids()
     assert printed.startswith(f"{out}, {runs} (trace {trace_id}): ")
     assert stored.trace(trace_id) == read_trace(out)
-    assert stored.traces()["origin"].tolist() == ["labkit simulate offline --scenario pending-offline"]
+    assert stored.traces()["origin"].tolist() == ["labkit simulate cluster --scenario pending-offline"]
     assert main(["simulate", "nspv2", "--scenario", "happy-path", "--store", str(runs)]) == 0
     assert len(stored) == 2
 

@@ -122,7 +122,7 @@ def test_labkit_check_lists_log_rules(tmp_path, capsys):
     printed = capsys.readouterr().out.splitlines()
     assert any("CallPastDeadlockTimeout (File Share Witness) LooksAlive ran past DeadlockTimeout" in p
                for p in printed)  # fmt: skip
-    assert printed[-1].endswith("2 faults, 1 contract violations")
+    assert printed[-1].endswith(": 21 events, 2 faults, 1 contract violation")
 
 
 def test_offline_operations_a_log_shows(tmp_path):
