@@ -10,11 +10,12 @@ def test_summary_prints_the_offline_summary_of_a_cluster_trace(capsys):
     assert main(["summary", GOLDEN.format("cluster-pending-timeout")]) == 0
     assert capsys.readouterr().out.splitlines() == [
         "| resource | t | request | routine | requested | effective | DestinationNodeName | result "
-        "| completion | pending_ms | checkpoints | terminated | state | node | persistent_state | faults |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| completion | pending_ms | checkpoints | terminated | state_after | node_after | persistent_state "
+        "| faults | final_state | final_node |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         "| Disk | 1000 | OfflineClusterResourceEx | OfflineV2 | 0 | 0 | NULL | ERROR_IO_PENDING "
         "| ERROR_TIMEOUT | 182000 | 1, 2 | True | ClusterResourceOffline | NODE1 | offline "
-        "| PendingTimeout |",
+        "| PendingTimeout | ClusterResourceOffline | NODE1 |",
     ]
 
 
@@ -24,9 +25,9 @@ def test_summary_as_csv_of_an_nspv2_trace(capsys):
     assert capsys.readouterr().out.splitlines() == [
         "session,client,provider,session_arg,started_at,lookups,nexts,sets,ended,ended_by,ended_at,"
         "final_state,client_state,arg_mismatches,faults",
-        "session:101,client:101,contoso-mail (slow),session#1,1.0,1,1,0,both,"
-        '"NSPv2ClientSessionRundown, NSPv2Cleanup",100.0,CleanedUp,Crashed,0,',
-        "session:102,client:102,contoso-mail (slow),session#2,1.0,1,2,0,Cleanup,NSPv2Cleanup,804.0,CleanedUp,"
+        "session:101,client:101,contoso-mail (slow),session#1,1,1,1,0,both,"
+        '"NSPv2ClientSessionRundown, NSPv2Cleanup",100,CleanedUp,Crashed,0,',
+        "session:102,client:102,contoso-mail (slow),session#2,1,1,2,0,Cleanup,NSPv2Cleanup,804,CleanedUp,"
         "Exited,0,",
     ]
 

@@ -20,11 +20,12 @@ def test_summary_dispatches_on_the_domain():
 
 
 def test_offline_summary_of_the_queued_move_golden_trace():
-    """move-busy-dll: three busy tries queue, the fourth goes offline (a move records no PersistentState)."""
+    """move-busy-dll: three busy tries queue, the fourth goes offline (a move records no PersistentState);
+    every row also says how the move ended: the VM Online on NODE2."""
     busy = (
         "ERROR_IO_PENDING",
         "ERROR_CLUSTER_GROUP_BUSY",
-        500.0,
+        500,
         "1",
         False,
         "ClusterResourceOnline",
@@ -32,14 +33,15 @@ def test_offline_summary_of_the_queued_move_golden_trace():
     )
     head = ("VM", "MoveClusterGroupEx", "OfflineV2", QUEUE, QUEUE, "NODE2")
     table = views.summary(read_trace(CLUSTER.format("move-busy-dll")))
+    final = ("ClusterResourceOnline", "NODE2")
     assert records(table.drop(columns="t")) == [
-        (*head, *busy, None, ""),
-        (*head, *busy, None, ""),
-        (*head, *busy, None, ""),
-        (*head, "ERROR_IO_PENDING", "ERROR_SUCCESS", 1500.0, "1, 2", False, "ClusterResourceOffline", "NODE1",
-         None, ""),
+        (*head, *busy, None, "", *final),
+        (*head, *busy, None, "", *final),
+        (*head, *busy, None, "", *final),
+        (*head, "ERROR_IO_PENDING", "ERROR_SUCCESS", 1500, "1, 2", False, "ClusterResourceOffline", "NODE1",
+         None, "", *final),
     ]  # fmt: skip
-    assert table["t"].tolist() == [1000.0, 2500.0, 4000.0, 5500.0]
+    assert table["t"].tolist() == [1000, 2500, 4000, 5500]
 
 
 def test_offline_summary_of_golden_traces_refused_timed_out_and_cluster_initiated():
@@ -51,7 +53,7 @@ def test_offline_summary_of_golden_traces_refused_timed_out_and_cluster_initiate
     ]
     timeout = views.summary(read_trace(CLUSTER.format("pending-timeout")))
     assert records(timeout[["completion", "pending_ms", "checkpoints", "terminated", "faults"]]) == [
-        ("ERROR_TIMEOUT", 182000.0, "1, 2", True, "PendingTimeout")
+        ("ERROR_TIMEOUT", 182000, "1, 2", True, "PendingTimeout")
     ]
     network = views.summary(read_trace(CLUSTER.format("network-loss")))
     assert records(network[["request", "requested", "effective", "DestinationNodeName"]]) == [

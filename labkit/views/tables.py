@@ -16,7 +16,7 @@ import pandas as pd
 
 from labkit.readback.diff import TraceDiff
 from labkit.readback.health import resource_health
-from labkit.readback.offlines import OfflineOperation, offline_operations
+from labkit.readback.offlines import offline_operations
 from labkit.readback.replay import Interval, causes, replay, subject_kind
 from labkit.readback.sessions import BEGIN, NEXT, SET, STARTUP, sessions
 from labkit.text import LITERAL, arg_text, args_text, counted, persistent_text, result_text
@@ -295,7 +295,7 @@ def offline_summary(trace: Trace) -> pd.DataFrame:
             "DestinationNodeName": ("string", [arg_text("DestinationNodeName", o.destination) for o in ops]),
             "result": ("string", [_result(o.returned) for o in ops]),
             "completion": ("string", [_result(o.completed) for o in ops]),
-            "pending_ms": (MS, ms_between(_pending(o) for o in ops)),
+            "pending_ms": (MS, ms(o.pending_ms for o in ops)),
             "checkpoints": ("string", [", ".join(map(str, o.checkpoints)) for o in ops]),
             "terminated": ("bool", [o.terminated for o in ops]),
             "state_after": ("string", [o.state for o in ops]),
@@ -309,13 +309,6 @@ def offline_summary(trace: Trace) -> pd.DataFrame:
             "final_node": ("string", [finals.get(o.resource, (None, None))[1] for o in ops]),
         }
     )
-
-
-def _pending(op: OfflineOperation) -> tuple[float | None, float | None]:
-    """When a pending OfflineV2 returned and when it completed (None, None when it did not pend)."""
-    if op.pending_ms is None or op.returned is None or op.completed is None:
-        return None, None
-    return op.returned.t, op.completed.t
 
 
 def _finals(trace: Trace) -> dict[str, tuple[str, str | None]]:
