@@ -63,7 +63,7 @@ class Utf8Blocks:
 
     path: Path
     name: str
-    size: int = 4 * BLOCK
+    size: int = 2 * BLOCK
     """Bytes read at a time."""
     cut: int = 0
 
