@@ -24,7 +24,9 @@ def test_the_app_runs_the_notebook_and_answers_a_click(voila, page, guard, tmp_p
     page.goto(voila.url, wait_until="commit")
     checkbox = page.locator(".widget-checkbox input[type=checkbox]")
     figure = page.locator(".widget-output img")
-    figure.wait_for()
+    # Voila runs every cell before it shows the page; on a loaded shared machine that took over 60 s once
+    # (the page still said "Executing 5 of 10"), so wait for it as long as a slow machine needs.
+    figure.wait_for(timeout=180_000)
     before = figure.get_attribute("src")
     page.screenshot(path=tmp_path / "voila-before.png", full_page=True)
     checkbox.click()
