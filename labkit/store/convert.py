@@ -126,11 +126,11 @@ def finish(
     n = columns.num_rows
     present = columns.column_names
     values = [columns[f.name].cast(f.type) if f.name in present else _nulls(f, n) for f in schema]
-    table = pa.table([pa.array([trace_id] * n, pa.string()), *values[1:]], schema=schema)
+    table = pa.table([pa.repeat(pa.scalar(trace_id, pa.string()), n), *values[1:]], schema=schema)
     if source is None and "source" in header.params:
         sources = pa.array(event_sources(header, columns["ref"].to_pylist()), pa.string())
     else:  # one partition for the whole trace: no list of a million names
-        sources = pa.array(event_sources(header, [None], source) * n, pa.string())
+        sources = pa.repeat(pa.scalar(event_sources(header, [None], source)[0], pa.string()), n)
     return Converted(trace_id, header, origin, table.append_column("source", sources))
 
 
