@@ -504,9 +504,8 @@ def test_schema_doc_lists_every_column():
     from labkit.store import schema
 
     doc = (ROOT / "docs" / "store-schema.md").read_text()
-    names = [n for n, _, _ in schema.BASE_COLUMNS + schema.TRACE_COLUMNS] + [
-        a.column for a in schema.TYPED_ARGS
-    ]
+    columns = schema.BASE_COLUMNS + schema.DERIVED_COLUMNS + schema.TRACE_COLUMNS
+    names = [n for n, _, _ in columns] + [a.column for a in schema.TYPED_ARGS]
     missing = [n for n in names + list(schema.PARTITIONS) if f"`{n}`" not in doc]
     assert missing == []
     assert f"Schema version: {schema.SCHEMA_VERSION}" in doc
