@@ -6,51 +6,69 @@
     scan.rows, scan.recognised                          # how many lines, how many in a recognised shape
 
 `labkit.clusterlog.read` makes one trace event per entry in Python: right for the views, a few MB/s.
-This path keeps Python off the per-line work. Each block of decoded text becomes one Arrow string array
-(its UTF-8 bytes and the offsets of its newlines, no Python string per line); pyarrow's kernels check the
-fixed-width prefix of every line, cut its fields, turn the stamps into UTC milliseconds and find the lines
-that hold a pattern's needle, vectorised; only those few lines go through the pattern table
-(`labkit.clusterlog.patterns.recognise`) in Python; the rows go to Parquet block by block, so memory stays
-at a few blocks whatever the size of the input.
+This path keeps Python off the per-line work. A file becomes blocks of UTF-8 bytes
+(`labkit.clusterlog.blocks`: UTF-16 that holds only ASCII is converted by numpy, without decoding);
+each block is one byte array and the offsets of its lines. The fixed-width prefix of every line is
+checked, cut into fields and its stamp turned into UTC milliseconds by numpy on those bytes
+(`labkit.clusterlog.prefix`); the text is an Arrow ``string_view`` column pointing into the block (no
+copy); one RE2 kernel (pyarrow) finds the lines that hold a pattern's needle, and only those few go
+through the pattern table (`labkit.clusterlog.patterns.recognise`) in Python. The rows go to Parquet
+block by block, so memory stays at a few blocks whatever the size of the input.
 
 Every line is a row (blank lines are counted, not written), with its file, node and line number:
 
-- ``utc_ms`` (the stamp as UTC ms, the file's offset subtracted; null for a line without a full stamp),
+- ``utc_ms`` (the stamp as UTC ms, the file's offset subtracted; null for a line without a full stamp
+  and for a stamp that names no real time, such as month 13),
   ``pid``, ``tid``, ``level``, ``function``, ``component``, ``text``;
 - ``kind``, ``name``, ``subject`` of the event it stands for: a recognised shape, else a ``LogLine``
   note on the node's lane (as the full reader makes it, without the ``[RES]`` resource lane);
 - ``prefixed``: whether the line has the full prefix at its fixed widths. Lines without it (section
   tables, continuation lines, trimmed or pasted shapes) are kept as they are, ``text`` the whole line:
   joining continuations, carrying times and sorting are the full reader's work (`labkit.clusterlog.read`).
+
+Bytes that are not valid in the file's encoding become U+FFFD; a line longer than
+`labkit.clusterlog.decode.MAX_LINE_CHARS` bytes is kept cut to that length and counted (`Scan.cut`).
+The file's columns are plain strings, integers and booleans; only ``line`` and ``utc_ms`` carry min/max
+statistics (a reader filtering on time skips row groups).
 """
 
 from __future__ import annotations
 
-import codecs
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from labkit.clusterlog.decode import BLOCK, TextFile
+import numpy as np
+
+from labkit.clusterlog import prefix
+from labkit.clusterlog.blocks import Utf8Blocks
+from labkit.clusterlog.decode import MAX_LINE_CHARS
 from labkit.clusterlog.patterns import PATTERNS, recognise
 from labkit.clusterlog.reader import display_names, expand, node_of_path
 from labkit.exceptions import OutputExistsError
 
-FULL = r"^[0-9A-Fa-f]{8}\.[0-9A-Fa-f]{8}::\d{4}/\d\d/\d\d-\d\d:\d\d:\d\d\.\d{3} [A-Za-z][A-Za-z ]{4} [^ ]"
-"""The full Get-ClusterLog prefix at fixed widths (cluster-offline §8: ``pid.tid::`` in 8 hex digits each,
-the stamp to the ms, the level left-justified to 5 characters and a space), RE2 syntax for pyarrow."""
-TAG = r"^(?P<function>[^\s\[\]]*)\[(?P<component>[^\]]{1,40})\]"
-"""An optional function prefix and the component tag at the start of the message."""
 NEEDLES = "|".join(re.escape(n) for n in dict.fromkeys(row.needle for row in PATTERNS))
 """Any pattern's needle (RE2 syntax, for pyarrow): only lines holding one go through the pattern table."""
 COLUMNS = (
     "file", "node", "line", "utc_ms", "pid", "tid", "level", "function", "component", "text",
     "kind", "name", "subject", "prefixed",
 )  # fmt: skip
-_CHARS = BLOCK  # characters decoded per block
+
+
+@cache
+def schema() -> Any:
+    """The table's columns as the scan builds them (readers of the Parquet file see plain strings)."""
+    import pyarrow as pa
+
+    words = pa.dictionary(pa.int32(), pa.string())
+    fields = {"file": words, "node": words, "line": pa.int64(), "utc_ms": pa.int64()}
+    fields |= {name: pa.string() for name in ("pid", "tid", "level", "function", "component")}
+    fields |= {"text": pa.string_view(), "kind": words, "name": words, "subject": words}
+    return pa.schema([*fields.items(), ("prefixed", pa.bool_())])
 
 
 @dataclass
@@ -64,103 +82,84 @@ class Scan:
     recognised: int = 0
     unprefixed: int = 0
     blank: int = 0
+    cut: int = 0
+    """Lines longer than `labkit.clusterlog.decode.MAX_LINE_CHARS` bytes, kept cut to that length."""
     bytes_read: int = 0
 
 
-def _blocks(path: Path, name: str) -> Iterator[str]:
-    """Decoded text of a file in blocks that end on a line end (the last one may not)."""
-    text = TextFile(path, name)
-    with open(path, "rb") as raw:
-        head = raw.read(BLOCK)
-        skip = text.detect(head)
-        decoder = codecs.getincrementaldecoder(text.encoding)(errors="replace")
-        carry = decoder.decode(head[skip:])
-        while True:
-            data = raw.read(BLOCK * 2)
-            carry += decoder.decode(data, final=not data)
-            cut = carry.rfind("\n")
-            if not data:
-                if carry:  # the last line end ends the last line; it starts no new one
-                    yield carry[:-1] if carry.endswith("\n") else carry
-                return
-            if cut >= 0:
-                yield carry[:cut]
-                carry = carry[cut + 1 :]
-
-
-def _lines(block: str) -> Any:
-    """A block's lines as one Arrow string array, without their line ends: the UTF-8 bytes and the offsets
-    of the newlines, handed to Arrow as they are (no Python string per line)."""
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    data = block.encode("utf-8", errors="surrogatepass")
-    newlines = np.flatnonzero(np.frombuffer(data, np.uint8) == 10)
-    offsets = np.empty(len(newlines) + 2, np.int64)
-    offsets[0], offsets[-1] = 0, len(data)
-    offsets[1:-1] = newlines + 1
-    lines = pa.LargeStringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(data))
-    return pc.utf8_rtrim(lines, characters="\r\n")
-
-
-def _table(lines: Any, file: str, node: str, first_line: int, offset_ms: int) -> tuple[Any, int]:
-    """One block's lines as a pyarrow table (blank lines left out), and how many it recognised."""
-    import numpy as np
+def _events(lines: prefix.Lines, text: Any, component: Any, node: str) -> tuple[dict[str, Any], int]:
+    """The ``kind``, ``name`` and ``subject`` columns: a ``LogLine`` note on the node's lane, except the
+    lines the pattern table recognises (only lines holding a needle are tried, in Python)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     n = len(lines)
-    prefixed = pc.match_substring_regex(lines, FULL)
-
-    def part(start: int, stop: int) -> Any:
-        return pc.if_else(prefixed, pc.utf8_slice_codeunits(lines, start, stop), None)
-
-    rest = pc.if_else(prefixed, pc.utf8_slice_codeunits(lines, 49, 1 << 40), lines)
-    tag = pc.extract_regex(pc.utf8_slice_codeunits(rest, 0, 160), TAG)
-    tagged = pc.and_(prefixed, pc.is_valid(tag))
-    text = pc.if_else(tagged, pc.replace_substring_regex(rest, TAG + " ?", "", max_replacements=1), rest)
-    seconds = pc.cast(pc.strptime(part(19, 38), "%Y/%m/%d-%H:%M:%S", "s"), pa.int64())
-    utc = pc.subtract(pc.add(pc.multiply(seconds, 1000), pc.cast(part(39, 42), pa.int64())), offset_ms)
-    component = pc.if_else(tagged, pc.struct_field(tag, "component"), None)
-    hit = pc.match_substring_regex(text, NEEDLES)
-    found = [
-        (i, recognise(text[i].as_py(), component[i].as_py())) for i in pc.indices_nonzero(hit).to_pylist()
-    ]
-    events = {i: match[1] for i, match in found if match is not None}
-    chosen = np.zeros(n, dtype=bool)
-    chosen[list(events)] = True
-    mask = pa.array(chosen) if events else None
+    tried = pc.indices_nonzero(pc.match_substring_regex(lines.arrow(), NEEDLES)).to_numpy()
+    events = {}
+    for i in tried.tolist():
+        match = recognise(text[i].as_py(), component[i].as_py())
+        if match is not None:
+            events[i] = match[1]
+    found = sorted(events)
 
     def column(default: str, values: list[str]) -> Any:
-        base = pa.repeat(pa.scalar(default, pa.string()), n)
-        return base if mask is None else pc.replace_with_mask(base, mask, pa.array(values, pa.string()))
+        names = list(dict.fromkeys([default, *values]))
+        indices = np.zeros(n, dtype=np.int32)
+        indices[found] = [names.index(v) for v in values]
+        return pa.DictionaryArray.from_arrays(indices, pa.array(names, pa.string()))
 
-    order = sorted(events)
-    kinds = column("note", [events[i].kind.value for i in order])
-    names = column("LogLine", [events[i].name for i in order])
-    subjects = column(f"node:{node}", [events[i].subject or f"node:{node}" for i in order])
-    function = pc.if_else(tagged, pc.struct_field(tag, "function"), None)
-    table = pa.table(
-        {
-            "file": pa.repeat(pa.scalar(file, pa.string()), n),
-            "node": pa.repeat(pa.scalar(node, pa.string()), n),
-            "line": pa.array(np.arange(first_line, first_line + n, dtype=np.int64)),
-            "utc_ms": utc,
-            "pid": part(0, 8),
-            "tid": part(9, 17),
-            "level": pc.utf8_rtrim_whitespace(part(43, 48)),
-            "function": pc.if_else(pc.equal(function, ""), None, function),
-            "component": component,
-            "text": text,
-            "kind": pa.array(kinds, pa.string()),
-            "name": pa.array(names, pa.string()),
-            "subject": pa.array(subjects, pa.string()),
-            "prefixed": prefixed,
-        }
-    )
-    blank = pc.and_(pc.invert(prefixed), pc.equal(pc.utf8_trim_whitespace(lines), ""))
-    return table.filter(pc.invert(blank)), len(events)
+    lane = f"node:{node}"
+    columns = {
+        "kind": column("note", [events[i].kind.value for i in found]),
+        "name": column("LogLine", [events[i].name for i in found]),
+        "subject": column(lane, [events[i].subject or lane for i in found]),
+    }
+    return columns, len(found)
+
+
+def _table(
+    block: bytes, file: str, node: str, first_line: int, offset_ms: int
+) -> tuple[Any, prefix.Lines, int]:
+    """One block's lines as a pyarrow table (blank lines left out); its lines, how many it recognised."""
+    import pyarrow as pa
+
+    lines = prefix.Lines.of(block, MAX_LINE_CHARS)
+    n = len(lines)
+    mask, head = prefix.prefixed(lines)
+    tags = prefix.tags(lines, mask)
+    component = prefix.substrings(lines, tags.component, tags.tagged)
+    events, known = _events(lines, lines.view(tags.text, lines.ends), component, node)
+    names = pa.array([file, node])
+    columns = {
+        "file": pa.DictionaryArray.from_arrays(np.zeros(n, dtype=np.int32), names),
+        "node": pa.DictionaryArray.from_arrays(np.ones(n, dtype=np.int32), names),
+        "line": pa.array(np.arange(first_line, first_line + n, dtype=np.int64)),
+        "utc_ms": prefix.utc_ms(head, mask, offset_ms),
+        "pid": prefix.pid(head, mask),
+        "tid": prefix.tid(head, mask),
+        "level": prefix.level(head, mask),
+        "function": prefix.substrings(lines, tags.function, tags.function[1] > tags.function[0]),
+        "component": component,
+        **events,
+        "prefixed": pa.array(mask),
+    }
+    kept = ~_blank(lines, mask)
+    if not kept.all():
+        columns = {name: values.filter(pa.array(kept)) for name, values in columns.items()}
+    columns["text"] = lines.view(tags.text[kept], lines.ends[kept])
+    return pa.table(columns, schema=schema()), lines, known
+
+
+def _blank(lines: prefix.Lines, mask: np.ndarray) -> np.ndarray:
+    """Lines without the prefix that hold nothing but white space (Unicode's, as Arrow sees it)."""
+    import pyarrow.compute as pc
+
+    blank: np.ndarray = lines.ends == lines.starts
+    others = np.flatnonzero(~mask & ~blank)
+    if len(others):
+        kept = lines.arrow().take(others)
+        blank[others] = pc.equal(pc.utf8_trim_whitespace(kept), "").to_numpy(zero_copy_only=False)
+    return blank
 
 
 def scan(
@@ -184,28 +183,33 @@ def scan(
     files = expand(paths)
     result = Scan(target, display_names(files), [node_of_path(p) for p in files])
     partial = target.with_name(f".{target.name}.partial")
-    writer = None
+    # The schema is not stored: readers see plain strings for the dictionary and view columns.
+    writer = pq.ParquetWriter(
+        partial,
+        schema(),
+        compression="snappy",
+        store_schema=False,
+        use_dictionary=["file", "node", "kind", "name", "subject", "level", "component", "function"],
+        write_statistics=["line", "utc_ms"],  # min/max of the texts cost a third of the writing
+    )
     try:
         for path, name, node in zip(files, result.files, result.nodes, strict=True):
             result.bytes_read += path.stat().st_size
             line = 1
-            for block in _blocks(path, name):
-                lines = _lines(block)
-                table, known = _table(lines, name, node, line, utc_offset_minutes * 60_000)
+            blocks = Utf8Blocks(path, name)
+            for block in blocks:
+                table, lines, known = _table(block, name, node, line, utc_offset_minutes * 60_000)
                 line += len(lines)
+                result.cut += lines.cut
                 result.blank += len(lines) - table.num_rows
                 result.rows += table.num_rows
                 result.recognised += known
                 result.unprefixed += table.num_rows - int(pc.sum(table.column("prefixed")).as_py() or 0)
-                if writer is None:
-                    writer = pq.ParquetWriter(partial, table.schema, compression="snappy")
                 writer.write_table(table)
-        if writer is not None:
-            writer.close()
-            writer = None
-            partial.replace(target)
+            result.cut += blocks.cut
+        writer.close()
+        partial.replace(target)
     finally:
-        if writer is not None:
-            writer.close()
+        writer.close()
         partial.unlink(missing_ok=True)
     return result
