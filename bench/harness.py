@@ -77,17 +77,29 @@ def medians(runs: Mapping[K, Callable[[], object]], rounds: int = 5, warmup: int
     return {name: statistics.median(values) for name, values in times.items()}
 
 
+PEAK_MEMORY = """
+def peak_rss_mib():
+    # The high-water mark of this process's own memory since it started (VmHWM). Not ru_maxrss: Linux
+    # carries a process's peak across exec into the new program's ru_maxrss, so a child would report
+    # its parent's peak whenever the parent had been bigger.
+    try:
+        with open('/proc/self/status') as status:
+            return next(int(line.split()[1]) for line in status if line.startswith('VmHWM:')) / 1024
+    except (OSError, StopIteration):
+        import resource
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # no /proc: not Linux
+"""
+
+
 def run_child(code: str, *args: str) -> dict[str, float]:
     """Run ``code`` in a fresh interpreter with ``sys.argv[1:] == args``; it sets a dict ``result``.
 
-    Returns ``result`` with ``peak_rss_mib`` added: the child's peak resident memory, so each
-    measurement starts from an empty process and counts everything it needed.
+    Returns ``result`` with ``peak_rss_mib`` added: the child's own peak resident memory (VmHWM), so each
+    measurement starts from an empty process and counts everything it needed, and nothing of the
+    parent's (whatever the parent held before, such as a trace it generated).
     """
-    wrapper = (
-        f"import json, resource, sys\n{code}\n"
-        "result['peak_rss_mib'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
-        "print(json.dumps(result))\n"
-    )
+    wrapper = f"import json, sys\n{PEAK_MEMORY}\n{code}\nresult['peak_rss_mib'] = peak_rss_mib()\n"
+    wrapper += "print(json.dumps(result))\n"
     out = subprocess.run([sys.executable, "-c", wrapper, *args], capture_output=True, text=True, check=True)
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 

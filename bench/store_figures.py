@@ -168,8 +168,8 @@ def store_of(results: Path, files: list[Path]) -> Path:
         partial = path.with_name(path.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
         shutil.rmtree(path, ignore_errors=True)
-        # In a child: a child process starts with its parent's peak memory as its own (Linux keeps the
-        # high-water mark across exec), so the parent must never hold a big workload itself.
+        # In a child, so the parent stays small (the children's memory figures are their own either way:
+        # `run_child` reads each child's VmHWM, which does not carry over from the parent).
         run_child(BUILD_CHILD, str(partial), *map(str, files))
         partial.rename(path)
     return path

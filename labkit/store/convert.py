@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any
 
+from labkit.store.derived import STATE_UNTIL, state_until
 from labkit.store.schema import SIMULATED, TYPED_ARGS, UNKNOWN_SOURCE, events_schema, traces_schema
 from labkit.trace import Kind, Trace, TraceEvent, TraceHeader
 
@@ -118,19 +119,21 @@ def _typed(args: Mapping[str, Any], keys: tuple[str, ...], kind: type) -> Any:
 def finish(
     trace_id: str, header: TraceHeader, columns: pa.Table, origin: str, source: str | None = None
 ) -> Converted:
-    """The columns with the trace id in front and the ``source`` partition of each event (see
-    `event_sources`), cast to the store's schema."""
+    """The columns with the trace id in front, the derived columns (`labkit.store.derived`) and the
+    ``source`` partition of each event (see `event_sources`), cast to the store's schema."""
     import pyarrow as pa
 
     schema = events_schema()
     n = columns.num_rows
     present = columns.column_names
     values = [columns[f.name].cast(f.type) if f.name in present else _nulls(f, n) for f in schema]
-    table = pa.table([pa.array([trace_id] * n, pa.string()), *values[1:]], schema=schema)
+    ends = state_until(columns["kind"], columns["subject"], columns["t"])
+    values[schema.get_field_index(STATE_UNTIL)] = ends
+    table = pa.table([pa.repeat(pa.scalar(trace_id, pa.string()), n), *values[1:]], schema=schema)
     if source is None and "source" in header.params:
         sources = pa.array(event_sources(header, columns["ref"].to_pylist()), pa.string())
     else:  # one partition for the whole trace: no list of a million names
-        sources = pa.array(event_sources(header, [None], source) * n, pa.string())
+        sources = pa.repeat(pa.scalar(event_sources(header, [None], source)[0], pa.string()), n)
     return Converted(trace_id, header, origin, table.append_column("source", sources))
 
 

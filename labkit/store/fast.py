@@ -1,36 +1,42 @@
 """The fast way into the store: a trace file spelled exactly as labkit writes it, read by DuckDB.
 
 `labkit.read_trace` decodes every line in Python; a store of millions of events cannot wait for that.
-DuckDB parses the lines in C++, and the file is taken only if every line is proved to be the *canonical*
-spelling of a valid event, the bytes labkit itself writes for it: keys in format order, no space, numbers
-as Python writes them, strings in printable ASCII with escapes for the rest, flat ``args``. A canonical
-line has no repeated or unknown key, no odd number and no bad type, so DuckDB's values are the values
-`read_trace` would give, and the file's SHA-256 is the trace's id. What is left (kinds, ranges, flag
-masks, seq and time order, one line per row) is checked on whole columns.
+DuckDB parses the lines in C++ (`read_json` with the trace's fields as typed columns), and the file is
+taken only when every line is proved to be the *canonical* spelling of a valid event: the bytes labkit
+itself writes for it. A canonical line has no repeated or unknown key, no odd number and no bad type,
+so DuckDB's values are the values `read_trace` would give, and the file's SHA-256 is the trace's id.
 
-The proof copies no text: each field's canonical length gives the offset of the next key, so a line is
-canonical when every key stands at its offset and the ``args`` left between them is a flat object.
-Names, actors, subjects and refs repeat, so their canonical lengths are worked out once per distinct
-value.
+The proof re-encodes: from the parsed columns, one vectorised expression writes each event the way
+labkit's writer does (numbers as Python spells them: DuckDB's shortest round-trip spelling of a double
+is Python's ``repr``; strings with the escapes Python writes, for the characters the file escapes;
+``args`` as DuckDB writes the parsed object back), and the file's bytes are compared with those lines
+in one pass. What the re-encoding cannot vouch for is checked on columns: kinds, evidence, non-empty
+names, ranges, flag masks, seq and time order, no repeated ``args`` key. ``args`` whose spelling could
+differ between DuckDB and Python (a backslash, a nested value, an exponent, a very long number) are
+vouched for line by line by labkit's own reader and encoder, as is any line the comparison refused.
 
-Anything else (nested ``args``, a hand-edited file, any problem at all) returns None, and the caller
-reads the file with `labkit.read_trace`, which accepts the same files and explains every problem. Both
-ways give the same rows (`labkit.store.convert`); this one only proves it may go first.
+Any line that is not canonical, or not valid (a hand-edited file, any problem at all), returns None,
+and the caller reads the file with `labkit.read_trace`, which accepts the same files and explains every
+problem. Both ways give the same rows (`labkit.store.convert`); this one only proves it may go first.
 """
 
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from labkit import winapi
-from labkit.store.convert import ID_DIGITS
+from labkit.store.convert import ID_DIGITS, event_columns
 from labkit.store.schema import TYPED_ARGS
 from labkit.trace import MAX_LINE_BYTES, Evidence, Kind, TraceHeader
-from labkit.trace.parse import parse_header
+from labkit.trace.parse import MAX_T, BadLine, decode_line, parse_event, parse_header
 
 if TYPE_CHECKING:
     import duckdb
@@ -38,58 +44,81 @@ if TYPE_CHECKING:
 
 BLOCK = 8 << 20
 
-_ESCAPE = r"\\u(?:00(?:0[0-7bef]|1[0-9a-f]|7f|[89a-f][0-9a-f])|0[1-9a-f][0-9a-f]{2}|[1-9a-f][0-9a-f]{3})"
-"""The ``\\uXXXX`` escapes Python writes: control characters without a short form, DEL, non-ASCII."""
-_STR = rf'"(?:[ !#-\[\]-~]|\\["\\bfnrt]|{_ESCAPE})*"'
-"""A JSON string as Python writes it with ensure_ascii: printable ASCII, escapes for the rest."""
-_INT = r"-?(?:0|[1-9][0-9]{0,17})"
-"""An integer of at most 18 digits (so it surely fits in 64 bits)."""
-_FLOAT = r"-?(?:(?:0|[1-9][0-9]{0,15})\.(?:0|[0-9]*[1-9])|[1-9](?:\.[0-9]*[1-9])?e[-+][0-9]{2,3})"
-"""A float as Python's repr writes it (no trailing zeros; exponent form for tiny and huge values)."""
-_VALUE = f"(?:null|true|false|{_INT}|{_FLOAT}|{_STR})"
-_FLAT_ARGS = rf"\{{(?:{_STR}:{_VALUE}(?:,{_STR}:{_VALUE})*)?\}}"
-_TIME = r"(?:0|[1-9][0-9]{0,15})\.(?:0|[0-9]*[1-9])"
-
-_FIELDS: tuple[str, ...] = (
-    *("seq", "t", "kind", "name", "actor", "subject", "args"),
-    *("result", "result_name", "span", "evidence", "state", "ref"),
-)
-_TEXT_FIELDS = ("kind", "name", "actor", "subject", "result_name", "evidence", "ref")
-_BEFORE_ARGS: tuple[tuple[str, str], ...] = (
-    *(("seq", '{"seq":'), ("t", ',"t":'), ("kind", ',"kind":'), ("name", ',"name":')),
-    *(("actor", ',"actor":'), ("subject", ',"subject":'), ("args", ',"args":')),
-)
-_AFTER_ARGS: tuple[tuple[str, str], ...] = (
-    *(("result", ',"result":'), ("result_name", ',"result_name":'), ("span", ',"span":')),
-    ("evidence", ',"evidence":'),
+_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True, allow_nan=False).encode
+_READ_COLUMNS = (
+    *(("seq", "BIGINT"), ("t", "DOUBLE"), ("kind", "VARCHAR"), ("name", "VARCHAR")),
+    *(("actor", "VARCHAR"), ("subject", "VARCHAR"), ("args", "JSON"), ("result", "BIGINT")),
+    *(("result_name", "VARCHAR"), ("span", "BIGINT"), ("evidence", "VARCHAR")),
+    *(("state", 'STRUCT("from" VARCHAR, "to" VARCHAR)'), ("ref", "VARCHAR")),
 )
 _ARG_KEYS = tuple(dict.fromkeys([*winapi.FLAG_ARGUMENTS, *(k for a in TYPED_ARGS for k in a.keys)]))
 """Every argument the checks or the typed columns read: extracted from ``args`` in one pass."""
+_INT_KEYS = frozenset([*winapi.FLAG_ARGUMENTS, *(k for a in TYPED_ARGS if a.type == "int" for k in a.keys)])
+_ODD_ARGS = (
+    r"\\|.[\[{]|[:,\[]-?[0-9][0-9.]*[eE]|[:,\[]-?0\.0000|[0-9]{17}"
+    # A backslash (an escape: DuckDB writes some differently), an array or object inside (DuckDB writes
+    # it back, but read_trace checks its depth and numbers), an exponent or a number below 1e-4 (DuckDB
+    # writes 1e-05 as 0.00001, 1e16 as 10000000000000000.0), 17 digits or more (near or past 64 bits).
+)
+"""``args`` whose text the re-encoding cannot vouch for: such lines are checked by labkit's reader."""
+_ESCAPE = re.compile(rb"\\(?:u[0-9a-fA-F]{4}|.)")
 
 
 def _q(text: str) -> str:
-    """A SQL string literal."""
-    return "'" + text.replace("'", "''") + "'"
+    """A SQL string literal (characters outside printable ASCII through ``chr``)."""
+    if text.isascii() and text.isprintable():
+        return "'" + text.replace("'", "''") + "'"
+    return " || ".join(f"chr({ord(c)})" for c in text)
 
 
-def _canonical_length(token: str) -> str:
-    """SQL: the length of a string token as labkit writes it, from the token as DuckDB writes it. They
-    differ only where DuckDB writes a non-ASCII character as itself and labkit as a 6-character
-    ``\\uXXXX`` escape (a canonical file has no character outside the BMP: the scan refuses surrogates)."""
-    ascii_only = f"length(regexp_replace({token}, '[^\\x00-\\x7f]', '', 'g'))"
+def _string(column: str, escapes: dict[str, str]) -> str:
+    """SQL: ``column`` as a JSON string as labkit writes it (null stays null).
+
+    ``escapes`` maps each character the file writes escaped to its escape; no other character of a
+    decoded string can need one (the file is ASCII, and a string's special characters reach DuckDB
+    only through escapes), so these replacements spell every string exactly as Python does.
+    """
+    text = column
+    for char, escape in sorted(escapes.items(), key=lambda item: item[0] != "\\"):  # backslash first
+        text = f"replace({text}, {_q(char)}, {_q(escape)})"
+    return f"('\"' || {text} || '\"')"
+
+
+def _nullable(column: str, text: str) -> str:
+    return f"CASE WHEN {column} IS NULL THEN 'null' ELSE {text} END"
+
+
+def _canonical_line(escapes: dict[str, str]) -> str:
+    """SQL: each event's line (with its newline) as labkit writes it, from the parsed columns. A missing
+    required field leaves a ``:,`` that no JSON line has, so such a line never matches."""
+
+    def text(column: str) -> str:
+        return _string(column, escapes)
+
+    state = (
+        f"CASE WHEN NOT has_state THEN '' ELSE concat(',\"state\":{{\"from\":', "
+        f"{_nullable('state_from', text('state_from'))}, ',\"to\":', {text('state_to')}, '}}') END"
+    )
+    ref = f"CASE WHEN ref IS NULL THEN '' ELSE ',\"ref\":' || {text('ref')} END"
     return (
-        f"CASE WHEN {token} = 'null' THEN 4 WHEN strlen({token}) = length({token}) THEN strlen({token}) "
-        f"ELSE {ascii_only} + 6 * (length({token}) - {ascii_only}) END"
+        f'concat(\'{{"seq":\', seq::VARCHAR, \',"t":\', t::VARCHAR, \',"kind":"\', kind, '
+        f'\'","name":\', {text("name")}, \',"actor":\', {text("actor")}, \',"subject":\', '
+        f"{text('subject')}, ',\"args\":', args, ',\"result\":', {_nullable('result', 'result::VARCHAR')}, "
+        f"',\"result_name\":', {_nullable('result_name', text('result_name'))}, ',\"span\":', "
+        f"{_nullable('span', 'span::VARCHAR')}, ',\"evidence\":\"', evidence, '\"', {state}, {ref}, "
+        "'}')"
     )
 
 
-def _text(token: str) -> str:
-    """SQL: the text of a JSON string token (null for JSON null)."""
-    return (
-        f"CASE WHEN {token} IS NULL OR {token} = 'null' THEN NULL "
-        f"WHEN strlen({token}) = length({token}) AND NOT contains({token}, '\\') THEN {token}[2:-2] "
-        f"ELSE json_extract_string({token}, '$') END"
-    )
+def _int(token: str) -> str:
+    """SQL: the integer a JSON token spells, else null. DuckDB writes a number back as an integer only
+    when it is one, and any other number with a point (or an exponent: those lines are checked by
+    labkit's reader), so a token without a point is an integer when it casts to one (not ``true``)."""
+    return f"CASE WHEN NOT contains({token}, '.') THEN TRY_CAST({token} AS BIGINT) END"
+
+
+def _token(key: str) -> str:
+    return f"(arg.{_q(key).replace(chr(39), chr(34))}::VARCHAR)"
 
 
 def _flag_checks() -> str:
@@ -97,109 +126,67 @@ def _flag_checks() -> str:
     checks = []
     for key, flag_type in winapi.FLAG_ARGUMENTS.items():
         outside = ((1 << 63) - 1) & ~flag_type.mask()
-        token = f"arg[{_ARG_KEYS.index(key) + 1}]"
-        checks.append(
-            f"({token} IS NULL OR {token} = 'null' OR (regexp_full_match({token}, '(?:0|[1-9][0-9]{{0,17}})')"
-            f" AND (TRY_CAST({token} AS BIGINT) & {outside}) = 0))"
-        )
-    return "\n        AND ".join(checks)
+        token, value = _token(key), f"int_{key}"
+        within = f"({value} >= 0 AND ({value} & {outside}) = 0)"
+        checks.append(f"({token} IS NULL OR {within})")
+    return " AND ".join(checks)
 
 
-def typed_columns_sql(arg: str = "arg") -> str:
-    """SQL for the typed argument columns from ``arg``, the tokens of `_ARG_KEYS` in an event's args."""
+def _typed_columns() -> str:
+    """SQL: the typed argument columns (the first of a column's keys with a value of its type).
+    Only lines whose ``args`` hold no backslash are vouched for here, so a string token's text between
+    its quotes is its value."""
     columns = []
     for typed in TYPED_ARGS:
-        tokens = [f"{arg}[{_ARG_KEYS.index(key) + 1}]" for key in typed.keys]
         if typed.type == "int":
-            values = [f"CASE WHEN regexp_full_match({t}, {_q(_INT)}) THEN {t}::BIGINT END" for t in tokens]
+            values = [f"int_{key}" for key in typed.keys]
         else:
-            values = [f"CASE WHEN {t}[1] = '\"' THEN {_text(t)} END" for t in tokens]
+            values = [f"CASE WHEN {_token(k)}[1] = '\"' THEN {_token(k)}[2:-2] END" for k in typed.keys]
         columns.append(f"coalesce({', '.join(values)}) AS {typed.column}")
-    return ",\n        ".join(columns)
+    return ", ".join(columns)
 
 
-def arg_paths_sql() -> str:
-    """SQL: the list of JSON paths of `_ARG_KEYS`, for ``json_extract(args, [...])``."""
-    return ", ".join(_q(f"$.{k}") for k in _ARG_KEYS)
-
-
-def _fields_sql(path: str) -> str:
-    """Each line, its fields' tokens, their texts, and the length each has in a canonical line."""
-    paths = ", ".join(_q(f"$.{f}") for f in _FIELDS)
-    tokens = ", ".join(f"v[{i}] AS {f}_tok" for i, f in enumerate(_FIELDS, start=1))
-    texts = ", ".join(f"{_text(f + '_tok')} AS {f}" for f in _TEXT_FIELDS)
-    lengths = ", ".join(f"{_canonical_length(f + '_tok')} AS len_{f}" for f in _TEXT_FIELDS if f != "ref")
-    state = (
-        "CASE WHEN state_tok IS NULL THEN 0 ELSE 24 + "
-        f"{_canonical_length('from_tok')} + {_canonical_length('to_tok')} END"
-    )
-    return f"""
-        SELECT *, {texts}, {lengths},
-            CASE WHEN ref_tok IS NULL THEN 0 ELSE 7 + {_canonical_length("ref_tok")} END AS len_ref,
-            {state} AS len_state, {_text("from_tok")} AS state_from, {_text("to_tok")} AS state_to,
-            strlen(seq_tok) AS len_seq, strlen(t_tok) AS len_t, strlen(result_tok) AS len_result,
-            strlen(span_tok) AS len_span
-        FROM (
-            SELECT *, json_extract(state_tok, '$.from')::VARCHAR AS from_tok,
-                json_extract(state_tok, '$.to')::VARCHAR AS to_tok,
-                CASE WHEN state_tok IS NOT NULL THEN json_keys(state_tok) END AS state_keys
-            FROM (
-                SELECT json::VARCHAR AS line, {tokens}
-                FROM (
-                    SELECT json, json_extract(json, [{paths}])::VARCHAR[] AS v
-                    FROM read_ndjson_objects({_q(path)}, maximum_object_size = {2 * MAX_LINE_BYTES})
-                )
-            )
-        )
-    """
-
-
-def _query(path: str) -> str:
-    """One pass over a file: every field, and whether each line is canonical (see the module's doc)."""
+def _query(path: str, escapes: dict[str, str]) -> str:
+    """One pass over a file: every column, and whether each line is its event's canonical line and the
+    checks on columns hold for it (``ok``). The file is read twice at once, as JSON by ``read_json`` and
+    as lines by ``read_csv``, row by row side by side (`POSITIONAL JOIN`)."""
+    columns = ", ".join(f"{_q(name)}: {_q(kind)}" for name, kind in _READ_COLUMNS)
+    shape = json.dumps(dict.fromkeys(_ARG_KEYS, "JSON"))
+    ints = ", ".join(f"{_int(_token(k))} AS int_{k}" for k in _ARG_KEYS if k in _INT_KEYS)
     kinds = ", ".join(_q(k.value) for k in Kind)
     evidence = ", ".join(_q(e.value) for e in Evidence)
-    offsets = ["1 AS at_seq"]
-    for (field, marker), (following, _) in itertools.pairwise(_BEFORE_ARGS):
-        offsets.append(f"at_{field} + {len(marker)} + len_{field} AS at_{following}")
-    after = ["at_args + 8 + len_args AS at_result"]
-    for (field, marker), (following, _) in itertools.pairwise(_AFTER_ARGS):
-        after.append(f"at_{field} + {len(marker)} + len_{field} AS at_{following}")
-    markers = " AND ".join(f"substr(line, at_{f}, {len(m)}) = {_q(m)}" for f, m in _BEFORE_ARGS + _AFTER_ARGS)
-    fixed = sum(len(m) for _, m in _BEFORE_ARGS + _AFTER_ARGS) + 1  # and the closing brace
-    known = " + ".join(f"len_{f}" for f, _ in _BEFORE_ARGS[:-1] + _AFTER_ARGS)
-    strings = " AND ".join(f"{f}_tok[1] = '\"'" for f in ("kind", "name", "actor", "subject", "evidence"))
     return f"""
-    SELECT coalesce(
-        regexp_full_match(seq_tok, '(?:0|[1-9][0-9]{{0,17}})')
-        AND regexp_full_match(t_tok, {_q(_TIME)}) AND TRY_CAST(t_tok AS DOUBLE) <= 1e15
-        AND TRY_CAST(t_tok AS DOUBLE)::VARCHAR = t_tok
-        AND {strings} AND kind IN ({kinds}) AND evidence IN ({evidence}) AND name <> '' AND actor <> ''
-        AND (result_name_tok = 'null' OR result_name_tok[1] = '"') AND (ref_tok IS NULL OR ref_tok[1] = '"')
-        AND (result_tok = 'null' OR regexp_full_match(result_tok, {_q(_INT)}))
-        AND (span_tok = 'null' OR regexp_full_match(span_tok, {_q(_INT)}))
-        AND (state_tok IS NULL OR (state_keys = ['from', 'to'] AND to_tok[1] = '"'
-             AND (from_tok = 'null' OR from_tok[1] = '"')))
-        AND strlen(line) <= {MAX_LINE_BYTES} AND len_args >= 2 AND {markers}
-        AND regexp_full_match(args, {_q(_FLAT_ARGS)})
-        AND len(keys) = list_unique(keys)
-        AND {_flag_checks()}, false) AS ok,
-        TRY_CAST(seq_tok AS BIGINT) AS seq, TRY_CAST(t_tok AS DOUBLE) AS t, kind, name, actor, subject, args,
-        TRY_CAST(nullif(result_tok, 'null') AS BIGINT) AS result, result_name,
-        TRY_CAST(nullif(span_tok, 'null') AS BIGINT) AS span, evidence, state_from, state_to, ref,
-        {typed_columns_sql()}
+    SELECT seq, t, kind, name, actor, subject, args, result, result_name, span, evidence,
+        state_from, state_to, ref, {_typed_columns()},
+        coalesce(kind IN ({kinds}) AND evidence IN ({evidence}) AND name <> '' AND actor <> ''
+            AND seq >= 0 AND t >= 0 AND t <= {MAX_T!r} AND strlen(text) <= {MAX_LINE_BYTES}
+            AND starts_with(args, '{{') AND NOT regexp_matches(args, {_q(_ODD_ARGS)})
+            AND {_flag_checks()} AND text = {_canonical_line(escapes)}, false) AS ok,
+        CASE WHEN len(keys) > 1 THEN to_json(keys)::VARCHAR END AS keys
     FROM (
-        SELECT *, substr(line, at_args + 8, len_args) AS args, json_keys(args_tok) AS keys,
-            json_extract(args_tok, [{arg_paths_sql()}])::VARCHAR[] AS arg
+        SELECT *, {ints}
         FROM (
-            SELECT *, {", ".join(after)}
-            FROM (
-                SELECT *, {", ".join(offsets)},
-                    strlen(line) - {fixed} - len_state - len_ref - ({known}) AS len_args
-                FROM ({_fields_sql(path)})
-            )
-        )
+            SELECT seq, t, kind, name, actor, subject, args::VARCHAR AS args, result, result_name, span,
+                evidence, state IS NOT NULL AS has_state, state."from" AS state_from, state."to" AS state_to,
+                ref, json_keys(args) AS keys, json_transform(args, {_q(shape)}) AS arg
+            FROM read_json({_q(path)}, columns = {{{columns}}}, format = 'newline_delimited',
+                records = true, auto_detect = false, maximum_object_size = {2 * MAX_LINE_BYTES})
+        ) POSITIONAL JOIN read_csv({_q(path)}, columns = {{'text': 'VARCHAR'}}, header = false,
+            auto_detect = false, delim = chr(1), quote = '', escape = '', new_line = '\\n',
+            max_line_size = {2 * MAX_LINE_BYTES})
     )
     """
+
+
+@dataclass(frozen=True)
+class _Scanned:
+    """What `_scan` learns of a file before DuckDB reads it."""
+
+    header: TraceHeader
+    header_bytes: int
+    digest: str
+    lines: int
+    escapes: dict[str, str]
 
 
 def read_canonical(
@@ -213,47 +200,123 @@ def read_canonical(
     scanned = _scan(path)
     if scanned is None:
         return None
-    header, digest, lines = scanned
     try:
-        table = con.sql(_query(os.fspath(path))).to_arrow_table()
+        # One thread: the rows must come in the file's order, and a second thread only adds CPU time.
+        con.execute("SET threads = 1; SET enable_progress_bar = false")
+        table = con.sql(_query(os.fspath(path), scanned.escapes)).to_arrow_table()
     except (duckdb.Error, ValueError):
-        return None  # not JSON, not UTF-8, a line too long: read_trace says exactly what
-    if table.num_rows != lines or lines < 2:
+        return None  # not JSON, a line too long, a value of the wrong type: read_trace says exactly what
+    if table.num_rows != scanned.lines or scanned.lines < 2:
         return None  # a blank line DuckDB skipped, or no events
     events = table.slice(1)
-    if not pc.all(events["ok"]).as_py():
+    suspect = pc.or_(pc.invert(events["ok"].combine_chunks()), _repeated_keys(events["keys"]))
+    events = _vouch(events.drop_columns(["ok", "keys"]), suspect, path, scanned.header_bytes)
+    if events is None:
         return None
     seq, t = events["seq"].to_numpy(), events["t"].to_numpy()
     if (seq[1:] <= seq[:-1]).any() or (t[1:] < t[:-1]).any():
         return None
-    return header, digest[:ID_DIGITS], events.drop_columns(["ok"])
+    return scanned.header, scanned.digest[:ID_DIGITS], events
 
 
-def _scan(path: str | os.PathLike[str]) -> tuple[TraceHeader, str, int] | None:
-    """Header, SHA-256 and line count of a file that may be canonical (pure ASCII, LF line ends, no
-    surrogate escapes, ending in a newline, a canonical header), else None. Raw control characters and
-    bad JSON are left to DuckDB, which refuses them."""
+def _scan(path: str | os.PathLike[str]) -> _Scanned | None:
+    """Header, SHA-256, line count and escapes of a file that may be canonical (pure ASCII without
+    DEL, LF line ends, no surrogate escapes, ending in a newline, a canonical header), else None. Raw
+    control characters and bad JSON are left to DuckDB, which refuses them."""
     digest = hashlib.sha256()
+    found: set[bytes] = set()
     with open(path, "rb") as raw:
         first = raw.readline(MAX_LINE_BYTES + 1)
         header = _canonical_header(first)
         if header is None:
             return None
         digest.update(first)
-        lines = 1
-        tail = b""
+        lines, rest = 1, b""
         while block := raw.read(BLOCK):
-            if not block.isascii() or b"\r" in block or b"\\ud" in block or b"\\ud" in tail[-2:] + block[:2]:
+            if not block.isascii() or b"\r" in block or b"\x7f" in block:
                 return None
             digest.update(block)
             lines += block.count(b"\n")
-            tail = block
-    if not tail.endswith(b"\n"):
+            whole = rest + block
+            end = whole.rfind(b"\n") + 1  # escapes are found from the start of a line: never misread
+            if b"\\" in whole[:end]:
+                found.update(_ESCAPE.findall(whole, 0, end))
+            rest = whole[end:]
+    if rest or (lines == 1 and not first.endswith(b"\n")):
         return None
-    return header, digest.hexdigest(), lines
+    escapes = _escapes(found)
+    return None if escapes is None else _Scanned(header, len(first), digest.hexdigest(), lines, escapes)
 
 
-_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True, allow_nan=False).encode
+def _escapes(found: Iterable[bytes]) -> dict[str, str] | None:
+    """Each character the escapes ``found`` stand for, with the escape Python writes for it (only those
+    Python escapes); None for a surrogate escape (half a character: read_trace decides)."""
+    escapes = {}
+    for escape in found:
+        try:
+            char = json.loads(b'"' + escape + b'"')
+        except ValueError:
+            return None  # not an escape JSON has: DuckDB or read_trace refuses the file
+        if 0xD800 <= ord(char) <= 0xDFFF:
+            return None
+        spelled = _ENCODE(char)[1:-1]
+        if spelled != char:
+            escapes[char] = spelled
+    return escapes
+
+
+def _repeated_keys(keys: pa.ChunkedArray) -> pa.Array:
+    """Which events' ``args`` repeat a key (DuckDB keeps both; read_trace refuses the line), from the list
+    of keys of each (as JSON; null for fewer than two): a few distinct lists, each looked at once."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    lists = keys.combine_chunks()
+    repeated = [k for k in pc.unique(lists).to_pylist() if k is not None and _repeats(json.loads(k))]
+    return pc.fill_null(pc.is_in(lists, pa.array(repeated, pa.string())), False)
+
+
+def _repeats(keys: list[str]) -> bool:
+    return len(set(keys)) != len(keys)
+
+
+def _body(path: str | os.PathLike[str], start: int) -> tuple[bytes, np.ndarray, np.ndarray]:
+    """The file from ``start``, and where each of its lines begins and ends (at its newline)."""
+    with open(path, "rb") as raw:
+        raw.seek(start)
+        body = raw.read()
+    ends = np.flatnonzero(np.frombuffer(body, np.uint8) == 10)
+    begins = np.concatenate([[0], ends[:-1] + 1])
+    return body, begins, ends
+
+
+def _vouch(events: pa.Table, suspect: pa.Array, path: str | os.PathLike[str], start: int) -> pa.Table | None:
+    """``events`` with each ``suspect`` line read by labkit's own reader instead, or None when one of them
+    is not valid or not canonical."""
+    import pyarrow.compute as pc
+
+    rows = np.flatnonzero(suspect.to_numpy(zero_copy_only=False))
+    if len(rows) == 0:
+        return events
+    body, begins, ends = _body(path, start)
+    parsed = []
+    for row in rows.tolist():
+        line = body[begins[row] : ends[row]]
+        try:
+            event = parse_event(decode_line(line))
+        except BadLine:
+            return None
+        if event.to_json().encode() != line:
+            return None
+        parsed.append(event)
+    patch = event_columns(parsed)
+    columns = []
+    for name in events.column_names:
+        column = events[name].combine_chunks()
+        if name in patch.column_names:
+            column = pc.replace_with_mask(column, suspect, patch[name].combine_chunks().cast(column.type))
+        columns.append(column)
+    return events.from_arrays(columns, names=events.column_names)
 
 
 def _canonical_header(line: bytes) -> TraceHeader | None:

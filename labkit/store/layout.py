@@ -50,14 +50,20 @@ def create(root: Path) -> None:
         )
     (root / "events").mkdir(parents=True, exist_ok=True)
     (root / "traces").mkdir(exist_ok=True)
+    write_marker(root)
+
+
+def write_marker(root: Path) -> None:
+    """Say that ``root`` is a store of this labkit's schema version (atomically)."""
     marker = {"format": FORMAT, "schema": SCHEMA_VERSION}
     tmp = root / f".{MARKER}.tmp"
     tmp.write_text(json.dumps(marker) + "\n")
     os.replace(tmp, root / MARKER)
+    _fsync_dir(root)
 
 
-def check(root: Path) -> None:
-    """`StoreError` unless ``root`` is a store this labkit reads."""
+def check(root: Path) -> int:
+    """The schema version of the store at ``root``; `StoreError` unless it is a store this labkit reads."""
     marker = root / MARKER
     if not marker.is_file():
         what = "does not exist" if not root.exists() else f"is not a labkit store (no {MARKER})"
@@ -74,6 +80,7 @@ def check(root: Path) -> None:
         raise StoreError(
             f"{root}: store schema version {schema} is newer than this labkit reads ({SCHEMA_VERSION})"
         )
+    return int(schema)
 
 
 @contextlib.contextmanager

@@ -23,16 +23,13 @@ ORDER BY operations DESC, effective, outcome
 call, its completion when it pended (empty when it never returned)."""
 
 STATE_TIME = """
-SELECT subject AS resource, state, sum(until - t) AS ms, count(*) AS intervals
-FROM (
-    SELECT subject, state_to AS state, t,
-        lead(t) OVER (PARTITION BY trace_id, subject ORDER BY seq) AS until
-    FROM events
-    WHERE kind = 'state' AND domain = 'cluster' AND subject NOT LIKE '%:%'
-)
-WHERE until IS NOT NULL
+SELECT subject AS resource, state_to AS state, sum(state_until - t) AS ms, count(*) AS intervals
+FROM events
+WHERE kind = 'state' AND domain = 'cluster' AND subject NOT LIKE '%:%' AND state_until IS NOT NULL
 GROUP BY ALL
 ORDER BY resource, state
 """
 """Time each cluster resource spent in each state, summed over every stored run (milliseconds; the state a
-run ends in has no end, so it is not counted). Groups and nodes (``group:``, ``node:``) are left out."""
+run ends in has no end, so it is not counted). Groups and nodes (``group:``, ``node:``) are left out. Each
+state event's end (``state_until``: the next state event of the same subject in its trace) is worked out
+when the trace is added, so the question is a filter and a sum, with no window over every state event."""

@@ -40,7 +40,8 @@ def _views(con: duckdb.DuckDBPyConnection, root: Path) -> str:
     if any(p.parent.parent.parent.name == "events" for p in files):
         pattern = _literal(root / "events" / "*" / "*" / "*.parquet")
         hive = ", ".join(f"'{p}': VARCHAR" for p in PARTITIONS)
-        source = f"read_parquet({pattern}, hive_partitioning = true, hive_types = {{{hive}}})"
+        options = f"hive_partitioning = true, hive_types = {{{hive}}}, union_by_name = true"
+        source = f"read_parquet({pattern}, {options})"
     else:
         source = _empty(con, "labkit_no_events", events_schema(), partitions=True)
     statements.append(f"CREATE VIEW events AS SELECT * FROM {source}")

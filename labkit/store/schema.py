@@ -15,8 +15,9 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 FORMAT = "labkit-store"
-SCHEMA_VERSION = 1
-"""Version of the store layout and of both tables. A store written by a newer major version is refused."""
+SCHEMA_VERSION = 2
+"""Version of the store layout and of both tables. A store of a newer version is refused; an older one is
+upgraded in place when opened (`labkit.store.upgrade`). 2: ``events.state_until``."""
 MARKER = "labkit-store.json"
 """The file at the top of a store that says it is one, and which schema version it holds."""
 SIMULATED = "simulation"
@@ -83,6 +84,16 @@ BASE_COLUMNS: tuple[tuple[str, str, str], ...] = (
 )
 """The trace's own fields, flattened: what `labkit.store.Store.trace` rebuilds a trace from."""
 
+DERIVED_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    (
+        "state_until",
+        "float64",
+        "state event: when the state it entered ended, the time of the subject's next state event in "
+        "the trace (null for the subject's last state and for every other kind)",
+    ),
+)
+"""Worked out from the whole trace when it is added (`labkit.store.derived`), after the typed columns."""
+
 TRACE_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("trace_id", "string", "content hash: SHA-256 of the trace as labkit writes it (first 16 hex digits)"),
     ("domain", "string", "nspv2 or cluster"),
@@ -107,6 +118,7 @@ def events_schema() -> pa.Schema:
 
     typed = [(a.column, pa.int64() if a.type == "int" else pa.string()) for a in TYPED_ARGS]
     fields = [("trace_id", pa.string())] + [(n, _arrow(t)) for n, t, _ in BASE_COLUMNS] + typed
+    fields += [(n, _arrow(t)) for n, t, _ in DERIVED_COLUMNS]
     return pa.schema(fields, metadata={"labkit.store.schema": str(SCHEMA_VERSION)})
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from labkit.exceptions import StoreError
-from labkit.store import convert, layout, query, rebuild
-from labkit.store.schema import MARKER
+from labkit.store import convert, layout, query, rebuild, upgrade
+from labkit.store.schema import MARKER, SCHEMA_VERSION
 from labkit.trace import Trace, read_trace
 
 if TYPE_CHECKING:
@@ -50,10 +50,11 @@ class Store:
 
     def __init__(self, path: Source) -> None:
         self.path = Path(path)
-        layout.check(self.path)
-        if layout.pending(self.path):
+        version = layout.check(self.path)
+        if layout.pending(self.path) or version < SCHEMA_VERSION:
             with layout.locked(self.path):
                 layout.recover(self.path)
+                upgrade.upgrade(self.path)
 
     def __repr__(self) -> str:
         return f"<labkit Store {os.fspath(self.path)!r}: {len(self)} traces>"
