@@ -4,7 +4,8 @@ A block of UTF-8 text is one ``uint8`` array and the offsets of its lines (`Line
 ``00002cc4.00001264::2011/08/05-13:47:42.543 INFO  `` has its fields at fixed byte positions
 (cluster-offline §8), so checking it, cutting its fields and converting its stamp are a few array
 operations over all lines of the block. The message's component tag (``[RCM]``, with an optional
-function prefix such as ``rcm::RcmApi::MoveGroup[RCM]``) is found with one sorted search per line.
+function prefix such as ``rcm::RcmApi::MoveGroup[RCM]``) is found with a sorted search over the block's
+``]`` positions; only messages with a function name before the tag are read again in short windows.
 
 Fields come back as Arrow arrays built on the block's own bytes: fixed-width fields are copied once,
 the message text is a ``string_view`` array pointing into the block (no copy at all).
@@ -35,9 +36,10 @@ TAG_LONGEST = 40
 _PID, _TID, _LEVEL, _STAMP = (0, 8), (9, 17), (43, 48), (19, 42)
 
 
-def _table(chars: bytes | str) -> np.ndarray:
+def _table(chars: str) -> np.ndarray:
+    """A lookup table: which of the 256 byte values are among ``chars`` (ASCII)."""
     table = np.zeros(256, dtype=bool)
-    table[list(chars.encode() if isinstance(chars, str) else chars)] = True
+    table[list(chars.encode("ascii"))] = True
     return table
 
 
