@@ -261,20 +261,7 @@ def jupyter_lab(base: Path) -> Iterator[tuple[str, dict[str, str | float | bool]
     settings.mkdir()
     (settings / "overrides.json").write_text(json.dumps(SETTINGS))
     port, token = present.free_port(), secrets.token_hex(24)
-    command = [
-        sys.executable,
-        "-m",
-        "jupyter",
-        "lab",
-        "--no-browser",
-        "--ip=127.0.0.1",
-        f"--port={port}",
-        "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={base / 'root'}",
-        f"--LabApp.app_settings_dir={settings}",
-        *(["--allow-root"] if os.geteuid() == 0 else []),
-    ]
+    command = present.jupyterlab_command(base / "root", settings, port, token)
     url = f"http://127.0.0.1:{port}/"
     with open(base / "server.log", "wb") as log:
         server_env = {k: str(v) for k, v in env.items()}

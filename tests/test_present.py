@@ -118,3 +118,17 @@ def test_the_server_wants_the_token_and_listens_on_loopback_only(tmp_path):
         assert {(s.laddr.ip, s.laddr.port) for s in sockets if s.status == psutil.CONN_LISTEN} == {
             ("127.0.0.1", session.port)
         }
+
+
+def test_jupyterlab_listens_on_loopback_only_with_its_token_and_root(tmp_path):
+    command = present.jupyterlab_command(tmp_path / "root", tmp_path / "settings", 8899, "secret")
+    assert command[1:4] == ["-m", "jupyter", "lab"]
+    assert {
+        "--no-browser",
+        "--ip=127.0.0.1",
+        "--port=8899",
+        "--ServerApp.port_retries=0",
+        "--IdentityProvider.token=secret",
+        f"--ServerApp.root_dir={tmp_path / 'root'}",
+        f"--LabApp.app_settings_dir={tmp_path / 'settings'}",
+    } <= set(command)

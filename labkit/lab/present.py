@@ -176,6 +176,16 @@ def token_from_file(path: str | Path) -> str:
     return token
 
 
+def jupyterlab_command(root: Path, settings: Path, port: int, token: str) -> list[str]:
+    """JupyterLab serving ``root`` on the loopback ``port`` with ``token``, its settings overridden from
+    ``settings`` (a folder holding ``overrides.json``), no browser opened: what the browser tests and the
+    browser benchmark start."""
+    command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--ip={LOOPBACK}", f"--port={port}"]
+    command += ["--ServerApp.port_retries=0", f"--IdentityProvider.token={token}"]
+    command += [f"--ServerApp.root_dir={root}", f"--LabApp.app_settings_dir={settings}"]
+    return command + (["--allow-root"] if os.geteuid() == 0 else [])
+
+
 def wait_ready(url: str, process: Popen[bytes], timeout: float = 120) -> None:
     """Return once ``url`` answers with a page; raise if the process ends first or ``timeout`` s pass.
 

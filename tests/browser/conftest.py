@@ -15,7 +15,6 @@ import os
 import re
 import secrets
 import shutil
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -152,21 +151,7 @@ def jupyter_lab(tmp_path_factory, browser_env, chromium):
     settings.mkdir()
     (settings / "overrides.json").write_text(json.dumps(SETTINGS_OVERRIDES))
     port, token = present.free_port(), secrets.token_hex(24)
-    command = [
-        sys.executable,
-        "-m",
-        "jupyter",
-        "lab",
-        "--no-browser",
-        "--ip=127.0.0.1",
-        f"--port={port}",
-        "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={root}",
-        f"--LabApp.app_settings_dir={settings}",
-    ]
-    if os.geteuid() == 0:
-        command.append("--allow-root")
+    command = present.jupyterlab_command(root, settings, port, token)
     url = f"http://127.0.0.1:{port}/"
     with serving(command, f"{url}api/status?token={token}", browser_env, base / "server.log"):
         yield LabServer(url, token, root)
