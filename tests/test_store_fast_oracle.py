@@ -236,9 +236,15 @@ def line(**slots: str) -> str:
     return LINE.format(**values)
 
 
-def table_file(header: str = HEADER, **slots: str) -> bytes:
-    """Three events (seq 0, 1, 2 at 0, 2 and 1e15 ms) in labkit's spelling, but ``slots`` of the second."""
-    text = header + line(seq="0", t="0.0") + line(**slots) + line(seq="2", t=repr(1e15))
+def table_file(header: str = HEADER, first: dict[str, str] | None = None, **slots: str) -> bytes:
+    """Three events (seq 0, 1, 2 at 0, 2 and 1e15 ms) in labkit's spelling, but ``slots`` of the second
+    (and ``first`` of the first)."""
+    text = (
+        header
+        + line(**{"seq": "0", "t": "0.0", **(first or {})})
+        + line(**slots)
+        + line(seq="2", t=repr(1e15))
+    )
     return text.encode("utf-8", "surrogatepass")
 
 
@@ -352,7 +358,9 @@ def test_values_and_headers_table(tmp_path):
     """Values read_trace refuses are declined though spelled labkit's way; odd values it accepts are
     read exactly if taken; headers spelled another way are declined."""
     path = tmp_path / "t.jsonl"
-    for slots in REFUSED:
+    # In the first event, a seq or t below 0 is not caught by the order of the events.
+    first = [{"first": {"seq": "-1"}}, {"first": {"t": "-1.0"}}, {"first": {"t": "-5e-324"}}]
+    for slots in [*REFUSED, *first]:
         assert outcome(path, table_file(**slots)) == DECLINED, slots
         assert exact_trace(path) is None, f"the table is wrong: read_trace accepts {slots}"
     for slots in TAKEN_AS_THEY_ARE:
