@@ -1,0 +1,12 @@
+"""Type stub of the C module `labkit.store._canonical` (see _canonical.c)."""
+
+from typing import Any
+
+def scan(
+    data: bytes,
+    start: int,
+    typed: tuple[tuple[str, tuple[str, ...], bool], ...],
+    flags: tuple[tuple[str, int], ...],
+) -> dict[str, Any]:
+    """The event columns of the canonical lines of ``data`` from ``start``: for each column its buffers
+    (strings: offsets, data, validity; numbers: values, validity), plus ``rows``, ``ok`` and ``ends``."""
