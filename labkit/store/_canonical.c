@@ -94,6 +94,7 @@ static void buf_free(buf_t *b) {
 
 typedef struct {
     buf_t data, offsets, valid;
+    size_t offset_size; /* 4 (Arrow string) when the data cannot reach 2 GiB, else 8 (large_string) */
 } strcol_t;
 
 typedef struct {
@@ -101,9 +102,21 @@ typedef struct {
 } numcol_t;
 
 static int str_end(strcol_t *c, int valid) {
-    int64_t end = (int64_t)c->data.len;
     unsigned char v = (unsigned char)valid;
+    if (c->offset_size == 4) {
+        int32_t end = (int32_t)c->data.len;
+        return buf_put(&c->offsets, &end, 4) || buf_put(&c->valid, &v, 1);
+    }
+    int64_t end = (int64_t)c->data.len;
     return buf_put(&c->offsets, &end, 8) || buf_put(&c->valid, &v, 1);
+}
+
+/* Room for `rows` rows and the first offset. */
+static int str_reserve(strcol_t *c, size_t rows, size_t offset_size) {
+    static const int64_t zero = 0;
+    c->offset_size = offset_size;
+    return buf_exact(&c->offsets, (rows + 1) * offset_size) || buf_exact(&c->valid, rows) ||
+           buf_put(&c->offsets, &zero, offset_size);
 }
 
 static int num_push(numcol_t *c, const void *value, int valid) {
@@ -608,7 +621,7 @@ static int empty_row(scan_t *s, const mark_t *m, Py_ssize_t rows) {
     for (int i = 0; i < N_STR; i++) {
         strcol_t *col = &s->str[i];
         col->data.len = m->str_data[i];
-        col->offsets.len = (size_t)(rows + 1) * 8;
+        col->offsets.len = (size_t)(rows + 1) * col->offset_size;
         col->valid.len = (size_t)rows;
         if (str_end(col, 0))
             return -1;
@@ -630,7 +643,7 @@ static int empty_row(scan_t *s, const mark_t *m, Py_ssize_t rows) {
         } else {
             strcol_t *col = &s->typed_str[i];
             col->data.len = m->typed_data[i];
-            col->offsets.len = (size_t)(rows + 1) * 8;
+            col->offsets.len = (size_t)(rows + 1) * col->offset_size;
             col->valid.len = (size_t)rows;
             if (str_end(col, 0))
                 return -1;
@@ -664,11 +677,11 @@ static void scan_free(scan_t *s) {
     PyMem_Free(s->keys);
 }
 
-/* Room for `rows` rows in every fixed-width buffer, and the first offset of every string column. */
-static int reserve_rows(scan_t *s, size_t rows) {
+/* Room for `rows` rows in every fixed-width buffer, and the first offset of every string column. A
+ * string column's data is at most the file's size, so `offset_size` 4 serves any file under 2 GiB. */
+static int reserve_rows(scan_t *s, size_t rows, size_t offset_size) {
     for (int i = 0; i < N_STR; i++)
-        if (buf_exact(&s->str[i].offsets, (rows + 1) * 8) || buf_exact(&s->str[i].valid, rows) ||
-            buf_put(&s->str[i].offsets, &(int64_t){0}, 8))
+        if (str_reserve(&s->str[i], rows, offset_size))
             return -1;
     for (int i = 0; i < N_NUM; i++)
         if (buf_exact(&s->num[i].values, rows * 8) || buf_exact(&s->num[i].valid, rows))
@@ -677,8 +690,7 @@ static int reserve_rows(scan_t *s, size_t rows) {
         if (s->typed_is_int[i]) {
             if (buf_exact(&s->typed_int[i].values, rows * 8) || buf_exact(&s->typed_int[i].valid, rows))
                 return -1;
-        } else if (buf_exact(&s->typed_str[i].offsets, (rows + 1) * 8) || buf_exact(&s->typed_str[i].valid, rows) ||
-                   buf_put(&s->typed_str[i].offsets, &(int64_t){0}, 8)) {
+        } else if (str_reserve(&s->typed_str[i], rows, offset_size)) {
             return -1;
         }
     }
@@ -792,7 +804,7 @@ static PyObject *scan(PyObject *Py_UNUSED(self), PyObject *pyargs) {
         const char *nl = memchr(q, '\n', (size_t)(end - q));
         q = nl ? nl + 1 : end;
     }
-    if (reserve_rows(&s, lines))
+    if (reserve_rows(&s, lines, view.len < INT32_MAX ? 4 : 8))
         goto done;
     Py_ssize_t rows = 0;
     int failed = 0;
@@ -860,9 +872,26 @@ done:
     return out;
 }
 
+/* Whether a number token is exactly Python's repr of the float it spells (the check every float of a line
+ * goes through), for the tests that hold it to Python's repr. */
+static PyObject *is_float_repr(PyObject *Py_UNUSED(self), PyObject *arg) {
+    Py_buffer view;
+    if (!PyArg_Parse(arg, "y*", &view))
+        return NULL;
+    cur_t c = {view.buf, (const char *)view.buf + view.len};
+    double d;
+    int r = real(&c, &d);
+    int whole = r == 1 && c.p == c.e;
+    PyBuffer_Release(&view);
+    if (r < 0)
+        return NULL;
+    return PyBool_FromLong(whole);
+}
+
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS,
      "scan(data, start, typed, flags) -> dict: the event columns of the canonical lines of a trace file."},
+    {"is_float_repr", is_float_repr, METH_O, "is_float_repr(token: bytes) -> bool: token == repr(float(token))."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -10,3 +10,6 @@ def scan(
 ) -> dict[str, Any]:
     """The event columns of the canonical lines of ``data`` from ``start``: for each column its buffers
     (strings: offsets, data, validity; numbers: values, validity), plus ``rows``, ``ok`` and ``ends``."""
+
+def is_float_repr(token: bytes) -> bool:
+    """Whether ``token`` is exactly ``repr(float(token))``: the check every float of a line goes through."""

@@ -95,7 +95,9 @@ def _table(scanned: dict[str, Any], n: int) -> pa.Table:
         if len(parts) == 3:  # a string column: offsets, data, validity
             offsets, data, valid = parts
             buffers = [_validity(valid, n), pa.py_buffer(offsets), pa.py_buffer(data)]
-            columns.append(pa.Array.from_buffers(pa.large_string(), n, buffers).cast(pa.string()))
+            narrow = len(offsets) == 4 * (n + 1)  # int32 offsets for a file under 2 GiB
+            column = pa.Array.from_buffers(pa.string() if narrow else pa.large_string(), n, buffers)
+            columns.append(column if narrow else column.cast(pa.string()))
         else:  # numbers: values, validity
             values, valid = parts
             kind = pa.float64() if name == "t" else pa.int64()
