@@ -1,4 +1,9 @@
-"""The fast way into the store: a trace file spelled exactly as labkit writes it, read by DuckDB.
+"""The fast ways into the store: a trace file spelled exactly as labkit writes it, read without Python
+objects per event.
+
+`read_canonical` is the entry point: labkit's one-pass C reader (`labkit.store.onepass`) where labkit was
+built with it, else DuckDB (`read_with_duckdb`, below). Both take exactly the same files and give exactly
+the same columns (the tests run every fast-path test against each).
 
 `labkit.read_trace` decodes every line in Python; a store of millions of events cannot wait for that.
 DuckDB parses the lines in C++ (`read_json` with the trace's fields as typed columns), and the file is
