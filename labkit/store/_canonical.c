@@ -111,12 +111,14 @@ static int str_end(strcol_t *c, int valid) {
     return buf_put(&c->offsets, &end, 8) || buf_put(&c->valid, &v, 1);
 }
 
-/* Room for `rows` rows and the first offset. */
+/* Room for `rows` rows and the first offset (0). */
 static int str_reserve(strcol_t *c, size_t rows, size_t offset_size) {
-    static const int64_t zero = 0;
     c->offset_size = offset_size;
-    return buf_exact(&c->offsets, (rows + 1) * offset_size) || buf_exact(&c->valid, rows) ||
-           buf_put(&c->offsets, &zero, offset_size);
+    if (buf_exact(&c->offsets, (rows + 1) * offset_size) || buf_exact(&c->valid, rows))
+        return -1;
+    memset(c->offsets.p, 0, offset_size);
+    c->offsets.len = offset_size;
+    return 0;
 }
 
 static int num_push(numcol_t *c, const void *value, int valid) {
