@@ -40,10 +40,10 @@ _FLAGS = tuple((key, ((1 << 64) - 1) & ~flag.mask()) for key, flag in winapi.FLA
 
 def _module() -> ModuleType | None:
     try:
-        from labkit.store import _canonical
+        import labkit.store._canonical as reader
     except ImportError:  # built without a C compiler: labkit.store.fast reads through DuckDB
         return None
-    return _canonical
+    return reader
 
 
 def available() -> bool:
