@@ -31,6 +31,14 @@ def test_the_one_pass_reader_is_built():
     assert onepass.available()
 
 
+def test_the_reader_applies_the_trace_readers_limits():
+    from labkit.store import _canonical
+    from labkit.trace import MAX_LINE_BYTES
+    from labkit.trace.parse import MAX_T
+
+    assert (_canonical.MAX_LINE_BYTES, _canonical.MAX_T) == (MAX_LINE_BYTES, MAX_T)
+
+
 def python_spells(token: bytes) -> bool:
     """Whether ``token`` is exactly how Python's json writer spells the float it reads as."""
     try:

@@ -20,8 +20,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#define MAX_LINE_BYTES (8 * 1024 * 1024)
-#define MAX_T 1e15
+#define MAX_LINE_BYTES (8 * 1024 * 1024) /* labkit.trace.MAX_LINE_BYTES: a longer line is not taken */
+#define MAX_T 1e15                       /* labkit.trace.parse.MAX_T: the latest time read_trace accepts */
 #define MAX_ARG_KEYS 64
 #define MAX_NUMBER 40 /* longest number token taken (Python's repr of a double is at most 24) */
 #define MAX_TYPED 32
@@ -905,4 +905,15 @@ static struct PyModuleDef module = {
     .m_methods = methods,
 };
 
-PyMODINIT_FUNC PyInit__canonical(void) { return PyModule_Create(&module); }
+/* The limits the reader applies, as attributes: a test holds them to labkit.trace's. */
+PyMODINIT_FUNC PyInit__canonical(void) {
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL)
+        return NULL;
+    if (PyModule_AddIntConstant(m, "MAX_LINE_BYTES", MAX_LINE_BYTES) < 0 ||
+        PyModule_AddObject(m, "MAX_T", PyFloat_FromDouble(MAX_T)) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

@@ -2,6 +2,9 @@
 
 from typing import Any
 
+MAX_LINE_BYTES: int
+MAX_T: float
+
 def scan(
     data: bytes,
     start: int,

@@ -1,5 +1,6 @@
-"""What both fast ways into the store share: the header check, and labkit's own reader vouching for the
-lines a fast reader did not take (`labkit.store.fast` through DuckDB, `labkit.store.onepass` in C)."""
+"""What both fast ways into the store share: the header check, labkit's own reader vouching for the
+lines a fast reader did not take (`labkit.store.fast` through DuckDB, `labkit.store.onepass` in C), and
+the order of the events."""
 
 from __future__ import annotations
 
@@ -9,14 +10,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from labkit.store.convert import event_columns
+from labkit.store.convert import ENCODE, event_columns
 from labkit.trace import MAX_LINE_BYTES, TraceHeader
 from labkit.trace.parse import BadLine, decode_line, parse_event, parse_header
 
 if TYPE_CHECKING:
     import pyarrow as pa
-
-_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True, allow_nan=False).encode
 
 
 def canonical_header(line: bytes) -> TraceHeader | None:
@@ -25,7 +24,7 @@ def canonical_header(line: bytes) -> TraceHeader | None:
         header = parse_header(json.loads(line))
     except Exception:  # any problem at all: the exact reader explains it
         return None
-    if (_ENCODE(header.to_dict()) + "\n").encode() != line:
+    if (ENCODE(header.to_dict()) + "\n").encode() != line:
         return None
     return header
 
@@ -60,3 +59,10 @@ def vouch(events: pa.Table, suspect: np.ndarray, line_of: Callable[[int], bytes]
             column = pc.replace_with_mask(column, mask, patch[name].combine_chunks().cast(column.type))
         columns.append(column)
     return events.from_arrays(columns, names=events.column_names)
+
+
+def in_order(events: pa.Table) -> bool:
+    """Whether ``seq`` rises and ``t`` never falls from one event to the next (read_trace refuses
+    anything else)."""
+    seq, t = events["seq"].to_numpy(), events["t"].to_numpy()
+    return not ((seq[1:] <= seq[:-1]).any() or (t[1:] < t[:-1]).any())

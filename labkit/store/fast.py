@@ -38,8 +38,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from labkit import winapi
-from labkit.store.canonical import canonical_header, vouch
-from labkit.store.convert import ID_DIGITS
+from labkit.store.canonical import canonical_header, in_order, vouch
+from labkit.store.convert import ENCODE, ID_DIGITS
 from labkit.store.schema import TYPED_ARGS
 from labkit.trace import MAX_LINE_BYTES, Evidence, Kind, TraceHeader
 from labkit.trace.parse import MAX_T
@@ -50,7 +50,6 @@ if TYPE_CHECKING:
 
 BLOCK = 8 << 20
 
-_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True, allow_nan=False).encode
 _READ_COLUMNS = (
     *(("seq", "BIGINT"), ("t", "DOUBLE"), ("kind", "VARCHAR"), ("name", "VARCHAR")),
     *(("actor", "VARCHAR"), ("subject", "VARCHAR"), ("args", "JSON"), ("result", "BIGINT")),
@@ -233,8 +232,7 @@ def read_with_duckdb(
     events = vouch(events.drop_columns(["ok", "keys"]), rows, lambda row: lines.line(row) if lines else b"")
     if events is None:
         return None
-    seq, t = events["seq"].to_numpy(), events["t"].to_numpy()
-    if (seq[1:] <= seq[:-1]).any() or (t[1:] < t[:-1]).any():
+    if not in_order(events):
         return None
     return scanned.header, scanned.digest[:ID_DIGITS], events
 
@@ -279,7 +277,7 @@ def _escapes(found: Iterable[bytes]) -> dict[str, str] | None:
             return None  # not an escape JSON has: DuckDB or read_trace refuses the file
         if 0xD800 <= ord(char) <= 0xDFFF:
             return None
-        spelled = _ENCODE(char)[1:-1]
+        spelled = ENCODE(char)[1:-1]
         if spelled != char:
             escapes[char] = spelled
     return escapes

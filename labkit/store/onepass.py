@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from labkit import winapi
-from labkit.store.canonical import canonical_header, vouch
+from labkit.store.canonical import canonical_header, in_order, vouch
 from labkit.store.convert import ID_DIGITS
 from labkit.store.schema import TYPED_ARGS
 from labkit.trace import MAX_LINE_BYTES, Evidence, Kind, TraceHeader
@@ -78,8 +78,7 @@ def read_canonical(path: str | os.PathLike[str]) -> tuple[TraceHeader, str, pa.T
     patched = vouch(events, ~taken, lambda row: body[begins[row] : ends[row]])
     if patched is None:
         return None
-    seq, t = patched["seq"].to_numpy(), patched["t"].to_numpy()
-    if (seq[1:] <= seq[:-1]).any() or (t[1:] < t[:-1]).any():
+    if not in_order(patched):
         return None
     return header, hashlib.sha256(body).hexdigest()[:ID_DIGITS], patched
 
