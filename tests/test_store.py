@@ -235,6 +235,17 @@ def test_only_canonical_lines_take_the_fast_path(tmp_path, line, valid, read_can
         assert counts(runs) == (0, 0)
 
 
+def test_a_header_read_trace_refuses_is_never_taken(tmp_path, read_canonical):
+    """A lone surrogate in the header: JSON accepts it and labkit's encoder spells it back, but read_trace
+    refuses it (half a character), so the fast readers must leave the file to read_trace (found by the
+    fast-path oracle, tests/test_store_fast_oracle.py)."""
+    path = tmp_path / "t.jsonl"
+    path.write_text(HEADER.replace('"scenario":"x"', '"scenario":"\\ud800"') + "\n" + CANONICAL + "\n")
+    assert read_canonical(path) is None
+    with pytest.raises(TraceFormatError, match=rf"{path}:1: scenario:"):
+        store.open(tmp_path / "runs", create=True).add([path])
+
+
 def test_the_canonical_line_takes_the_fast_path(tmp_path, read_canonical):
     """The control for the test above: the unchanged line is taken by the fast readers."""
     path = write_trace(tmp_path / "t.jsonl", CANONICAL, CANONICAL.replace('"seq":0', '"seq":1'))

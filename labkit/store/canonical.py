@@ -4,7 +4,6 @@ the order of the events."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -20,8 +19,8 @@ if TYPE_CHECKING:
 
 def canonical_header(line: bytes) -> TraceHeader | None:
     """The header a first line (with its newline) spells exactly as labkit writes it, else None."""
-    try:
-        header = parse_header(json.loads(line))
+    try:  # the checks read_trace makes (UTF-8, no NUL, no BOM, no lone surrogate), then the fields
+        header = parse_header(decode_line(line.removesuffix(b"\n")))
     except Exception:  # any problem at all: the exact reader explains it
         return None
     if (ENCODE(header.to_dict()) + "\n").encode() != line:
