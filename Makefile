@@ -1,5 +1,5 @@
 # The README's two commands: `make lab` and `make test`. Both build .venv when it is missing and
-# reinstall only when pyproject.toml is newer than the last install.
+# reinstall only when pyproject.toml (or the store's C reader, built by the install) is newer than the last.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: setup git-filter lab test lint data clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml labkit/store/_canonical.c
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
@@ -45,7 +45,7 @@ data: $(STAMP)
 	$(BIN)/python -m labkit.lab.golden data/traces --rules docs/rules.md
 
 clean:
-	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache labkit/store/_canonical.*.so
 
 # --- rendered docs and live sessions ---
 .PHONY: assets docs present

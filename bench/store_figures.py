@@ -27,7 +27,12 @@ IMPORTS = (
 CONVERT_CHILD = (
     IMPORTS
     + """
-path, scratch = sys.argv[1], sys.argv[2]
+import labkit.store.onepass
+path, scratch, reader = sys.argv[1], sys.argv[2], sys.argv[3]
+if reader == "duckdb":  # as if labkit had been built without its C reader
+    labkit.store.onepass.available = lambda: False
+elif not labkit.store.onepass.available():
+    raise SystemExit("labkit was built without its C reader (labkit/store/_canonical.c): no C compiler?")
 with tempfile.TemporaryDirectory(dir=scratch) as tmp:
     runs = labkit.store.open(pathlib.Path(tmp) / "runs", create=True)
     start, wall = time.process_time(), time.perf_counter()
@@ -36,7 +41,8 @@ with tempfile.TemporaryDirectory(dir=scratch) as tmp:
     result = {"seconds": seconds, "wall": wall, "rows": added.events}
 """
 )
-"""Convert one trace file into a new store (the fast path for a file labkit wrote)."""
+"""Convert one trace file into a new store (the fast path for a file labkit wrote), by the C reader or,
+with ``duckdb``, the way a labkit built without a compiler does."""
 
 FRAME_CHILD = (
     IMPORTS
@@ -247,7 +253,8 @@ def store_convert(options: Options) -> list[Figure]:
     path = synthetic_file(options.results, n)
     runs = take_turns(
         {
-            "store": functools.partial(run_child, CONVERT_CHILD, str(path), str(options.results)),
+            "store": functools.partial(run_child, CONVERT_CHILD, str(path), str(options.results), "onepass"),
+            "duckdb": functools.partial(run_child, CONVERT_CHILD, str(path), str(options.results), "duckdb"),
             "read_frame": functools.partial(run_child, FRAME_CHILD, str(path)),
         },
         **options.turns(3, warmup=0),
@@ -272,6 +279,15 @@ def store_convert(options: Options) -> list[Figure]:
             name,
         ),
         Figure(f"{what}, wall time", ours["wall"], base["wall"], "s", "(reported)", True, name),
+        Figure(
+            "… the same without the C reader (DuckDB reads and proves the file), CPU time",
+            median["duckdb"]["seconds"],
+            base["seconds"],
+            "s",
+            "(reported)",
+            True,
+            name,
+        ),
         Figure(
             f"{what}, peak memory",
             ours["peak_rss_mib"],

@@ -46,6 +46,7 @@ QUICK_ROWS = [
     "… peak memory: full import to trace events",
     "store a 10,000-event trace (labkit store add), CPU time",
     "store a 10,000-event trace (labkit store add), wall time",
+    "… the same without the C reader (DuckDB reads and proves the file), CPU time",
     "store a 10,000-event trace (labkit store add), peak memory",
     "offline outcomes per effective flag, 2 traces × 5,000 events: DuckDB on the store, time",
     "offline outcomes per effective flag, 2 traces × 5,000 events: DuckDB on the store, peak memory",

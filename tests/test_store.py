@@ -11,7 +11,7 @@ import pytest
 
 from labkit import read_trace, store, winapi
 from labkit.exceptions import StoreError, TraceFormatError
-from labkit.store import convert, fast, layout
+from labkit.store import convert, fast, layout, onepass
 from labkit.text import arg_text
 from labkit.trace import Kind, TraceHeader, Tracer
 
@@ -25,6 +25,20 @@ def golden(tmp_path_factory):
     runs = store.open(tmp_path_factory.mktemp("golden") / "runs", create=True)
     done = runs.add(GOLDEN)
     return runs, done
+
+
+@pytest.fixture(params=["onepass", "duckdb"])
+def read_canonical(request):
+    """Each fast reader in turn: the one-pass C reader and the DuckDB one must take exactly the same files
+    and give exactly the same columns."""
+    import duckdb
+
+    if request.param == "onepass":
+        if not onepass.available():
+            pytest.skip("labkit was built without its C reader (no compiler)")
+        return onepass.read_canonical
+    con = duckdb.connect()
+    return lambda path: fast.read_with_duckdb(path, con)
 
 
 def counts(runs):
@@ -117,14 +131,11 @@ def test_adding_again_adds_nothing(golden, tmp_path):
     assert counts(runs)[1] == len(GOLDEN)
 
 
-def test_fast_path_and_event_path_give_the_same_rows():
-    """A canonical file read by DuckDB gives exactly the columns built from its TraceEvents."""
-    import duckdb
-
-    con = duckdb.connect()
+def test_fast_path_and_event_path_give_the_same_rows(read_canonical):
+    """A canonical file read by a fast reader gives exactly the columns built from its TraceEvents."""
     taken = 0
     for path in GOLDEN:
-        result = fast.read_canonical(path, con)
+        result = read_canonical(path)
         if result is None:
             continue  # nested args: read_trace reads it
         taken += 1
@@ -208,13 +219,11 @@ def write_trace(path, *lines):
         (CANONICAL.replace('"name":"OfflineV2"', '"name":"Offline\x7fV2"'), True),
     ],
 )
-def test_only_canonical_lines_take_the_fast_path(tmp_path, line, valid):
+def test_only_canonical_lines_take_the_fast_path(tmp_path, line, valid, read_canonical):
     """Anything but labkit's own spelling goes through read_trace: a valid file is stored all the same
     (and comes back equal), a bad one is refused naming file, line and field, and nothing is added."""
-    import duckdb
-
     path = write_trace(tmp_path / "t.jsonl", line)
-    assert fast.read_canonical(path, duckdb.connect()) is None
+    assert read_canonical(path) is None
     runs = store.open(tmp_path / "runs", create=True)
     if valid:
         trace_id = runs.add([path]).added[0]
@@ -226,12 +235,21 @@ def test_only_canonical_lines_take_the_fast_path(tmp_path, line, valid):
         assert counts(runs) == (0, 0)
 
 
-def test_the_canonical_line_takes_the_fast_path(tmp_path):
-    """The control for the test above: the unchanged line is taken by DuckDB."""
-    import duckdb
+def test_a_header_read_trace_refuses_is_never_taken(tmp_path, read_canonical):
+    """A lone surrogate in the header: JSON accepts it and labkit's encoder spells it back, but read_trace
+    refuses it (half a character), so the fast readers must leave the file to read_trace (found by the
+    fast-path oracle, tests/test_store_fast_oracle.py)."""
+    path = tmp_path / "t.jsonl"
+    path.write_text(HEADER.replace('"scenario":"x"', '"scenario":"\\ud800"') + "\n" + CANONICAL + "\n")
+    assert read_canonical(path) is None
+    with pytest.raises(TraceFormatError, match=rf"{path}:1: scenario:"):
+        store.open(tmp_path / "runs", create=True).add([path])
 
+
+def test_the_canonical_line_takes_the_fast_path(tmp_path, read_canonical):
+    """The control for the test above: the unchanged line is taken by the fast readers."""
     path = write_trace(tmp_path / "t.jsonl", CANONICAL, CANONICAL.replace('"seq":0', '"seq":1'))
-    result = fast.read_canonical(path, duckdb.connect())
+    result = read_canonical(path)
     assert result is not None and result[2].num_rows == 2
 
 
@@ -244,12 +262,10 @@ def test_the_canonical_line_takes_the_fast_path(tmp_path):
         '{"big":1234567890123456789,"neg":-9223372036854775808}',
     ],
 )
-def test_lines_the_reencoding_cannot_vouch_for_are_read_by_labkit(tmp_path, args):
+def test_lines_the_reencoding_cannot_vouch_for_are_read_by_labkit(tmp_path, args, read_canonical):
     """Canonical lines whose args DuckDB may spell otherwise (nested values, exponents, escapes, long
     numbers) are vouched for by labkit's own reader, line by line: the file still takes the fast path,
     with exactly the rows the event path gives."""
-    import duckdb
-
     line = CANONICAL.replace('{"OfflineFlags":4,"node":"N1"}', args)
     path = write_trace(
         tmp_path / "t.jsonl",
@@ -259,7 +275,7 @@ def test_lines_the_reencoding_cannot_vouch_for_are_read_by_labkit(tmp_path, args
     )
     trace = read_trace(path)
     assert trace.to_jsonl() == path.read_text()  # the lines are labkit's own spelling
-    result = fast.read_canonical(path, duckdb.connect())
+    result = read_canonical(path)
     assert result is not None
     header, trace_id, columns = result
     assert (header, trace_id) == (trace.header, convert.trace_id(trace))

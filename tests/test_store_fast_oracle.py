@@ -6,8 +6,9 @@ path builds (`convert.event_columns`). The fast path may decline any file; it ma
 
 The files are written by labkit, damaged (`tests.strategies`), or assembled token by token with labkit's
 spelling or another one (`tests.spellings`), and a table spells the numbers and characters where
-spellings differ most. Only the wrapper `fast_columns` calls the fast path. Examples are derandomized
-(the same files every run); a test's failure message counts how many files the fast path took.
+spellings differ most. Only the wrapper `fast_columns` calls the fast path; every test runs once per
+reader (the C reader, then DuckDB). Examples are derandomized (the same files every run); a test's
+failure message counts how many files the fast path took.
 """
 
 import math
@@ -15,22 +16,41 @@ import re
 from collections import Counter
 
 import duckdb
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from labkit import read_trace
 from labkit.exceptions import TraceFormatError
-from labkit.store import convert, fast
+from labkit.store import convert, fast, onepass
 from labkit.trace import Evidence, Kind
 from labkit.trace.encode import dumps
 from tests.conftest import make_tracer
 from tests.spellings import BEYOND_INT64, FLOATS, INTS, ODD_TEXT, STRING_KEYS, TIMES, odd_args, spelled_files
 from tests.strategies import JSON_VALUES, byte_mutations, field_mutations, line_mutations, traces
 
+READER = {}
+"""The fast reader the module's tests are running against (see `reader`)."""
+
+
+@pytest.fixture(scope="module", params=["onepass", "duckdb"], autouse=True)
+def reader(request):
+    """Every test runs against each fast reader: the one-pass C reader (`labkit.store.onepass`, what
+    `fast.read_canonical` uses where labkit was built with it) and DuckDB (`fast.read_with_duckdb`)."""
+    if request.param == "onepass":
+        if not onepass.available():
+            pytest.skip("labkit was built without its C reader (no compiler)")
+        READER["read"] = onepass.read_canonical
+    else:
+        con = duckdb.connect()
+        READER["read"] = lambda path: fast.read_with_duckdb(path, con)
+    yield request.param
+    READER.clear()
+
 
 def fast_columns(path):
     """The fast path, called only here: ``(header, trace_id, columns)`` or None."""
-    return fast.read_canonical(path, duckdb.connect())
+    return READER["read"](path)
 
 
 ORACLE = settings(

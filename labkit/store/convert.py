@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 ID_DIGITS = 16
-_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True, allow_nan=False).encode
+ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True, allow_nan=False).encode
 """The encoder of labkit's trace writer (`labkit.trace`): ``args`` text is exactly what a file holds."""
 _REF_FILE = re.compile(r"^(?P<file>.+):[0-9]+(?:-[0-9]+)?$")
 _LOG_NAME = re.compile(r"^(?P<node>.+?)_cluster\.log$", re.IGNORECASE)
@@ -54,7 +54,7 @@ class Converted:
             "domain": self.header.domain,
             "scenario": self.header.scenario,
             "source": ",".join(sources),
-            "params": _ENCODE(dict(self.header.params)),
+            "params": ENCODE(dict(self.header.params)),
             "labkit": self.header.to_dict()["labkit"],
             "version": self.header.version,
             "origin": self.origin,
@@ -71,7 +71,7 @@ def trace_id(trace: Trace) -> str:
     A file labkit wrote has exactly that text, so the file and the trace in memory share one id.
     """
     digest = hashlib.sha256()
-    digest.update((_ENCODE(trace.header.to_dict()) + "\n").encode())
+    digest.update((ENCODE(trace.header.to_dict()) + "\n").encode())
     for event in trace:
         digest.update((event.to_json() + "\n").encode())
     return digest.hexdigest()[:ID_DIGITS]
@@ -91,7 +91,7 @@ def event_columns(events: Iterable[TraceEvent]) -> pa.Table:
         "name": pa.array([e.name for e in rows], pa.string()),
         "actor": pa.array([e.actor for e in rows], pa.string()),
         "subject": pa.array([e.subject for e in rows], pa.string()),
-        "args": pa.array([_ENCODE(dict(a)) for a in args], pa.string()),
+        "args": pa.array([ENCODE(dict(a)) for a in args], pa.string()),
         "result": pa.array([e.result for e in rows], pa.int64()),
         "result_name": pa.array([e.result_name for e in rows], pa.string()),
         "span": pa.array([e.span for e in rows], pa.int64()),

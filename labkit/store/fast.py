@@ -1,4 +1,9 @@
-"""The fast way into the store: a trace file spelled exactly as labkit writes it, read by DuckDB.
+"""The fast ways into the store: a trace file spelled exactly as labkit writes it, read without Python
+objects per event.
+
+`read_canonical` is the entry point: labkit's one-pass C reader (`labkit.store.onepass`) where labkit was
+built with it, else DuckDB (`read_with_duckdb`, below). Both take exactly the same files and give exactly
+the same columns (the tests run every fast-path test against each).
 
 `labkit.read_trace` decodes every line in Python; a store of millions of events cannot wait for that.
 DuckDB parses the lines in C++ (`read_json` with the trace's fields as typed columns), and the file is
@@ -33,10 +38,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from labkit import winapi
-from labkit.store.convert import ID_DIGITS, event_columns
+from labkit.store.canonical import canonical_header, in_order, vouch
+from labkit.store.convert import ENCODE, ID_DIGITS
 from labkit.store.schema import TYPED_ARGS
 from labkit.trace import MAX_LINE_BYTES, Evidence, Kind, TraceHeader
-from labkit.trace.parse import MAX_T, BadLine, decode_line, parse_event, parse_header
+from labkit.trace.parse import MAX_T
 
 if TYPE_CHECKING:
     import duckdb
@@ -44,7 +50,6 @@ if TYPE_CHECKING:
 
 BLOCK = 8 << 20
 
-_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True, allow_nan=False).encode
 _READ_COLUMNS = (
     *(("seq", "BIGINT"), ("t", "DOUBLE"), ("kind", "VARCHAR"), ("name", "VARCHAR")),
     *(("actor", "VARCHAR"), ("subject", "VARCHAR"), ("args", "JSON"), ("result", "BIGINT")),
@@ -193,7 +198,19 @@ def read_canonical(
     path: str | os.PathLike[str], con: duckdb.DuckDBPyConnection
 ) -> tuple[TraceHeader, str, pa.Table] | None:
     """The header, id and event columns (as `labkit.store.convert.event_columns` gives them) of a
-    canonical trace file, or None when the file must go through `labkit.read_trace`."""
+    canonical trace file, or None when the file must go through `labkit.read_trace`: by labkit's
+    one-pass reader (`labkit.store.onepass`) where it was built, else by DuckDB (`read_with_duckdb`)."""
+    from labkit.store import onepass
+
+    if onepass.available():
+        return onepass.read_canonical(path)
+    return read_with_duckdb(path, con)
+
+
+def read_with_duckdb(
+    path: str | os.PathLike[str], con: duckdb.DuckDBPyConnection
+) -> tuple[TraceHeader, str, pa.Table] | None:
+    """`read_canonical` through DuckDB (see the module's docstring)."""
     import duckdb
     import pyarrow.compute as pc
 
@@ -210,11 +227,12 @@ def read_canonical(
         return None  # a blank line DuckDB skipped, or no events
     events = table.slice(1)
     suspect = pc.or_(pc.invert(events["ok"].combine_chunks()), _repeated_keys(events["keys"]))
-    events = _vouch(events.drop_columns(["ok", "keys"]), suspect, path, scanned.header_bytes)
+    rows = suspect.to_numpy(zero_copy_only=False)
+    lines = _Lines(path, scanned.header_bytes) if rows.any() else None
+    events = vouch(events.drop_columns(["ok", "keys"]), rows, lambda row: lines.line(row) if lines else b"")
     if events is None:
         return None
-    seq, t = events["seq"].to_numpy(), events["t"].to_numpy()
-    if (seq[1:] <= seq[:-1]).any() or (t[1:] < t[:-1]).any():
+    if not in_order(events):
         return None
     return scanned.header, scanned.digest[:ID_DIGITS], events
 
@@ -227,7 +245,7 @@ def _scan(path: str | os.PathLike[str]) -> _Scanned | None:
     found: set[bytes] = set()
     with open(path, "rb") as raw:
         first = raw.readline(MAX_LINE_BYTES + 1)
-        header = _canonical_header(first)
+        header = canonical_header(first)
         if header is None:
             return None
         digest.update(first)
@@ -259,7 +277,7 @@ def _escapes(found: Iterable[bytes]) -> dict[str, str] | None:
             return None  # not an escape JSON has: DuckDB or read_trace refuses the file
         if 0xD800 <= ord(char) <= 0xDFFF:
             return None
-        spelled = _ENCODE(char)[1:-1]
+        spelled = ENCODE(char)[1:-1]
         if spelled != char:
             escapes[char] = spelled
     return escapes
@@ -280,50 +298,15 @@ def _repeats(keys: list[str]) -> bool:
     return len(set(keys)) != len(keys)
 
 
-def _body(path: str | os.PathLike[str], start: int) -> tuple[bytes, np.ndarray, np.ndarray]:
-    """The file from ``start``, and where each of its lines begins and ends (at its newline)."""
-    with open(path, "rb") as raw:
-        raw.seek(start)
-        body = raw.read()
-    ends = np.flatnonzero(np.frombuffer(body, np.uint8) == 10)
-    begins = np.concatenate([[0], ends[:-1] + 1])
-    return body, begins, ends
+class _Lines:
+    """The lines of a file from ``start``, by number (read when a line is first asked for)."""
 
+    def __init__(self, path: str | os.PathLike[str], start: int) -> None:
+        with open(path, "rb") as raw:
+            raw.seek(start)
+            self.body = raw.read()
+        self.ends = np.flatnonzero(np.frombuffer(self.body, np.uint8) == 10)
 
-def _vouch(events: pa.Table, suspect: pa.Array, path: str | os.PathLike[str], start: int) -> pa.Table | None:
-    """``events`` with each ``suspect`` line read by labkit's own reader instead, or None when one of them
-    is not valid or not canonical."""
-    import pyarrow.compute as pc
-
-    rows = np.flatnonzero(suspect.to_numpy(zero_copy_only=False))
-    if len(rows) == 0:
-        return events
-    body, begins, ends = _body(path, start)
-    parsed = []
-    for row in rows.tolist():
-        line = body[begins[row] : ends[row]]
-        try:
-            event = parse_event(decode_line(line))
-        except BadLine:
-            return None
-        if event.to_json().encode() != line:
-            return None
-        parsed.append(event)
-    patch = event_columns(parsed)
-    columns = []
-    for name in events.column_names:
-        column = events[name].combine_chunks()
-        if name in patch.column_names:
-            column = pc.replace_with_mask(column, suspect, patch[name].combine_chunks().cast(column.type))
-        columns.append(column)
-    return events.from_arrays(columns, names=events.column_names)
-
-
-def _canonical_header(line: bytes) -> TraceHeader | None:
-    try:
-        header = parse_header(json.loads(line))
-    except Exception:  # any problem at all: the exact reader explains it
-        return None
-    if (_ENCODE(header.to_dict()) + "\n").encode() != line:
-        return None
-    return header
+    def line(self, row: int) -> bytes:
+        begin = self.ends[row - 1] + 1 if row else 0
+        return self.body[begin : self.ends[row]]
