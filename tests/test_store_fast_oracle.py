@@ -198,7 +198,7 @@ def test_damaged_files_taken_only_when_exact(tmp_path):
         | compact_field_mutations()
         | structure_mutations()
     )
-    counts = run(family, 150, tmp_path / "t.jsonl")
+    counts = run(family, 200, tmp_path / "t.jsonl")
     assert counts[TAKEN] + counts[DECLINED_CANONICAL] >= 5, counts  # some stay valid and canonical
 
 
@@ -206,7 +206,7 @@ def test_number_spellings(tmp_path):
     """``t``, seq, results and args numbers at the edges of repr's forms, spelled labkit's way or another."""
     keys = st.sampled_from(["x", "y", "CheckPoint", "ResourceState"])
     args = st.lists(st.tuples(keys, FLOATS | INTS), max_size=3, unique_by=lambda pair: pair[0])
-    counts = run(spelled_files(("t", "num", "int"), times=TIMES, args=args), 120, tmp_path / "t.jsonl")
+    counts = run(spelled_files(("t", "num", "int"), times=TIMES, args=args), 180, tmp_path / "t.jsonl")
     assert counts[TAKEN] + counts[DECLINED_CANONICAL] >= 25, counts
 
 
@@ -215,14 +215,14 @@ def test_string_spellings(tmp_path):
     keys = ODD_TEXT | st.sampled_from(STRING_KEYS)
     args = st.lists(st.tuples(keys, ODD_TEXT), max_size=3, unique_by=lambda pair: pair[0])
     files = spelled_files(("text", "key", "argtext"), texts=ODD_TEXT, args=args)
-    counts = run(files, 120, tmp_path / "t.jsonl")
+    counts = run(files, 180, tmp_path / "t.jsonl")
     assert counts[TAKEN] + counts[DECLINED_CANONICAL] >= 12, counts
 
 
 def test_args_values(tmp_path):
     """Flag words in and out of their masks, typed keys of the wrong type, 64-bit edges, repeated keys."""
     files = spelled_files(("num", "argtext", "key", "value"), args=odd_args())
-    counts = run(files, 120, tmp_path / "t.jsonl")
+    counts = run(files, 180, tmp_path / "t.jsonl")
     assert counts[TAKEN] + counts[DECLINED_CANONICAL] >= 20, counts
 
 
@@ -337,8 +337,10 @@ REFUSED = [
     *({"key": '"node"'}, {"key": '"OfflineFlags"', "x": "4"}),
     *({"state": state} for state in ('{"from":null,"to":null}', '{"from":5,"to":"A"}', '{"to":"A"}', "[]")),
     {"state": '{"from":"A","to":"B","x":1}'},
+    *({"name": text} for text in ('"a\\udc00"', '"\\ud800"', '"\\ude00\\ud83d"', '"\\ud800\\u00e9"')),
+    *({"node": '"\\udfff"'}, {"key": '"\\udbffx"'}, {"ref": '"\\udc00 \\u00a7"'}, {"to": '"\\ud800"'}),
 ]
-"""A value read_trace refuses, spelled labkit's way."""
+"""A value read_trace refuses, spelled labkit's way (lone surrogates: ``json.dumps`` escapes them)."""
 TAKEN_AS_THEY_ARE = [
     *({"key": '"CheckPoint"', "x": x} for x in ("1.5", "2.0", "true", '"5"', "null", "-9223372036854775808")),
     *({"key": '"dwControlFlags"', "x": "-7"}, {"key": '"ResourceState"', "x": "{}"}, {"flags": "null"}),
