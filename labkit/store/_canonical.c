@@ -616,40 +616,35 @@ static int line(scan_t *s, cur_t *c, found_t *found) {
     return 1;
 }
 
+/* Cut a column back to `rows` entries (string data to `data_len` bytes) and give the next row a null. */
+static int str_cut(strcol_t *col, Py_ssize_t rows, size_t data_len) {
+    col->data.len = data_len;
+    col->offsets.len = (size_t)(rows + 1) * col->offset_size;
+    col->valid.len = (size_t)rows;
+    return str_end(col, 0);
+}
+
+static int num_cut(numcol_t *col, Py_ssize_t rows) {
+    static const int64_t zero = 0;
+    col->values.len = (size_t)rows * 8;
+    col->valid.len = (size_t)rows;
+    return num_push(col, &zero, 0);
+}
+
 /* Cut every column back to `rows` entries (the rows before a line that was not taken) and give that line
  * an empty, null row. */
 static int empty_row(scan_t *s, const mark_t *m, Py_ssize_t rows) {
-    static const int64_t zero = 0;
-    for (int i = 0; i < N_STR; i++) {
-        strcol_t *col = &s->str[i];
-        col->data.len = m->str_data[i];
-        col->offsets.len = (size_t)(rows + 1) * col->offset_size;
-        col->valid.len = (size_t)rows;
-        if (str_end(col, 0))
+    for (int i = 0; i < N_STR; i++)
+        if (str_cut(&s->str[i], rows, m->str_data[i]))
             return -1;
-    }
-    for (int i = 0; i < N_NUM; i++) {
-        numcol_t *col = &s->num[i];
-        col->values.len = (size_t)rows * 8;
-        col->valid.len = (size_t)rows;
-        if (num_push(col, &zero, 0))
+    for (int i = 0; i < N_NUM; i++)
+        if (num_cut(&s->num[i], rows))
             return -1;
-    }
     for (int i = 0; i < s->n_typed; i++) {
-        if (s->typed_is_int[i]) {
-            numcol_t *col = &s->typed_int[i];
-            col->values.len = (size_t)rows * 8;
-            col->valid.len = (size_t)rows;
-            if (num_push(col, &zero, 0))
-                return -1;
-        } else {
-            strcol_t *col = &s->typed_str[i];
-            col->data.len = m->typed_data[i];
-            col->offsets.len = (size_t)(rows + 1) * col->offset_size;
-            col->valid.len = (size_t)rows;
-            if (str_end(col, 0))
-                return -1;
-        }
+        int r = s->typed_is_int[i] ? num_cut(&s->typed_int[i], rows)
+                                   : str_cut(&s->typed_str[i], rows, m->typed_data[i]);
+        if (r)
+            return -1;
     }
     return 0;
 }
