@@ -1,6 +1,8 @@
 """Hypothesis strategies: valid traces built with Tracer, and near-valid files made from them."""
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 from hypothesis import strategies as st
 
@@ -98,10 +100,13 @@ def byte_mutations(draw: st.DrawFn) -> bytes:
 
 
 @st.composite
-def field_mutations(draw: st.DrawFn) -> bytes:
-    """A valid trace file where events have a field replaced by any JSON value, removed, or added."""
+def field_mutations(
+    draw: st.DrawFn, encode: Callable[[Any], str] = json.dumps, values: st.SearchStrategy[Any] = JSON_VALUES
+) -> bytes:
+    """A valid trace file where events have a field replaced by any of ``values``, removed, or added, each
+    line written by ``encode`` (labkit's compact spelling makes only the values wrong)."""
     trace = draw(traces(max_events=4))
-    lines = [json.dumps(trace.header.to_dict())]
+    lines = [encode(trace.header.to_dict())]
     for event in trace:
         obj = event.to_dict()
         for _ in range(draw(st.integers(0, 2))):
@@ -109,6 +114,6 @@ def field_mutations(draw: st.DrawFn) -> bytes:
             if draw(st.booleans()) and key in obj:
                 del obj[key]
             else:
-                obj[key] = draw(JSON_VALUES)
-        lines.append(json.dumps(obj))
+                obj[key] = draw(values)
+        lines.append(encode(obj))
     return ("\n".join(lines) + "\n").encode()

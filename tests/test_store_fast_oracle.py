@@ -135,23 +135,6 @@ def run(family, examples: int, path, label=lambda data: ""):
 
 
 @st.composite
-def compact_field_mutations(draw) -> bytes:
-    """Like `field_mutations`, but each line in labkit's compact spelling: only the values are wrong."""
-    trace = draw(traces(max_events=4))
-    lines = [dumps(trace.header.to_dict())]
-    for e in trace:
-        obj = e.to_dict()
-        for _ in range(draw(st.integers(0, 2))):
-            key = draw(st.sampled_from([*obj, "state", "ref", "extra"]))
-            if draw(st.booleans()) and key in obj:
-                del obj[key]
-            else:
-                obj[key] = draw(JSON_VALUES | INTS | FLOATS | BEYOND_INT64)
-        lines.append(dumps(obj))
-    return ("\n".join(lines) + "\n").encode()
-
-
-@st.composite
 def structure_mutations(draw) -> bytes:
     """A file labkit wrote, its lines joined, blanked, padded with spaces, or cut at a line end."""
     lines = draw(traces(max_events=5)).to_jsonl().encode().splitlines(keepends=True)
@@ -195,7 +178,7 @@ def test_damaged_files_taken_only_when_exact(tmp_path):
         byte_mutations()
         | field_mutations()
         | line_mutations().map(lambda mutation: mutation[1])
-        | compact_field_mutations()
+        | field_mutations(encode=dumps, values=JSON_VALUES | INTS | FLOATS | BEYOND_INT64)
         | structure_mutations()
     )
     counts = run(family, 200, tmp_path / "t.jsonl")
